@@ -1,0 +1,65 @@
+# The two commands: `make run` and `make test`. Everything else is a step they call.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEBIAN_TEST_PACKAGES := chromium postgresql poppler-utils zbar-tools
+
+.PHONY: run test venv translations messages check-courses system-test-deps lint test-sqlite test-postgres bench clean
+
+run: venv translations
+	$(BIN)/lms db upgrade
+	$(BIN)/lms courses load
+	$(BIN)/lms demo
+	$(BIN)/lms run --host 127.0.0.1 --port 5000
+
+test: venv translations system-test-deps lint
+	$(BIN)/lms courses check
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Compiled catalogs are build products, made from the .po files in git.
+translations: venv
+	$(BIN)/pybabel compile -d translations 2>&1 | grep -v "^compiling" || true
+
+# Re-extract interface strings and merge them into every catalog (then translate the new ones).
+messages: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-wrap --no-location --sort-output \
+		--project lms --copyright-holder "LMS contributors" -o translations/messages.pot .
+	$(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
+
+# Debian packages the tests need: a real browser, a real PostgreSQL server, PDF and QR readers.
+system-test-deps:
+	@missing=""; \
+	for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check lms tests bench
+
+test-sqlite: venv translations
+	$(BIN)/pytest -p no:cacheprovider --db=sqlite
+
+test-postgres: venv translations
+	$(BIN)/pytest -p no:cacheprovider --db=postgres -m "not browser"
+
+check-courses: venv
+	$(BIN)/lms courses check
+
+bench: venv translations
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) *.egg-info test-artifacts .pgtest

@@ -1,0 +1,105 @@
+"""The training platform for prison and probation services."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from lms import access
+from lms.config import from_environment, instance_path
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.i18n import LOCALES, current_language, select_locale, text_direction
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(from_environment(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+
+    from lms import models  # noqa: F401  (every model, for migrations and relationships)
+    from lms.org.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+    _register_blueprints(app)
+    app.before_request(access.enforce)
+    _register_errors(app)
+    _register_template_helpers(app)
+
+    from lms.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms.admin.views import bp as admin_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.catalog.views import bp as catalog_bp
+    from lms.core.views import bp as core_bp
+    from lms.learning.views import bp as learning_bp
+    from lms.quizzes.views import bp as quizzes_bp
+    from lms.scenarios.views import bp as scenarios_bp
+
+    for blueprint in (core_bp, auth_bp, admin_bp, catalog_bp, learning_bp, quizzes_bp, scenarios_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_errors(app: Flask) -> None:
+    from lms.core.views import render_error
+
+    def handle_http(error: HTTPException):
+        return render_error(error)
+
+    def handle_unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return render_error(error)
+        # Log the failure without request data: forms may hold personal details.
+        app.logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=error)
+        return render_error(error)
+
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def inject():
+        lang = current_language()
+        return {
+            "LOCALES": LOCALES,
+            "lang": lang,
+            "text_dir": text_direction(lang),
+        }
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if "Vary" in response.headers:
+            response.headers["Vary"] += ", Cookie"
+        return response
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

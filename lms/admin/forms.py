@@ -1,0 +1,75 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from lms.i18n import LOCALES
+
+REQUIRED = DataRequired(message=_l("This field is required."))
+
+
+def _names(prefix: str, label, required: bool = True):
+    """One text field per interface language, for names kept in every language."""
+    return {
+        f"{prefix}_{code}": StringField(
+            label,
+            validators=[REQUIRED if required and code == "en" else Optional(), Length(max=200)],
+            description=name, render_kw={"lang": code, "dir": "rtl" if code == "ar" else "ltr"},
+        )
+        for code, name in LOCALES.items()
+    }
+
+
+class CountryForm(FlaskForm):
+    code = StringField(
+        _l("Country code"),
+        validators=[REQUIRED, Regexp(r"^[A-Z]{2}$", message=_l("Two capital letters, for example KZ."))],
+        description=_l("ISO 3166 two-letter code"),
+    )
+
+
+for _name, _field in _names("name", _l("Name")).items():
+    setattr(CountryForm, _name, _field)
+
+
+class InstitutionForm(FlaskForm):
+    country_id = SelectField(_l("Country"), coerce=int, validators=[REQUIRED])
+    kind = SelectField(_l("Kind"), validators=[REQUIRED])
+
+
+for _name, _field in _names("name", _l("Name")).items():
+    setattr(InstitutionForm, _name, _field)
+for _prefix, _label in (
+    ("signer_name", _l("Name of the person who signs certificates")),
+    ("signer_title", _l("Title of the person who signs certificates")),
+):
+    for _name, _field in _names(_prefix, _label, required=False).items():
+        setattr(InstitutionForm, _name, _field)
+
+
+class UserForm(FlaskForm):
+    personnel_number = StringField(
+        _l("Personnel number"),
+        validators=[
+            REQUIRED,
+            Length(max=40),
+            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Use Latin letters, digits, dot, dash or underscore.")),
+        ],
+        render_kw={"dir": "ltr"},
+    )
+    name_native = StringField(_l("Full name (as written in the officer's language)"), validators=[REQUIRED, Length(max=200)])
+    name_latin = StringField(_l("Full name in Latin letters"), validators=[REQUIRED, Length(max=200)], render_kw={"dir": "ltr"})
+    gender = SelectField(_l("Gender"), validators=[REQUIRED])
+    service = SelectField(_l("Service"), validators=[REQUIRED])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
+    institution_id = SelectField(_l("Institution"), coerce=int, validators=[REQUIRED])
+    role = SelectField(_l("Role"), validators=[REQUIRED])
+    locale = SelectField(_l("Language"), validators=[Optional()])
+    is_active_account = BooleanField(_l("Account is active"), default=True)
+    scope_kind = SelectField(_l("Manager's scope"), validators=[Optional()])
+    scope_institution_id = SelectField(_l("Scope: institution"), coerce=int, validators=[Optional()])
+    scope_country_id = SelectField(_l("Scope: country"), coerce=int, validators=[Optional()])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a button that carries the CSRF token."""

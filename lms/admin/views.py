@@ -1,0 +1,332 @@
+"""Administration: countries, institutions, accounts, password resets, audit log; people lists."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from lms import access
+from lms.admin.forms import ConfirmForm, CountryForm, InstitutionForm, UserForm
+from lms.auth.passwords import hash_password, one_time_password
+from lms.extensions import db
+from lms.i18n import LOCALES, current_language
+from lms.org.labels import GENDER_LABELS, KIND_LABELS, ROLE_LABELS, SERVICE_LABELS, choices
+from lms.org.models import AuditEvent, Country, Institution, Role, User, audit
+from lms.org.scope import can_see_user, user_scope_clause
+
+bp = Blueprint("admin", __name__, template_folder="templates")
+PAGE_SIZE = 50
+
+admin_only = access.roles(Role.ADMIN)
+
+
+def _names_from(form, prefix: str) -> dict[str, str]:
+    return {
+        code: getattr(form, f"{prefix}_{code}").data.strip()
+        for code in LOCALES
+        if (getattr(form, f"{prefix}_{code}").data or "").strip()
+    }
+
+
+def _fill_names(form, prefix: str, names: dict[str, str]) -> None:
+    for code in LOCALES:
+        getattr(form, f"{prefix}_{code}").data = names.get(code, "")
+
+
+@bp.get("/admin/")
+@admin_only
+def index() -> ResponseReturnValue:
+    counts = {
+        "countries": db.session.scalar(sa.select(sa.func.count(Country.id))),
+        "institutions": db.session.scalar(sa.select(sa.func.count(Institution.id))),
+        "users": db.session.scalar(sa.select(sa.func.count(User.id))),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+# Countries ---------------------------------------------------------------------------
+
+@bp.get("/admin/countries")
+@admin_only
+def countries() -> ResponseReturnValue:
+    rows = db.session.scalars(sa.select(Country).order_by(Country.code)).all()
+    return render_template("admin/countries.html", countries=rows)
+
+
+@bp.route("/admin/countries/new", methods=["GET", "POST"])
+@bp.route("/admin/countries/<int:country_id>", methods=["GET", "POST"])
+@admin_only
+def country_edit(country_id: int | None = None) -> ResponseReturnValue:
+    country = db.get_or_404(Country, country_id) if country_id else None
+    form = CountryForm(obj=country)
+    if request.method == "GET" and country:
+        _fill_names(form, "name", country.names)
+    if form.validate_on_submit():
+        code = form.code.data.strip().upper()
+        clash = db.session.scalar(sa.select(Country).where(Country.code == code))
+        if clash and clash is not country:
+            form.code.errors.append(_("A country with this code already exists."))
+        else:
+            if country is None:
+                country = Country(code=code)
+                db.session.add(country)
+            country.code = code
+            country.names = _names_from(form, "name")
+            db.session.flush()
+            audit(current_user, "country.saved", f"country:{country.id}", code=code)
+            db.session.commit()
+            flash(_("The country has been saved."), "success")
+            return redirect(url_for("admin.countries"))
+    return render_template("admin/country_form.html", form=form, country=country)
+
+
+# Institutions ------------------------------------------------------------------------
+
+def _country_choices() -> list[tuple[int, str]]:
+    lang = current_language()
+    return [
+        (c.id, f"{c.code} — {c.name(lang)}")
+        for c in db.session.scalars(sa.select(Country).order_by(Country.code))
+    ]
+
+
+def _institution_choices(blank: str | None = None) -> list[tuple[int, str]]:
+    lang = current_language()
+    rows = db.session.scalars(
+        sa.select(Institution).options(joinedload(Institution.country)).order_by(Institution.id)
+    )
+    items = [(i.id, f"{i.country.code} — {i.name(lang)}") for i in rows]
+    return ([(0, blank)] if blank else []) + items
+
+
+@bp.get("/admin/institutions")
+@admin_only
+def institutions() -> ResponseReturnValue:
+    rows = db.session.scalars(
+        sa.select(Institution).options(joinedload(Institution.country)).order_by(Institution.id)
+    ).all()
+    return render_template("admin/institutions.html", institutions=rows, kinds=KIND_LABELS)
+
+
+@bp.route("/admin/institutions/new", methods=["GET", "POST"])
+@bp.route("/admin/institutions/<int:institution_id>", methods=["GET", "POST"])
+@admin_only
+def institution_edit(institution_id: int | None = None) -> ResponseReturnValue:
+    inst = db.get_or_404(Institution, institution_id) if institution_id else None
+    form = InstitutionForm(obj=inst)
+    form.country_id.choices = _country_choices()
+    form.kind.choices = choices(KIND_LABELS)
+    if request.method == "GET" and inst:
+        form.kind.data = inst.kind.value
+        _fill_names(form, "name", inst.names)
+        _fill_names(form, "signer_name", inst.signer_names)
+        _fill_names(form, "signer_title", inst.signer_titles)
+    if not form.country_id.choices:
+        flash(_("Add a country first."), "error")
+        return redirect(url_for("admin.country_edit"))
+    if form.validate_on_submit():
+        if inst is None:
+            inst = Institution()
+            db.session.add(inst)
+        inst.country_id = form.country_id.data
+        inst.kind = form.kind.data
+        inst.names = _names_from(form, "name")
+        inst.signer_names = _names_from(form, "signer_name")
+        inst.signer_titles = _names_from(form, "signer_title")
+        db.session.flush()
+        audit(current_user, "institution.saved", f"institution:{inst.id}")
+        db.session.commit()
+        flash(_("The institution has been saved."), "success")
+        return redirect(url_for("admin.institutions"))
+    return render_template("admin/institution_form.html", form=form, institution=inst)
+
+
+# Accounts ----------------------------------------------------------------------------
+
+def _user_form(user: User | None) -> UserForm:
+    form = UserForm(obj=user)
+    form.gender.choices = choices(GENDER_LABELS)
+    form.service.choices = choices(SERVICE_LABELS)
+    form.role.choices = choices(ROLE_LABELS)
+    form.locale.choices = [("", _("Not chosen"))] + list(LOCALES.items())
+    form.institution_id.choices = _institution_choices()
+    form.scope_kind.choices = [
+        ("", _("No scope (not a manager)")),
+        ("institution", _("One institution")),
+        ("country", _("One country")),
+    ]
+    form.scope_institution_id.choices = _institution_choices(blank="—")
+    form.scope_country_id.choices = [(0, "—")] + _country_choices()
+    if request.method == "GET" and user:
+        form.gender.data = user.gender.value
+        form.service.data = user.service.value
+        form.role.data = user.role.value
+        form.locale.data = user.locale or ""
+        form.scope_kind.data = (
+            "institution" if user.scope_institution_id else "country" if user.scope_country_id else ""
+        )
+        form.scope_institution_id.data = user.scope_institution_id or 0
+        form.scope_country_id.data = user.scope_country_id or 0
+    return form
+
+
+def _apply_scope(form: UserForm, user: User) -> bool:
+    """Set a manager's scope from the form; False (with a form error) when it is incomplete."""
+    user.scope_institution_id = None
+    user.scope_country_id = None
+    if form.role.data != Role.MANAGER.value:
+        return True
+    if form.scope_kind.data == "institution" and form.scope_institution_id.data:
+        user.scope_institution_id = form.scope_institution_id.data
+        return True
+    if form.scope_kind.data == "country" and form.scope_country_id.data:
+        user.scope_country_id = form.scope_country_id.data
+        return True
+    form.scope_kind.errors.append(_("A manager needs a scope: choose one institution or one country."))
+    return False
+
+
+@bp.get("/admin/users")
+@admin_only
+def users() -> ResponseReturnValue:
+    return _people_list("admin/users.html")
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def user_edit(user_id: int | None = None) -> ResponseReturnValue:
+    user = db.get_or_404(User, user_id) if user_id else None
+    form = _user_form(user)
+    if not form.institution_id.choices:
+        flash(_("Add an institution first."), "error")
+        return redirect(url_for("admin.institution_edit"))
+    new_password = None
+    if form.validate_on_submit():
+        number = form.personnel_number.data.strip()
+        clash = db.session.scalar(
+            sa.select(User).where(sa.func.lower(User.personnel_number) == number.lower())
+        )
+        if clash and clash is not user:
+            form.personnel_number.errors.append(_("This personnel number is already in use."))
+        elif user is not None and user.id == current_user.id and form.role.data != Role.ADMIN.value:
+            form.role.errors.append(_("You cannot remove your own administrator role."))
+        else:
+            creating = user is None
+            target = user or User(password_hash="")
+            with db.session.no_autoflush:
+                target.personnel_number = number
+                target.name_native = form.name_native.data.strip()
+                target.name_latin = form.name_latin.data.strip()
+                target.gender = form.gender.data
+                target.service = form.service.data
+                target.position = (form.position.data or "").strip()
+                target.institution_id = form.institution_id.data
+                target.role = form.role.data
+                target.locale = form.locale.data or None
+                target.is_active_account = form.is_active_account.data
+                scope_ok = _apply_scope(form, target)
+            if scope_ok:
+                if creating:
+                    new_password = one_time_password()
+                    target.password_hash = hash_password(new_password)
+                    target.must_change_password = True
+                    db.session.add(target)
+                db.session.flush()
+                audit(current_user, "user.created" if creating else "user.saved", f"user:{target.id}")
+                db.session.commit()
+                if creating:
+                    return render_template(
+                        "admin/one_time_password.html", user=target, password=new_password
+                    )
+                flash(_("The account has been saved."), "success")
+                return redirect(url_for("admin.users"))
+            db.session.rollback()
+    return render_template("admin/user_form.html", form=form, user=user, confirm=ConfirmForm())
+
+
+@bp.post("/admin/users/<int:user_id>/reset-password")
+@admin_only
+def reset_password(user_id: int) -> ResponseReturnValue:
+    user = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    password = one_time_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.failed_logins = 0
+    user.locked_until = None
+    audit(current_user, "user.password_reset", f"user:{user.id}")
+    db.session.commit()
+    return render_template("admin/one_time_password.html", user=user, password=password)
+
+
+@bp.get("/admin/audit")
+@admin_only
+def audit_log() -> ResponseReturnValue:
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = db.session.scalars(
+        sa.select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.id.desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "admin/audit.html", events=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE
+    )
+
+
+# People, as managers and trainers see them --------------------------------------------
+
+def _people_list(template: str) -> ResponseReturnValue:
+    page = max(1, request.args.get("page", 1, type=int))
+    q = (request.args.get("q") or "").strip()
+    stmt = sa.select(User).where(user_scope_clause(current_user))
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(User.name_native).like(like),
+                sa.func.lower(User.name_latin).like(like),
+                sa.func.lower(User.personnel_number).like(like),
+            )
+        )
+    rows = db.session.scalars(
+        stmt.options(joinedload(User.institution))
+        .order_by(User.name_latin, User.id)
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        template,
+        people=rows[:PAGE_SIZE],
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+        q=q,
+        roles=ROLE_LABELS,
+        genders=GENDER_LABELS,
+    )
+
+
+@bp.get("/people")
+@access.roles(Role.MANAGER, Role.TRAINER, Role.ADMIN)
+def people() -> ResponseReturnValue:
+    return _people_list("admin/people.html")
+
+
+@bp.get("/people/<int:user_id>")
+@access.roles(Role.MANAGER, Role.TRAINER, Role.ADMIN)
+def person(user_id: int) -> ResponseReturnValue:
+    user = db.get_or_404(User, user_id)
+    if not can_see_user(current_user, user):
+        abort(404)  # do not reveal that the account exists
+    return render_template(
+        "admin/person.html", person=user, roles=ROLE_LABELS, genders=GENDER_LABELS,
+        services=SERVICE_LABELS,
+    )

@@ -1,0 +1,128 @@
+"""Load course folders into the database: idempotent, versioned, all-or-nothing per course."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from lms.catalog.models import Course, CourseMedia, CourseVersion, LessonPage
+from lms.catalog.render import render_lesson
+from lms.catalog.spec import Problem, read_course
+from lms.extensions import db
+
+MEDIA_MARK = "lms-media:"  # replaced by the media URL when a page is served
+
+
+@dataclass
+class LoadResult:
+    course_id: str
+    outcome: str  # created | unchanged | updated | new-version | refused
+    version: int | None = None
+    problems: list[Problem] | None = None
+
+
+def _media_files(folder: Path, course: dict) -> dict[tuple[str, str], bytes]:
+    files = {}
+    for module in [*course["modules"], *([course["pre_test"]] if course["pre_test"] else [])]:
+        for name in module["media"]:
+            files[(module["id"], name)] = (folder / module["id"] / "media" / name).read_bytes()
+    return files
+
+
+def content_hash(course: dict, media: dict[tuple[str, str], bytes]) -> str:
+    digest = hashlib.sha256(json.dumps(course, sort_keys=True, ensure_ascii=False).encode())
+    for key in sorted(media):
+        digest.update("/".join(key).encode())
+        digest.update(hashlib.sha256(media[key]).digest())
+    return digest.hexdigest()
+
+
+def load_course_dir(folder: Path) -> LoadResult:
+    """Check and load one course folder. The caller commits (or rolls back)."""
+    course, problems = read_course(folder)
+    if course is None:
+        return LoadResult(Path(folder).name, "refused", problems=problems)
+    media = _media_files(Path(folder), course)
+    digest = content_hash(course, media)
+    row = db.session.get(Course, course["id"])
+    if row is None:
+        row = Course(id=course["id"], current_version=course["version"])
+        db.session.add(row)
+        db.session.flush()
+        _store_version(course, media, digest)
+        return LoadResult(course["id"], "created", course["version"])
+    same = db.session.scalar(
+        sa.select(CourseVersion).where(
+            CourseVersion.course_id == course["id"], CourseVersion.version == course["version"]
+        )
+    )
+    if course["version"] < row.current_version:
+        problem = Problem(f"{folder.name}/course.yaml", "version",
+                          f"version {course['version']} is older than the loaded version {row.current_version}")
+        return LoadResult(course["id"], "refused", problems=[problem])
+    if same is not None:
+        if same.content_hash == digest:
+            return LoadResult(course["id"], "unchanged", course["version"])
+        # Same version, edited text: records stay valid, so the content is replaced in place.
+        db.session.execute(sa.delete(LessonPage).where(LessonPage.course_version_id == same.id))
+        db.session.execute(sa.delete(CourseMedia).where(CourseMedia.course_version_id == same.id))
+        same.content = course
+        same.content_hash = digest
+        _store_pages(same, course, media)
+        return LoadResult(course["id"], "updated", course["version"])
+    _store_version(course, media, digest)
+    row.current_version = course["version"]
+    return LoadResult(course["id"], "new-version", course["version"])
+
+
+def _store_version(course: dict, media: dict, digest: str) -> CourseVersion:
+    version = CourseVersion(
+        course_id=course["id"], version=course["version"], content=course, content_hash=digest
+    )
+    db.session.add(version)
+    db.session.flush()
+    _store_pages(version, course, media)
+    return version
+
+
+def _store_pages(version: CourseVersion, course: dict, media: dict) -> None:
+    for (module_id, name), data in media.items():
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        db.session.add(CourseMedia(
+            course_version_id=version.id, module_id=module_id, filename=name,
+            content_type=kind, data=data,
+        ))
+    for module in [*course["modules"], *([course["pre_test"]] if course["pre_test"] else [])]:
+        for lang, text in module["lesson"].items():
+
+            def media_url(src: str, module=module) -> str | None:
+                name = src[len("media/"):]
+                return f"{MEDIA_MARK}{module['id']}/{name}" if name in module["media"] else None
+
+            db.session.add(LessonPage(
+                course_version_id=version.id, module_id=module["id"], lang=lang,
+                html=render_lesson(text, media_url),
+            ))
+    db.session.flush()
+
+
+def load_courses(root: Path) -> list[LoadResult]:
+    """Load every course folder under root; each course in its own transaction."""
+    results = []
+    for folder in sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            result = load_course_dir(folder)
+        except Exception:
+            db.session.rollback()
+            raise
+        if result.outcome == "refused":
+            db.session.rollback()
+        else:
+            db.session.commit()
+        results.append(result)
+    return results

@@ -1,0 +1,156 @@
+"""Course catalogue, course pages, lesson pages and course media."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from lms import access
+from lms.admin.forms import ConfirmForm
+from lms.catalog.loader import MEDIA_MARK
+from lms.catalog.models import Course, CourseMedia
+from lms.catalog.queries import (
+    Translator,
+    current_version,
+    lesson_html,
+    published_versions,
+    version_of,
+)
+from lms.extensions import db
+from lms.i18n import current_language
+from lms.learning import progress as learning
+from lms.org.models import Role
+
+bp = Blueprint("catalog", __name__, template_folder="templates")
+
+
+@bp.get("/courses")
+@access.signed_in
+def courses() -> ResponseReturnValue:
+    lang = current_language()
+    versions = published_versions()
+    enrolled = learning.enrolments_by_course(current_user.id)
+    is_open = dict(db.session.execute(sa.select(Course.id, Course.is_open)).all())
+    items = []
+    for v in versions:
+        if current_user.role == Role.OFFICER and not is_open.get(v.course_id) and v.course_id not in enrolled:
+            continue
+        items.append({"version": v, "tr": Translator(v, lang), "enrolment": enrolled.get(v.course_id),
+                      "is_open": is_open.get(v.course_id)})
+    return render_template("catalog/courses.html", items=items, confirm=ConfirmForm())
+
+
+def _may_view(course_id: str, enrolment) -> bool:
+    return enrolment is not None or current_user.role != Role.OFFICER
+
+
+@bp.get("/courses/<course_id>")
+@access.signed_in
+def course(course_id: str) -> ResponseReturnValue:
+    version = current_version(course_id)
+    course_row = db.session.get(Course, course_id)
+    enrolment = learning.enrolment_of(current_user.id, course_id)
+    if current_user.role == Role.OFFICER and enrolment is None and not course_row.is_open:
+        abort(404)
+    overview = learning.course_overview(current_user.id, version)
+    return render_template(
+        "catalog/course.html", version=version, tr=Translator(version, current_language()),
+        enrolment=enrolment, overview=overview, course_row=course_row, confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/courses/<course_id>/enrol")
+@access.roles(Role.OFFICER, Role.TRAINER, Role.MANAGER, Role.ADMIN)
+def enrol(course_id: str) -> ResponseReturnValue:
+    version = current_version(course_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    course_row = db.session.get(Course, course_id)
+    if not course_row.is_open and current_user.role == Role.OFFICER:
+        abort(404)
+    learning.enrol(current_user, course_id)
+    db.session.commit()
+    flash(_("You are enrolled in %(title)s.", title=version.title(current_language())), "success")
+    return redirect(url_for("catalog.course", course_id=course_id))
+
+
+@bp.get("/courses/<course_id>/modules/<module_id>")
+@access.signed_in
+def module(course_id: str, module_id: str) -> ResponseReturnValue:
+    version = current_version(course_id)
+    module = version.module(module_id)
+    if module is None:
+        abort(404)
+    enrolment = learning.enrolment_of(current_user.id, course_id)
+    if not _may_view(course_id, enrolment):
+        flash(_("Enrol in the course to open its modules."), "info")
+        return redirect(url_for("catalog.course", course_id=course_id))
+    lang = current_language()
+    tr = Translator(version, lang)
+    html, shown = lesson_html(version, module_id, tr.lang) if module.get("lesson") else (None, lang)
+    if html:
+        base = url_for("catalog.media", course_id=course_id, version=version.version,
+                       module_id="_", filename="_")[:-3]
+        html = Markup(html.replace(f'src="{MEDIA_MARK}', f'src="{base}'))  # noqa: S704 (sanitized at load)
+    status = learning.module_status(current_user.id, version, module_id)
+    ids = [m["id"] for m in version.content["modules"]]
+    index = ids.index(module_id) if module_id in ids else -1
+    previous_id = ids[index - 1] if index > 0 else None
+    next_id = ids[index + 1] if 0 <= index < len(ids) - 1 else None
+    return render_template(
+        "catalog/module.html", version=version, module=module, tr=tr, html=html,
+        lesson_lang=shown, lesson_fallback=bool(html) and shown != lang, status=status,
+        previous_id=previous_id, next_id=next_id, enrolment=enrolment, confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/courses/<course_id>/modules/<module_id>/read")
+@access.signed_in
+def mark_read(course_id: str, module_id: str) -> ResponseReturnValue:
+    version = current_version(course_id)
+    module = version.module(module_id)
+    if module is None or not module.get("lesson"):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if learning.enrolment_of(current_user.id, course_id) is None:
+        flash(_("Enrol in the course to record your progress."), "info")
+        return redirect(url_for("catalog.course", course_id=course_id))
+    done = learning.mark_lesson_read(current_user.id, version, module_id)
+    db.session.commit()
+    if done:
+        flash(_("Well done: you have completed the course."), "success")
+        return redirect(url_for("catalog.course", course_id=course_id))
+    flash(_("The lesson is marked as read."), "success")
+    if module.get("quiz"):
+        return redirect(url_for("quizzes.quiz", course_id=course_id, module_id=module_id))
+    if module.get("scenario"):
+        return redirect(url_for("scenarios.play", course_id=course_id, module_id=module_id))
+    nxt = learning.next_module_id(version, module_id)
+    if nxt:
+        return redirect(url_for("catalog.module", course_id=course_id, module_id=nxt))
+    return redirect(url_for("catalog.course", course_id=course_id))
+
+
+@bp.get("/media/<course_id>/<int:version>/<module_id>/<filename>")
+@access.signed_in
+def media(course_id: str, version: int, module_id: str, filename: str) -> ResponseReturnValue:
+    row = version_of(course_id, version)
+    if row is None:
+        abort(404)
+    item = db.session.scalar(sa.select(CourseMedia).where(
+        CourseMedia.course_version_id == row.id, CourseMedia.module_id == module_id,
+        CourseMedia.filename == filename,
+    ))
+    if item is None:
+        abort(404)
+    response = Response(item.data, mimetype=item.content_type)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    if item.content_type == "image/svg+xml":
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response

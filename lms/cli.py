@@ -1,0 +1,72 @@
+"""The `lms` console command: Flask's own commands plus the platform's."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+
+def main() -> None:
+    from lms import create_app
+
+    FlaskGroup(create_app=create_app, help="Training platform for prison and probation services.")()
+
+
+def register_commands(app: Flask) -> None:
+    from lms.org.demo import demo_command
+
+    app.cli.add_command(demo_command)
+    app.cli.add_command(users_group)
+    from lms.catalog.cli import courses_group
+
+    app.cli.add_command(courses_group)
+
+
+@click.group("users", help="Manage accounts.")
+def users_group() -> None:
+    pass
+
+
+@users_group.command("create-admin")
+@click.argument("personnel_number")
+@click.option("--name", "name", default="Administrator", help="Full name.")
+@click.option("--country", default="KZ", show_default=True, help="Country code of the institution.")
+@click.password_option(prompt="Password (leave empty for a one-time password)", default="", show_default=False)
+def create_admin(personnel_number: str, name: str, country: str, password: str) -> None:
+    """Create an administrator account (and a headquarters institution if none exists)."""
+    import sqlalchemy as sa
+
+    from lms.auth.passwords import hash_password, one_time_password, password_problems
+    from lms.extensions import db
+    from lms.org.models import Country, Gender, Institution, InstitutionKind, Role, Service, User
+
+    if db.session.scalar(sa.select(User).where(User.personnel_number == personnel_number)):
+        raise click.ClickException(f"Personnel number {personnel_number} is already in use.")
+    if password and (problems := password_problems(password, personnel_number)):
+        raise click.ClickException(" ".join(problems))
+    code = country.upper()
+    ctry = db.session.scalar(sa.select(Country).where(Country.code == code))
+    if ctry is None:
+        ctry = Country(code=code, names={"en": code})
+        db.session.add(ctry)
+        db.session.flush()
+    inst = db.session.scalar(
+        sa.select(Institution).where(Institution.country_id == ctry.id).order_by(Institution.id)
+    )
+    if inst is None:
+        inst = Institution(country_id=ctry.id, kind=InstitutionKind.HEADQUARTERS, names={"en": "Headquarters"})
+        db.session.add(inst)
+        db.session.flush()
+    chosen = password or one_time_password()
+    db.session.add(
+        User(
+            personnel_number=personnel_number, password_hash=hash_password(chosen),
+            name_native=name, name_latin=name, gender=Gender.FEMALE, service=Service.PRISON,
+            institution_id=inst.id, role=Role.ADMIN, must_change_password=not password,
+        )
+    )
+    db.session.commit()
+    click.echo(f"Administrator {personnel_number} created.")
+    if not password:
+        click.echo(f"One-time password: {chosen} (to be changed at first sign-in)")

@@ -1,0 +1,54 @@
+"""All settings, read from environment variables in this one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Return LMS_SECRET_KEY, or a key kept in the instance folder (made on first run)."""
+    if key := os.environ.get("LMS_SECRET_KEY"):
+        return key
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def instance_path() -> str | None:
+    """LMS_INSTANCE_PATH, where secrets, keys and the SQLite file live (default: ./instance)."""
+    return os.environ.get("LMS_INSTANCE_PATH") or None
+
+
+def from_environment(instance_path: Path) -> dict:
+    """Build the Flask config mapping from the environment."""
+    default_db = f"sqlite:///{instance_path / 'lms.sqlite3'}"
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("LMS_DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": os.environ.get("LMS_DEFAULT_LOCALE", "en"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("LMS_TIMEZONE", "UTC"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "LMS_COURSES_DIR": os.environ.get("LMS_COURSES_DIR", str(PROJECT_ROOT / "courses")),
+        "RATELIMIT_STORAGE_URI": os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": os.environ.get("LMS_RATELIMIT_ENABLED", "1") == "1",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("LMS_SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Sign-in throttling: this many failures in a row lock the account for a while.
+        "LMS_MAX_FAILED_LOGINS": int(os.environ.get("LMS_MAX_FAILED_LOGINS", "5")),
+        "LMS_LOCKOUT_MINUTES": int(os.environ.get("LMS_LOCKOUT_MINUTES", "15")),
+        # Groups smaller than this are shown as "<N" in breakdowns meant for sharing.
+        "LMS_SMALL_GROUP_THRESHOLD": int(os.environ.get("LMS_SMALL_GROUP_THRESHOLD", "5")),
+    }

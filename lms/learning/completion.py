@@ -1,0 +1,126 @@
+"""Completion is decided here, and only here.
+
+A module is complete when its lesson is read, its quiz passed and its scenario passed
+(each only if the module has one); a course is complete when all its modules are.
+Quizzes and scenarios report to `record_part`; course completion sends one signal,
+`course_completed`, that the certificate feature listens to.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from blinker import Namespace
+
+from lms.catalog.models import CourseVersion
+from lms.extensions import db
+from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress, ProgressEvent
+from lms.timeutil import utcnow
+
+_signals = Namespace()
+# Sent with the CourseCompletion, inside the transaction that records it.
+course_completed = _signals.signal("course-completed")
+
+PARTS = ("lesson", "quiz", "scenario")
+
+
+def required_parts(module: dict) -> set[str]:
+    parts = set()
+    if module.get("lesson"):
+        parts.add("lesson")
+    if module.get("quiz"):
+        parts.add("quiz")
+    if module.get("scenario"):
+        parts.add("scenario")
+    return parts
+
+
+def done_parts(progress: ModuleProgress | None) -> set[str]:
+    if progress is None:
+        return set()
+    return {
+        part for part, at in (
+            ("lesson", progress.lesson_read_at),
+            ("quiz", progress.quiz_passed_at),
+            ("scenario", progress.scenario_passed_at),
+        ) if at is not None
+    }
+
+
+def log_event(user_id: int, version: CourseVersion, module_id: str | None, kind: str, **detail) -> None:
+    db.session.add(ProgressEvent(
+        user_id=user_id, course_id=version.course_id, course_version=version.version,
+        module_id=module_id, kind=kind, detail=detail,
+    ))
+
+
+def record_part(user_id: int, version: CourseVersion, module_id: str, part: str) -> CourseCompletion | None:
+    """Record that a part of a module is done; complete the module and course when due."""
+    assert part in PARTS
+    now = utcnow()
+    progress = db.session.scalar(
+        sa.select(ModuleProgress).where(
+            ModuleProgress.user_id == user_id,
+            ModuleProgress.course_id == version.course_id,
+            ModuleProgress.module_id == module_id,
+        ).with_for_update()
+    )
+    if progress is None:
+        progress = ModuleProgress(
+            user_id=user_id, course_id=version.course_id, module_id=module_id,
+            course_version=version.version,
+        )
+        db.session.add(progress)
+    field = {"lesson": "lesson_read_at", "quiz": "quiz_passed_at", "scenario": "scenario_passed_at"}[part]
+    if getattr(progress, field) is None:
+        setattr(progress, field, now)
+        log_event(user_id, version, module_id, f"{part}_done")
+    enrolment = db.session.scalar(
+        sa.select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == version.course_id)
+    )
+    if enrolment is not None:
+        enrolment.last_module_id = module_id
+        enrolment.last_activity_at = now
+    module = version.module(module_id)
+    if module is None or module_id == (version.content.get("pre_test") or {}).get("id"):
+        return None
+    if progress.completed_at is None and required_parts(module) <= done_parts(progress):
+        progress.completed_at = now
+        progress.course_version = version.version
+        log_event(user_id, version, module_id, "module_completed")
+    db.session.flush()
+    return _complete_course_if_due(user_id, version, enrolment)
+
+
+def _complete_course_if_due(user_id: int, version: CourseVersion, enrolment) -> CourseCompletion | None:
+    module_ids = [m["id"] for m in version.content["modules"]]
+    completed = set(db.session.scalars(
+        sa.select(ModuleProgress.module_id).where(
+            ModuleProgress.user_id == user_id,
+            ModuleProgress.course_id == version.course_id,
+            ModuleProgress.completed_at.is_not(None),
+        )
+    ))
+    if not set(module_ids) <= completed:
+        return None
+    existing = db.session.scalar(
+        sa.select(CourseCompletion).where(
+            CourseCompletion.user_id == user_id,
+            CourseCompletion.course_id == version.course_id,
+            CourseCompletion.course_version == version.version,
+        )
+    )
+    if existing is not None:
+        return None
+    from lms.quizzes.attempts import final_score
+
+    completion = CourseCompletion(
+        user_id=user_id, course_id=version.course_id, course_version=version.version,
+        completed_at=utcnow(), final_score=final_score(user_id, version),
+    )
+    db.session.add(completion)
+    if enrolment is not None and enrolment.completed_at is None:
+        enrolment.completed_at = completion.completed_at
+    log_event(user_id, version, None, "course_completed", final_score=completion.final_score)
+    db.session.flush()
+    course_completed.send(completion, version=version)
+    return completion

@@ -1,0 +1,95 @@
+"""Enrolments, progress events (append-only) and completions.
+
+Progress points at content by stable ids (course id, module id) plus the course version,
+never by a foreign key into content, so reloading courses loses no one's record.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import db
+from lms.org.models import User
+from lms.timeutil import UTCDateTime, utcnow
+
+
+class Enrolment(db.Model):
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    course_id: Mapped[str] = mapped_column(sa.ForeignKey("courses.id"))
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    due_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Set once the course is complete; the version it was completed on is in CourseCompletion.
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_module_id: Mapped[str | None] = mapped_column(sa.String(80))
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "course_id"),
+        sa.Index("ix_enrolments_course_completed", "course_id", "completed_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Enrolment {self.user_id} {self.course_id}>"
+
+
+class ProgressEvent(db.Model):
+    """Append-only log of what an officer did; never updated, never deleted."""
+
+    __tablename__ = "progress_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    course_id: Mapped[str] = mapped_column(sa.String(80))
+    course_version: Mapped[int]
+    module_id: Mapped[str | None] = mapped_column(sa.String(80))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+class ModuleProgress(db.Model):
+    """What an officer has done in a module: each part is recorded when first achieved."""
+
+    __tablename__ = "module_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    course_id: Mapped[str] = mapped_column(sa.String(80))
+    module_id: Mapped[str] = mapped_column(sa.String(80))
+    course_version: Mapped[int]
+    lesson_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    quiz_passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    scenario_passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "course_id", "module_id"),)
+
+
+class CourseCompletion(db.Model):
+    """A completed course, kept with the version it was earned on."""
+
+    __tablename__ = "course_completions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    course_id: Mapped[str] = mapped_column(sa.ForeignKey("courses.id"))
+    course_version: Mapped[int]
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The final score: the best passing score of the last assessment, else the quiz average.
+    final_score: Mapped[int | None]
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "course_id", "course_version"),
+        sa.Index("ix_course_completions_course_at", "course_id", "completed_at"),
+    )

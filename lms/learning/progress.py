@@ -1,0 +1,189 @@
+"""Enrolments and what an officer has done, as pages need it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from lms.catalog.models import CourseVersion
+from lms.extensions import db
+from lms.learning import completion
+from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress
+from lms.org.models import User
+
+
+def enrolment_of(user_id: int, course_id: str) -> Enrolment | None:
+    return db.session.scalar(
+        sa.select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+    )
+
+
+def enrolments_by_course(user_id: int) -> dict[str, Enrolment]:
+    return {e.course_id: e for e in db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user_id))}
+
+
+def enrol(user: User, course_id: str, assigned_by: User | None = None, due_on: date | None = None) -> Enrolment:
+    """Enrol an officer (idempotent); an assignment sets or moves the due date."""
+    enrolment = enrolment_of(user.id, course_id)
+    if enrolment is None:
+        enrolment = Enrolment(user_id=user.id, course_id=course_id)
+        db.session.add(enrolment)
+    if assigned_by is not None:
+        enrolment.assigned_by_id = assigned_by.id
+        enrolment.due_on = due_on
+    db.session.flush()
+    return enrolment
+
+
+STATUS_NOT_STARTED = "not_started"
+STATUS_IN_PROGRESS = "in_progress"
+STATUS_COMPLETE = "complete"
+
+
+@dataclass
+class ModuleStatus:
+    status: str
+    done: set[str]
+    required: set[str]
+
+
+def _progress_rows(user_id: int, course_id: str) -> dict[str, ModuleProgress]:
+    return {
+        p.module_id: p for p in db.session.scalars(
+            sa.select(ModuleProgress).where(
+                ModuleProgress.user_id == user_id, ModuleProgress.course_id == course_id
+            )
+        )
+    }
+
+
+def _status(module: dict, row: ModuleProgress | None, attempted: bool) -> ModuleStatus:
+    done = completion.done_parts(row)
+    required = completion.required_parts(module)
+    if row is not None and row.completed_at is not None:
+        state = STATUS_COMPLETE
+    elif done or attempted:
+        state = STATUS_IN_PROGRESS
+    else:
+        state = STATUS_NOT_STARTED
+    return ModuleStatus(state, done, required)
+
+
+def _attempted_modules(user_id: int, course_id: str) -> set[str]:
+    from lms.quizzes.models import QuizAttempt
+    from lms.scenarios.models import ScenarioRun
+
+    quiz = sa.select(QuizAttempt.module_id).where(QuizAttempt.user_id == user_id, QuizAttempt.course_id == course_id)
+    runs = sa.select(ScenarioRun.module_id).where(ScenarioRun.user_id == user_id, ScenarioRun.course_id == course_id)
+    return set(db.session.scalars(sa.union(quiz, runs)))
+
+
+def module_status(user_id: int, version: CourseVersion, module_id: str) -> ModuleStatus:
+    row = db.session.scalar(sa.select(ModuleProgress).where(
+        ModuleProgress.user_id == user_id, ModuleProgress.course_id == version.course_id,
+        ModuleProgress.module_id == module_id,
+    ))
+    return _status(version.module(module_id), row, False)
+
+
+@dataclass
+class CourseOverview:
+    modules: list[tuple[dict, ModuleStatus]]
+    completed: int
+    total: int
+    completion: CourseCompletion | None
+    pre_test: dict | None
+    pre_test_score: int | None
+    pre_test_open: bool
+    resume_module_id: str | None
+
+    @property
+    def percent(self) -> int:
+        return (100 * self.completed) // self.total if self.total else 0
+
+
+def course_overview(user_id: int, version: CourseVersion) -> CourseOverview:
+    from lms.quizzes.models import QuizAttempt
+
+    rows = _progress_rows(user_id, version.course_id)
+    attempted = _attempted_modules(user_id, version.course_id)
+    modules = [(m, _status(m, rows.get(m["id"]), m["id"] in attempted)) for m in version.content["modules"]]
+    completed = sum(1 for _, s in modules if s.status == STATUS_COMPLETE)
+    done = db.session.scalar(sa.select(CourseCompletion).where(
+        CourseCompletion.user_id == user_id, CourseCompletion.course_id == version.course_id,
+    ).order_by(CourseCompletion.course_version.desc()).limit(1))
+    pre = version.content.get("pre_test")
+    pre_score = None
+    if pre:
+        pre_score = db.session.scalar(sa.select(QuizAttempt.score).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.course_id == version.course_id,
+            QuizAttempt.is_pre_test.is_(True), QuizAttempt.score.is_not(None),
+        ).order_by(QuizAttempt.number).limit(1))
+    started_modules = any(m_id != (pre or {}).get("id") for m_id in rows)
+    resume = next((m["id"] for m, s in modules if s.status != STATUS_COMPLETE), None)
+    return CourseOverview(
+        modules=modules, completed=completed, total=len(modules), completion=done,
+        pre_test=pre, pre_test_score=pre_score,
+        pre_test_open=bool(pre) and pre_score is None and not started_modules,
+        resume_module_id=resume,
+    )
+
+
+def mark_lesson_read(user_id: int, version: CourseVersion, module_id: str) -> CourseCompletion | None:
+    return completion.record_part(user_id, version, module_id, "lesson")
+
+
+def next_module_id(version: CourseVersion, module_id: str) -> str | None:
+    ids = [m["id"] for m in version.content["modules"]]
+    if module_id in ids and ids.index(module_id) < len(ids) - 1:
+        return ids[ids.index(module_id) + 1]
+    return None
+
+
+@dataclass
+class LearningItem:
+    enrolment: Enrolment
+    version: CourseVersion
+    completed_modules: int
+    total_modules: int
+    resume_module_id: str | None
+    is_overdue: bool
+
+    @property
+    def percent(self) -> int:
+        return (100 * self.completed_modules) // self.total_modules if self.total_modules else 0
+
+
+def my_learning(user_id: int, today: date) -> list[LearningItem]:
+    """The officer's enrolments with progress, in three queries whatever the number of courses."""
+    from lms.catalog.models import Course
+
+    rows = db.session.execute(
+        sa.select(Enrolment, CourseVersion)
+        .join(Course, Course.id == Enrolment.course_id)
+        .join(CourseVersion, sa.and_(CourseVersion.course_id == Course.id,
+                                     CourseVersion.version == Course.current_version))
+        .where(Enrolment.user_id == user_id, Course.is_published.is_(True))
+        .order_by(Enrolment.completed_at.is_not(None), Enrolment.due_on.is_(None), Enrolment.due_on,
+                  Enrolment.enrolled_at)
+    ).all()
+    completed: dict[str, set[str]] = {}
+    for course_id, module_id in db.session.execute(
+        sa.select(ModuleProgress.course_id, ModuleProgress.module_id).where(
+            ModuleProgress.user_id == user_id, ModuleProgress.completed_at.is_not(None))
+    ):
+        completed.setdefault(course_id, set()).add(module_id)
+    items = []
+    for enrolment, version in rows:
+        ids = [m["id"] for m in version.content["modules"]]
+        done = completed.get(version.course_id, set())
+        items.append(LearningItem(
+            enrolment=enrolment, version=version,
+            completed_modules=sum(1 for i in ids if i in done), total_modules=len(ids),
+            resume_module_id=enrolment.last_module_id if enrolment.last_module_id in ids and enrolment.last_module_id not in done
+            else next((i for i in ids if i not in done), None),
+            is_overdue=enrolment.completed_at is None and enrolment.due_on is not None and enrolment.due_on < today,
+        ))
+    return items

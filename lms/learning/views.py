@@ -1,0 +1,89 @@
+"""My learning, and assigning courses to officers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from lms import access
+from lms.catalog.queries import Translator, current_version
+from lms.core.views import add_home_links
+from lms.extensions import db
+from lms.i18n import current_language
+from lms.learning import progress
+from lms.learning.forms import AssignForm
+from lms.org.models import Cohort, Role, User, audit
+from lms.org.scope import user_scope_clause
+
+bp = Blueprint("learning", __name__, template_folder="templates")
+ASSIGN_LIST_LIMIT = 300
+
+
+def _home_links(user) -> list[dict]:
+    links = [{"url": url_for("learning.mine"), "label": _("My learning")},
+             {"url": url_for("catalog.courses"), "label": _("Courses")}]
+    return links
+
+
+add_home_links(_home_links)
+
+
+@bp.get("/learning")
+@access.signed_in
+def mine() -> ResponseReturnValue:
+    items = progress.my_learning(current_user.id, date.today())
+    lang = current_language()
+    return render_template("learning/mine.html", items=[(i, Translator(i.version, lang)) for i in items])
+
+
+@bp.route("/courses/<course_id>/assign", methods=["GET", "POST"])
+@access.roles(Role.TRAINER, Role.ADMIN)
+def assign(course_id: str) -> ResponseReturnValue:
+    version = current_version(course_id)
+    form = AssignForm()
+    q = (request.args.get("q") or "").strip()
+    stmt = sa.select(User).where(user_scope_clause(current_user), User.role == Role.OFFICER,
+                                 User.is_active_account.is_(True))
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(User.name_native).like(like),
+                                 sa.func.lower(User.name_latin).like(like),
+                                 sa.func.lower(User.personnel_number).like(like)))
+    officers = db.session.scalars(stmt.order_by(User.name_latin).limit(ASSIGN_LIST_LIMIT)).all()
+    form.officers.choices = [(u.id, f"{u.name_native} ({u.personnel_number})") for u in officers]
+    cohorts = db.session.scalars(
+        sa.select(Cohort).where(Cohort.trainer_id == current_user.id)
+        if current_user.role == Role.TRAINER else sa.select(Cohort)
+    ).all()
+    form.cohort_id.choices = [(0, "—")] + [(c.id, c.name) for c in cohorts]
+    if form.validate_on_submit():
+        chosen_ids = set(form.officers.data or [])
+        if form.cohort_id.data:
+            cohort = next((c for c in cohorts if c.id == form.cohort_id.data), None)
+            if cohort:
+                chosen_ids |= {m.id for m in cohort.members if m.role == Role.OFFICER}
+        # Only officers within the assigner's scope, whatever the form claims.
+        targets = db.session.scalars(
+            sa.select(User).where(User.id.in_(chosen_ids), user_scope_clause(current_user))
+        ).all() if chosen_ids else []
+        if not targets:
+            form.officers.errors = [_("Choose at least one officer or a cohort.")]
+        elif form.due_on.data and form.due_on.data < date.today():
+            form.due_on.errors = [_("The due date cannot be in the past.")]
+        else:
+            for user in targets:
+                progress.enrol(user, course_id, assigned_by=current_user, due_on=form.due_on.data)
+            audit(current_user, "course.assigned", f"course:{course_id}", count=len(targets))
+            db.session.commit()
+            flash(ngettext("The course was assigned to %(num)d officer.",
+                           "The course was assigned to %(num)d officers.", len(targets)), "success")
+            return redirect(url_for("catalog.course", course_id=course_id))
+    return render_template("learning/assign.html", form=form, version=version,
+                           tr=Translator(version, current_language()), q=q,
+                           truncated=len(officers) >= ASSIGN_LIST_LIMIT)

@@ -1,0 +1,12 @@
+"""Import every feature's models, so the metadata is complete wherever it is used."""
+
+from lms.catalog.models import Course, CourseMedia, CourseVersion, LessonPage  # noqa: F401
+from lms.learning.models import (  # noqa: F401
+    CourseCompletion,
+    Enrolment,
+    ModuleProgress,
+    ProgressEvent,
+)
+from lms.org.models import AuditEvent, Cohort, Country, Institution, User  # noqa: F401
+from lms.quizzes.models import AttemptAnswer, QuizAttempt  # noqa: F401
+from lms.scenarios.models import ClassroomSession, ScenarioRun  # noqa: F401

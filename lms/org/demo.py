@@ -1,0 +1,106 @@
+"""Demo data for a first look: one country, an academy, a prison and one account per role."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+
+from lms.auth.passwords import hash_password, one_time_password
+from lms.extensions import db
+from lms.org.models import Country, Gender, Institution, InstitutionKind, Role, Service, User
+
+KZ_NAMES = {"en": "Kazakhstan", "ru": "Казахстан", "kk": "Қазақстан", "tg": "Қазоқистон", "ar": "كازاخستان"}
+ACADEMY_NAMES = {
+    "en": "Penitentiary Training Academy",
+    "ru": "Учебная академия уголовно-исполнительной системы",
+    "kk": "Қылмыстық-атқару жүйесінің оқу академиясы",
+    "tg": "Академияи таълимии низоми иҷрои ҷазои ҷиноӣ",
+    "ar": "أكاديمية تدريب موظفي السجون",
+}
+PRISON_NAMES = {
+    "en": "Correctional Institution No. 1",
+    "ru": "Исправительное учреждение № 1",
+    "kk": "№ 1 түзеу мекемесі",
+    "tg": "Муассисаи ислоҳии № 1",
+    "ar": "المؤسسة الإصلاحية رقم 1",
+}
+DEMO_ACCOUNTS = [
+    # personnel number, native name, Latin name, gender, role, institution key, position
+    ("officer", "Айгүл Серікқызы", "Aigul Serikkyzy", Gender.FEMALE, Role.OFFICER, "prison", "Senior inspector"),
+    ("trainer", "Ерлан Жұмабаев", "Yerlan Zhumabayev", Gender.MALE, Role.TRAINER, "academy", "Lecturer"),
+    ("manager", "Динара Омарова", "Dinara Omarova", Gender.FEMALE, Role.MANAGER, "academy", "Head of training"),
+    ("admin", "Администратор", "Administrator", Gender.MALE, Role.ADMIN, "academy", "System administrator"),
+]
+
+
+def ensure_demo() -> list[tuple[str, str, str]]:
+    """Create what is missing of the demo data; return (number, role, password) per account."""
+    kz = db.session.scalar(sa.select(Country).where(Country.code == "KZ"))
+    if kz is None:
+        kz = Country(code="KZ", names=KZ_NAMES)
+        db.session.add(kz)
+        db.session.flush()
+    places = {}
+    for key, kind, names in (
+        ("academy", InstitutionKind.ACADEMY, ACADEMY_NAMES),
+        ("prison", InstitutionKind.PRISON, PRISON_NAMES),
+    ):
+        inst = db.session.scalar(
+            sa.select(Institution).where(
+                Institution.country_id == kz.id, Institution.kind == kind
+            ).order_by(Institution.id)
+        )
+        if inst is None:
+            inst = Institution(
+                country_id=kz.id, kind=kind, names=names,
+                signer_names={"en": "Marat Akhmetov", "ru": "Марат Ахметов", "kk": "Марат Ахметов",
+                              "tg": "Марат Ахметов", "ar": "مارات أحمدوف"},
+                signer_titles={"en": "Rector", "ru": "Ректор", "kk": "Ректор", "tg": "Ректор", "ar": "رئيس الأكاديمية"},
+            )
+            db.session.add(inst)
+            db.session.flush()
+        places[key] = inst
+
+    store = Path(current_app.instance_path) / "demo-accounts.json"
+    known = json.loads(store.read_text()) if store.exists() else {}
+    result = []
+    for number, native, latin, gender, role, place, position in DEMO_ACCOUNTS:
+        user = db.session.scalar(sa.select(User).where(User.personnel_number == number))
+        if user is None:
+            password = one_time_password()
+            user = User(
+                personnel_number=number, password_hash=hash_password(password),
+                name_native=native, name_latin=latin, gender=gender, service=Service.PRISON,
+                position=position, institution_id=places[place].id, role=role,
+                must_change_password=False,
+                scope_country_id=kz.id if role == Role.MANAGER else None,
+            )
+            db.session.add(user)
+            known[number] = password
+        result.append((number, role.value, known.get(number, "(changed by its owner)")))
+    db.session.flush()
+    from lms.org import demo_hooks
+
+    for hook in demo_hooks.HOOKS:
+        hook(places)
+    db.session.commit()
+    fd = os.open(store, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(known, fh)
+    return result
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load demo data (idempotent) and print the demo accounts."""
+    accounts = ensure_demo()
+    click.echo("")
+    click.echo("Demo accounts (personnel number / password):")
+    for number, role, password in accounts:
+        click.echo(f"  {role:<8} {number:<10} {password}")
+    click.echo("")

@@ -1,0 +1,3 @@
+"""Features add demo content (a completed course, a certificate, ...) by appending a hook."""
+
+HOOKS: list = []

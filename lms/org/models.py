@@ -1,0 +1,178 @@
+"""Countries, institutions, people and cohorts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import db
+from lms.i18n import Localized, pick
+from lms.timeutil import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    OFFICER = "officer"
+    TRAINER = "trainer"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Gender(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+
+
+class Service(enum.StrEnum):
+    PRISON = "prison"
+    PROBATION = "probation"
+
+
+class InstitutionKind(enum.StrEnum):
+    ACADEMY = "academy"
+    PRISON = "prison"
+    PROBATION_OFFICE = "probation_office"
+    HEADQUARTERS = "headquarters"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> sa.Enum:
+    # Stored as short strings with a CHECK constraint, the same on SQLite and PostgreSQL.
+    return sa.Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Country(db.Model):
+    __tablename__ = "countries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(2), unique=True)
+    names: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    institutions: Mapped[list[Institution]] = relationship(back_populates="country")
+
+    def name(self, lang: str) -> Localized:
+        return pick(self.names, lang)
+
+    def __repr__(self) -> str:
+        return f"<Country {self.code}>"
+
+
+class Institution(db.Model):
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_id: Mapped[int] = mapped_column(sa.ForeignKey("countries.id"), index=True)
+    kind: Mapped[InstitutionKind] = mapped_column(_enum(InstitutionKind, "institution_kind"))
+    names: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Who signs certificates for this institution, per language.
+    signer_names: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    signer_titles: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    country: Mapped[Country] = relationship(back_populates="institutions")
+
+    def name(self, lang: str) -> Localized:
+        return pick(self.names, lang)
+
+    def __repr__(self) -> str:
+        return f"<Institution {self.id} {self.names.get('en', '')!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    personnel_number: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    name_native: Mapped[str] = mapped_column(sa.String(200))
+    name_latin: Mapped[str] = mapped_column(sa.String(200))
+    gender: Mapped[Gender] = mapped_column(_enum(Gender, "gender"))
+    service: Mapped[Service] = mapped_column(_enum(Service, "service"))
+    position: Mapped[str] = mapped_column(sa.String(120), default="")
+    institution_id: Mapped[int] = mapped_column(sa.ForeignKey("institutions.id"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.OFFICER)
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A manager sees one scope: an institution, or a whole country.
+    scope_institution_id: Mapped[int | None] = mapped_column(sa.ForeignKey("institutions.id"))
+    scope_country_id: Mapped[int | None] = mapped_column(sa.ForeignKey("countries.id"))
+
+    institution: Mapped[Institution] = relationship(foreign_keys=[institution_id])
+    scope_institution: Mapped[Institution | None] = relationship(
+        foreign_keys=[scope_institution_id]
+    )
+    scope_country: Mapped[Country | None] = relationship(foreign_keys=[scope_country_id])
+
+    __table_args__ = (sa.Index("ix_users_institution_role", "institution_id", "role"),)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.is_active_account
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role in {Role(r) for r in roles}
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+
+class Cohort(db.Model):
+    """A group of officers trained together, led by a trainer."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    institution_id: Mapped[int] = mapped_column(sa.ForeignKey("institutions.id"), index=True)
+    trainer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    institution: Mapped[Institution] = relationship()
+    trainer: Mapped[User | None] = relationship()
+    members: Mapped[list[User]] = relationship(secondary="cohort_members")
+
+    def __repr__(self) -> str:
+        return f"<Cohort {self.id} {self.name!r}>"
+
+
+cohort_members = sa.Table(
+    "cohort_members",
+    db.metadata,
+    sa.Column("cohort_id", sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AuditEvent(db.Model):
+    """Who did what to which record; append-only."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(sa.String(60))
+    target: Mapped[str] = mapped_column(sa.String(120), default="")
+    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+
+
+def audit(actor: User | None, action: str, target: str = "", **detail) -> None:
+    """Record an action in the audit log (within the caller's transaction)."""
+    db.session.add(
+        AuditEvent(actor_id=actor.id if actor else None, action=action, target=target, detail=detail)
+    )

@@ -1,0 +1,158 @@
+"""Starting, saving and submitting quiz attempts."""
+
+from __future__ import annotations
+
+import random
+
+import sqlalchemy as sa
+
+from lms.catalog.models import CourseVersion
+from lms.extensions import db
+from lms.learning import completion
+from lms.learning.models import ModuleProgress
+from lms.quizzes.grading import grade
+from lms.quizzes.models import AttemptAnswer, QuizAttempt
+from lms.timeutil import utcnow
+
+
+class QuizError(Exception):
+    """A domain error the view turns into a translated message."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def attempts_of(user_id: int, course_id: str, module_id: str) -> list[QuizAttempt]:
+    return list(db.session.scalars(
+        sa.select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.course_id == course_id,
+            QuizAttempt.module_id == module_id,
+        ).order_by(QuizAttempt.number)
+    ))
+
+
+def attempts_left(quiz: dict, attempts: list[QuizAttempt]) -> int | None:
+    """None means unlimited."""
+    if not quiz["attempts"]:
+        return None
+    return max(0, quiz["attempts"] - sum(1 for a in attempts if a.is_submitted))
+
+
+def layout_for(quiz: dict, rng: random.Random) -> list:
+    questions = list(quiz["questions"])
+    if quiz["shuffle"]:
+        rng.shuffle(questions)
+    layout = []
+    for q in questions:
+        options = [o["id"] for o in q["options"]]
+        if quiz["shuffle"] and q["type"] != "true_false":
+            rng.shuffle(options)
+        layout.append([q["id"], options])
+    return layout
+
+
+def start_attempt(user_id: int, version: CourseVersion, module: dict, rng: random.Random | None = None) -> QuizAttempt:
+    """Open a new attempt, or return the one already in progress."""
+    quiz = module["quiz"]
+    existing = attempts_of(user_id, version.course_id, module["id"])
+    open_attempt = next((a for a in existing if not a.is_submitted), None)
+    if open_attempt is not None:
+        return open_attempt
+    if any(a.passed for a in existing) and not _is_pre_test(version, module):
+        raise QuizError("already-passed")
+    left = attempts_left(quiz, existing)
+    if left == 0:
+        raise QuizError("no-attempts-left")
+    if _is_pre_test(version, module):
+        started = db.session.scalar(
+            sa.select(sa.func.count(ModuleProgress.id)).where(
+                ModuleProgress.user_id == user_id, ModuleProgress.course_id == version.course_id,
+            )
+        )
+        if started:
+            raise QuizError("pre-test-closed")
+    attempt = QuizAttempt(
+        user_id=user_id, course_id=version.course_id, course_version=version.version,
+        module_id=module["id"], quiz_id=quiz["id"], number=len(existing) + 1,
+        is_pre_test=_is_pre_test(version, module),
+        layout=layout_for(quiz, rng or random.SystemRandom()), draft={},
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    completion.log_event(user_id, version, module["id"], "quiz_started", attempt=attempt.id)
+    return attempt
+
+
+def _is_pre_test(version: CourseVersion, module: dict) -> bool:
+    return (version.content.get("pre_test") or {}).get("id") == module["id"]
+
+
+def clean_answers(quiz: dict, form_answers: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Keep only known questions and options, in a stable order."""
+    answers = {}
+    for q in quiz["questions"]:
+        valid = [o["id"] for o in q["options"]]
+        chosen = [o for o in valid if o in set(form_answers.get(q["id"], []))]
+        if chosen:
+            answers[q["id"]] = chosen
+    return answers
+
+
+def save_draft(attempt: QuizAttempt, quiz: dict, form_answers: dict[str, list[str]]) -> None:
+    if attempt.is_submitted:
+        raise QuizError("already-submitted")
+    attempt.draft = clean_answers(quiz, form_answers)
+
+
+def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str, list[str]]) -> bool:
+    """Grade the attempt once. Returns False when it had already been submitted.
+
+    The claim is one conditional UPDATE, so a double click, a second tab or a resent
+    form finds the attempt taken and grades nothing, on any database.
+    """
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(submitted_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return False
+    module = version.module(attempt.module_id)
+    quiz = module["quiz"]
+    answers = clean_answers(quiz, form_answers)
+    graded = grade(quiz, answers)
+    positions = {qid: i for i, (qid, _opts) in enumerate(attempt.layout)}
+    for q in quiz["questions"]:
+        db.session.add(AttemptAnswer(
+            attempt_id=attempt.id, position=positions.get(q["id"], 0), question_id=q["id"],
+            selected=answers.get(q["id"], []), is_correct=graded.correct[q["id"]],
+        ))
+    db.session.execute(
+        sa.update(QuizAttempt).where(QuizAttempt.id == attempt.id).values(
+            score=graded.score, passed=graded.passed, draft=answers,
+        ).execution_options(synchronize_session=False)
+    )
+    completion.log_event(attempt.user_id, version, attempt.module_id, "quiz_submitted",
+                         attempt=attempt.id, score=graded.score, passed=graded.passed)
+    if graded.passed and not attempt.is_pre_test:
+        completion.record_part(attempt.user_id, version, attempt.module_id, "quiz")
+    return True
+
+
+def final_score(user_id: int, version: CourseVersion) -> int | None:
+    """The score of the final assessment if the course has one, else the average best quiz score."""
+    modules = version.content["modules"]
+    best = dict(db.session.execute(
+        sa.select(QuizAttempt.module_id, sa.func.max(QuizAttempt.score)).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.course_id == version.course_id,
+            QuizAttempt.is_pre_test.is_(False), QuizAttempt.score.is_not(None),
+        ).group_by(QuizAttempt.module_id)
+    ).all())
+    if modules and modules[-1]["kind"] == "assessment" and modules[-1]["id"] in best:
+        return best[modules[-1]["id"]]
+    scores = [best[m["id"]] for m in modules if m.get("quiz") and m["id"] in best]
+    return round(sum(scores) / len(scores)) if scores else None

@@ -1,0 +1,67 @@
+"""Scenario runs: start, take a choice, finish; a passed run completes the scenario part."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from lms.catalog.models import CourseVersion
+from lms.extensions import db
+from lms.learning import completion
+from lms.scenarios import engine
+from lms.scenarios.models import ScenarioRun
+from lms.timeutil import utcnow
+
+
+def runs_of(user_id: int, course_id: str, module_id: str) -> list[ScenarioRun]:
+    return list(db.session.scalars(
+        sa.select(ScenarioRun).where(
+            ScenarioRun.user_id == user_id, ScenarioRun.course_id == course_id,
+            ScenarioRun.module_id == module_id, ScenarioRun.classroom_session_id.is_(None),
+        ).order_by(ScenarioRun.id)
+    ))
+
+
+def start_run(user_id: int, version: CourseVersion, module: dict) -> ScenarioRun:
+    run = ScenarioRun(
+        user_id=user_id, course_id=version.course_id, course_version=version.version,
+        module_id=module["id"], scenario_id=module["scenario"]["id"], choices=[],
+    )
+    db.session.add(run)
+    db.session.flush()
+    completion.log_event(user_id, version, module["id"], "scenario_started", run=run.id)
+    return run
+
+
+def take_choice(run: ScenarioRun, version: CourseVersion, step: int, choice_id: str) -> bool:
+    """Apply a choice at the given step; a repeated or stale step changes nothing (False)."""
+    if run.finished_at is not None or step != len(run.choices):
+        return False
+    scenario = version.module(run.module_id)["scenario"]
+    state = engine.replay(scenario, run.choices)
+    state = engine.choose(scenario, state, choice_id)  # raises InvalidChoiceError
+    # Compare-and-set on the path length, so two tabs cannot both add a step.
+    updated = db.session.execute(
+        sa.update(ScenarioRun)
+        .where(ScenarioRun.id == run.id, ScenarioRun.finished_at.is_(None),
+               sa.func.coalesce(ScenarioRun.score, 0) == sa.func.coalesce(run.score, 0))
+        .values(choices=[*run.choices, choice_id])
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if updated != 1:
+        return False
+    db.session.refresh(run)
+    if len(run.choices) != step + 1:
+        return False
+    if state.is_finished(scenario):
+        node = scenario["nodes"][state.node_id]
+        passed = state.score >= scenario["pass_score"]
+        run.finished_at = utcnow()
+        run.ending = node["ending"]
+        run.score = state.score
+        run.passed = passed
+        run.observed_skills = sorted(state.skills)
+        completion.log_event(run.user_id, version, run.module_id, "scenario_finished",
+                             run=run.id, score=state.score, passed=passed)
+        if passed:
+            completion.record_part(run.user_id, version, run.module_id, "scenario")
+    return True

@@ -1,0 +1,112 @@
+"""Fixtures: the app on SQLite or on a private PostgreSQL server, a client, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", choices=["sqlite", "postgres"], default="sqlite",
+                     help="database the suite runs on")
+
+
+@pytest.fixture(scope="session")
+def database_url(request, tmp_path_factory):
+    if request.config.getoption("--db") == "postgres":
+        from tests.pg import PostgresServer
+
+        server = PostgresServer()
+        url = server.start()
+        yield url
+        server.stop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["LMS_INSTANCE_PATH"] = str(instance)
+    from flask_migrate import upgrade
+
+    from lms import create_app
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "LMS_COURSES_DIR": str(Path(__file__).parent / "fixtures" / "courses" / "valid"),
+        "SERVER_NAME": "localhost",
+    })
+    with app.app_context():
+        upgrade()  # the real migrations build the schema
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Every test starts from empty tables (real commits, so transactions are real too)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    from lms.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def data_app(app):
+    """A twin of the app for test setup: its own app context and session, so requests
+    made by the client never share the test's session (as in production)."""
+    from lms import create_app
+
+    return create_app(dict(app.config))
+
+
+@pytest.fixture
+def ctx(data_app):
+    with data_app.app_context():
+        yield
+        from lms.extensions import db
+
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,85 @@
+"""Loading the fixture course and walking through it as an officer would."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from lms.catalog.loader import load_course_dir
+from lms.catalog.models import CourseVersion
+from lms.extensions import db
+from lms.quizzes.models import QuizAttempt
+
+FIXTURES = Path(__file__).parent / "fixtures" / "courses"
+SAMPLE = FIXTURES / "valid" / "sample-first-steps"
+COURSE = "sample-first-steps"
+
+
+def load_sample() -> CourseVersion:
+    result = load_course_dir(SAMPLE)
+    assert result.outcome in ("created", "unchanged"), result
+    db.session.commit()
+    return db.session.scalar(sa.select(CourseVersion).where(CourseVersion.course_id == COURSE))
+
+
+def correct_answers(version: CourseVersion, module_id: str) -> dict[str, list[str]]:
+    quiz = version.module(module_id)["quiz"]
+    return {q["id"]: [o["id"] for o in q["options"] if o["correct"]] for q in quiz["questions"]}
+
+
+def wrong_answers(version: CourseVersion, module_id: str) -> dict[str, list[str]]:
+    quiz = version.module(module_id)["quiz"]
+    return {q["id"]: [next(o["id"] for o in q["options"] if not o["correct"])] for q in quiz["questions"]}
+
+
+def form_of(answers: dict[str, list[str]], action: str = "submit") -> dict:
+    data = {f"q-{qid}": opts for qid, opts in answers.items()}
+    data["action"] = action
+    return data
+
+
+def open_attempt_id(client, module_id: str) -> int:
+    page = client.get(f"/courses/{COURSE}/modules/{module_id}/quiz").get_data(as_text=True)
+    return int(re.search(r'action="/attempts/(\d+)"', page).group(1))
+
+
+def take_quiz(client, version, module_id: str, correct: bool = True):
+    client.post(f"/courses/{COURSE}/modules/{module_id}/quiz/start")
+    attempt_id = open_attempt_id(client, module_id)
+    answers = correct_answers(version, module_id) if correct else wrong_answers(version, module_id)
+    response = client.post(f"/attempts/{attempt_id}", data=form_of(answers))
+    return attempt_id, response
+
+
+def best_path(scenario: dict) -> list[str]:
+    """Choice ids of a highest-scoring run (small scenarios: exhaustive search)."""
+    from lms.scenarios import engine
+
+    best: tuple[int, list[str]] = (-1, [])
+
+    def walk(state, path):
+        nonlocal best
+        if state.is_finished(scenario):
+            if state.score > best[0]:
+                best = (state.score, path)
+            return
+        for choice in engine.available_choices(scenario, state.node_id, state.variables):
+            walk(engine.choose(scenario, state, choice["id"]), [*path, choice["id"]])
+
+    walk(engine.start(scenario), [])
+    return best[1]
+
+
+def play_scenario(client, version, module_id: str, choices: list[str]) -> int:
+    client.post(f"/courses/{COURSE}/modules/{module_id}/scenario/start")
+    page = client.get(f"/courses/{COURSE}/modules/{module_id}/scenario").get_data(as_text=True)
+    run_id = int(re.search(r'action="/runs/(\d+)/choose"', page).group(1))
+    for step, choice in enumerate(choices):
+        client.post(f"/runs/{run_id}/choose", data={"choice": choice, "step": step})
+    return run_id
+
+
+def attempts(user_id: int) -> list[QuizAttempt]:
+    return list(db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == user_id)))

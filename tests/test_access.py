@@ -1,0 +1,170 @@
+"""Every route has an explicit access rule, and each role gets exactly what it should."""
+
+import re
+
+import pytest
+
+from lms import access
+from lms.extensions import db
+from lms.org.models import Role
+from tests.factories import login, make_country, make_institution, make_user
+
+O, T, M, A = Role.OFFICER, Role.TRAINER, Role.MANAGER, Role.ADMIN  # noqa: E741
+EVERYONE = "public"
+SIGNED = "signed_in"
+STAFF = frozenset({T, M, A})
+ADMIN = frozenset({A})
+
+# The intended rule of every endpoint. A new route must be added here, on purpose.
+EXPECTED = {
+    "static": EVERYONE,
+    "core.home": EVERYONE,
+    "core.about": EVERYONE,
+    "core.set_language": EVERYONE,
+    "core.healthz": EVERYONE,
+    "auth.login": EVERYONE,
+    "auth.logout": SIGNED,
+    "auth.change_password": SIGNED,
+    "admin.index": ADMIN,
+    "admin.countries": ADMIN,
+    "admin.country_edit": ADMIN,
+    "admin.institutions": ADMIN,
+    "admin.institution_edit": ADMIN,
+    "admin.users": ADMIN,
+    "admin.user_edit": ADMIN,
+    "admin.reset_password": ADMIN,
+    "admin.audit_log": ADMIN,
+    "admin.people": STAFF,
+    "admin.person": STAFF,
+    "catalog.courses": SIGNED,
+    "catalog.course": SIGNED,
+    "catalog.enrol": frozenset({O, T, M, A}),
+    "catalog.module": SIGNED,
+    "catalog.mark_read": SIGNED,
+    "catalog.media": SIGNED,
+    "learning.mine": SIGNED,
+    "learning.assign": frozenset({T, A}),
+    "quizzes.quiz": SIGNED,
+    "quizzes.start": SIGNED,
+    "quizzes.answer": SIGNED,
+    "quizzes.review": SIGNED,
+    "scenarios.play": SIGNED,
+    "scenarios.start": SIGNED,
+    "scenarios.choose": SIGNED,
+    "scenarios.debrief": SIGNED,
+    "scenarios.script": SIGNED,
+}
+
+
+def test_every_endpoint_declares_an_access_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    undeclared = sorted(e for e in endpoints if access.rule_of_app(app, e) is None)
+    assert undeclared == [], f"endpoints without an access rule: {undeclared}"
+
+
+def test_every_endpoint_has_the_intended_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(EXPECTED), "add new endpoints to EXPECTED with their intended rule"
+    for endpoint in endpoints:
+        assert access.rule_of_app(app, endpoint) == EXPECTED[endpoint], endpoint
+
+
+def test_a_view_without_a_rule_is_refused(app):
+    from flask import Flask
+
+    probe = Flask("probe")
+    probe.config["SECRET_KEY"] = "x"
+    from lms.extensions import login_manager
+
+    login_manager.init_app(probe)
+    probe.before_request(access.enforce)
+    probe.add_url_rule("/naked", "naked", lambda: "secret")
+    assert probe.test_client().get("/naked").status_code == 403
+
+
+def _simple_get_paths(app):
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and not rule.arguments and rule.endpoint not in (
+            "static", "core.set_language"):
+            yield rule.endpoint, rule.rule
+
+
+@pytest.mark.parametrize("role", [O, T, M, A])
+def test_roles_get_200_or_403_as_intended(app, client, ctx, role):
+    kz = make_country()
+    user = make_user(role=role, scope_country=kz if role == M else None)
+    db.session.commit()
+    login(client, user)
+    for endpoint, path in _simple_get_paths(app):
+        rule = EXPECTED[endpoint]
+        allowed = rule in (EVERYONE, SIGNED) or role in rule
+        status = client.get(path).status_code
+        if endpoint == "auth.login":
+            assert status == 302  # already signed in
+        elif allowed:
+            assert status == 200, (role, path, status)
+        else:
+            assert status == 403, (role, path, status)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app, client, ctx):
+    for endpoint, path in _simple_get_paths(app):
+        status = client.get(path)
+        if EXPECTED[endpoint] == EVERYONE:
+            assert status.status_code in (200, 302), path
+        else:
+            assert status.status_code == 302 and "/login" in status.headers["Location"], path
+
+
+def test_manager_never_sees_an_account_outside_their_scope(client, ctx):
+    kz, kg = make_country("KZ"), make_country("KG")
+    prison_a, prison_b = make_institution(kz), make_institution(kz)
+    abroad = make_institution(kg)
+    inside = make_user(institution=prison_a, name="Inside Officer")
+    beside = make_user(institution=prison_b, name="Beside Officer")
+    outside = make_user(institution=abroad, name="Outside Officer")
+    inst_manager = make_user(role=M, institution=prison_a, scope_institution=prison_a)
+    country_manager = make_user(role=M, institution=prison_a, scope_country=kz)
+    db.session.commit()
+
+    login(client, inst_manager)
+    page = client.get("/people").get_data(as_text=True)
+    assert "Inside Officer" in page and "Beside Officer" not in page and "Outside Officer" not in page
+    assert client.get(f"/people/{inside.id}").status_code == 200
+    assert client.get(f"/people/{beside.id}").status_code == 404
+    assert client.get(f"/people/{outside.id}").status_code == 404
+    searched = client.get("/people?q=Beside").get_data(as_text=True)
+    assert "Beside Officer" not in searched and "No one found." in searched
+    client.post("/logout")
+
+    login(client, country_manager)
+    page = client.get("/people").get_data(as_text=True)
+    assert "Inside Officer" in page and "Beside Officer" in page and "Outside Officer" not in page
+    assert client.get(f"/people/{outside.id}").status_code == 404
+    assert client.get(f"/admin/users/{outside.id}").status_code == 403
+
+
+def test_officer_cannot_open_anyone_elses_record(client, ctx):
+    me, other = make_user(), make_user()
+    db.session.commit()
+    login(client, me)
+    assert client.get(f"/people/{other.id}").status_code == 403
+    assert client.get(f"/admin/users/{other.id}").status_code == 403
+
+
+def test_csrf_is_enforced_on_every_post(app, client, ctx, csrf_on):
+    admin = make_user(role=A)
+    db.session.commit()
+    # Sign in the proper way, with the token from the form.
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={"personnel_number": admin.personnel_number,
+                                       "password": "correct-horse-battery",
+                                       "csrf_token": token}).status_code == 302
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods:
+            continue
+        path = re.sub(r"<(?:int:)?\w+>", str(admin.id), rule.rule)
+        response = client.post(path, data={})
+        assert response.status_code == 400, path
+        assert "The form has expired" in response.get_data(as_text=True)

@@ -1,0 +1,260 @@
+"""The learning engine through the test client: enrol, read, quiz, role-play, complete."""
+
+import re
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from lms.extensions import db
+from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress, ProgressEvent
+from lms.org.models import Role
+from lms.quizzes.models import QuizAttempt
+from tests.course_helpers import (
+    COURSE,
+    best_path,
+    correct_answers,
+    form_of,
+    load_sample,
+    open_attempt_id,
+    play_scenario,
+    take_quiz,
+)
+from tests.factories import login, make_user
+
+
+def _officer(client):
+    user = make_user(number="off1")
+    db.session.commit()
+    login(client, user)
+    return user
+
+
+def test_officer_enrols_in_an_open_course_and_sees_it_in_my_learning(client, ctx):
+    version = load_sample()
+    user = _officer(client)
+    assert "First steps" in client.get("/courses").get_data(as_text=True)
+    client.post(f"/courses/{COURSE}/enrol")
+    page = client.get("/learning").get_data(as_text=True)
+    assert "First steps" in page and "0 of 2 modules" in page
+    assert db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user.id))
+    assert version.version == 1
+
+
+def test_lesson_renders_markdown_sanitized_with_image_and_admonitions(client, ctx):
+    load_sample()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    page = client.get(f"/courses/{COURSE}/modules/01-admission-basics").get_data(as_text=True)
+    assert '<div class="admonition note">' in page and '<div class="admonition warning">' in page
+    assert '<div class="admonition example">' in page and '<table>' in page
+    assert 'class="footnote"' in page
+    src = re.search(r'<img[^>]+src="([^"]+)"', page).group(1)
+    assert src.startswith("/media/sample-first-steps/1/01-admission-basics/")
+    image = client.get(src)
+    assert image.status_code == 200 and image.mimetype == "image/svg+xml"
+
+
+def test_lesson_in_the_officers_language_and_rtl_for_arabic(client, ctx):
+    load_sample()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    client.get("/language/ar")
+    page = client.get(f"/courses/{COURSE}/modules/01-admission-basics").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert '<article class="lesson" lang="ar" dir="rtl">' in page
+    assert "قواعد نيلسون مانديلا" in page
+
+
+def test_missing_language_falls_back_to_source_with_a_notice(client, ctx):
+    version = load_sample()
+    # A draft without Kazakh: drop it from the stored content and lesson pages.
+    from lms.catalog.models import LessonPage
+
+    content = dict(version.content)
+    content["languages"] = [lang for lang in content["languages"] if lang != "kk"]
+    version.content = content
+    db.session.execute(sa.delete(LessonPage).where(LessonPage.lang == "kk"))
+    db.session.commit()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    client.get("/language/kk")
+    page = client.get(f"/courses/{COURSE}/modules/01-admission-basics").get_data(as_text=True)
+    assert 'lang="en"' in page and "First steps" in page
+    assert 'class="notice"' in page
+
+
+def test_not_enrolled_officer_is_sent_to_the_course_page(client, ctx):
+    load_sample()
+    _officer(client)
+    response = client.get(f"/courses/{COURSE}/modules/01-admission-basics")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/courses/{COURSE}")
+
+
+def test_correct_answers_never_reach_the_browser_before_submission(client, ctx):
+    version = load_sample()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    client.post(f"/courses/{COURSE}/modules/01-admission-basics/quiz/start")
+    page = client.get(f"/courses/{COURSE}/modules/01-admission-basics/quiz").get_data(as_text=True)
+    quiz = version.module("01-admission-basics")["quiz"]
+    for q in quiz["questions"]:
+        for o in q["options"]:
+            assert o["feedback"]["en"] not in page
+        assert q["explanation"]["en"] not in page
+    assert "correct" not in page.lower().replace("incorrect", "")
+
+
+def test_shuffled_order_is_kept_on_reload_and_the_attempt_resumes(client, ctx):
+    load_sample()
+    user = _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    client.post(f"/courses/{COURSE}/modules/01-admission-basics/quiz/start")
+    first = client.get(f"/courses/{COURSE}/modules/01-admission-basics/quiz").get_data(as_text=True)
+    attempt_id = open_attempt_id(client, "01-admission-basics")
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    qid, options = attempt.layout[0]
+    client.post(f"/attempts/{attempt_id}", data={f"q-{qid}": options[0], "action": "save"})
+    # A new browser: sign in again; the same attempt, same order, saved answer checked.
+    client.post("/logout")
+    login(client, user)
+    again = client.get(f"/courses/{COURSE}/modules/01-admission-basics/quiz").get_data(as_text=True)
+    order = lambda html: re.findall(r'name="q-([a-z0-9-]+)" value="([a-z0-9-]+)"', html)  # noqa: E731
+    assert order(first) == order(again)
+    assert re.search(rf'name="q-{qid}" value="{options[0]}" checked', again)
+
+
+def test_submitting_twice_grades_once(client, ctx):
+    version = load_sample()
+    user = _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    attempt_id, response = take_quiz(client, version, "01-admission-basics")
+    assert response.headers["Location"].endswith(f"/attempts/{attempt_id}")
+    again = client.post(f"/attempts/{attempt_id}", data=form_of(correct_answers(version, "01-admission-basics")),
+                        follow_redirects=True)
+    assert "already submitted" in again.get_data(as_text=True)
+    rows = db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id)).all()
+    assert len(rows) == 1 and rows[0].score == 100
+    events = db.session.scalars(sa.select(ProgressEvent.kind).where(ProgressEvent.kind == "quiz_submitted")).all()
+    assert len(events) == 1
+
+
+def test_review_shows_score_feedback_and_explanation_after_submission(client, ctx):
+    version = load_sample()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    attempt_id, _ = take_quiz(client, version, "01-admission-basics", correct=False)
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    quiz = version.module("01-admission-basics")["quiz"]
+    assert "0%" in page and "not passed" in page
+    assert quiz["questions"][0]["explanation"]["en"] in page
+    assert any(o["feedback"]["en"] in page for o in quiz["questions"][0]["options"])
+
+
+def test_attempt_limit_is_enforced(client, ctx):
+    version = load_sample()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    for _ in range(3):
+        take_quiz(client, version, "01-admission-basics", correct=False)
+    page = client.post(f"/courses/{COURSE}/modules/01-admission-basics/quiz/start",
+                       follow_redirects=True).get_data(as_text=True)
+    assert "used all your attempts" in page
+    assert db.session.scalar(sa.select(sa.func.count(QuizAttempt.id))) == 3
+
+
+def test_another_officer_cannot_see_or_submit_my_attempt(client, app, ctx):
+    version = load_sample()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    attempt_id, _ = take_quiz(client, version, "01-admission-basics")
+    other = make_user(number="off2")
+    db.session.commit()
+    second = app.test_client()
+    login(second, other)
+    assert second.get(f"/attempts/{attempt_id}").status_code == 404
+    assert second.post(f"/attempts/{attempt_id}", data={"action": "submit"}).status_code == 404
+
+
+def test_pre_test_is_taken_before_the_first_module_and_kept(client, ctx):
+    version = load_sample()
+    user = _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    page = client.get(f"/courses/{COURSE}").get_data(as_text=True)
+    assert "Take the pre-test" in page
+    take_quiz(client, version, "00-pre-test", correct=False)
+    pre = db.session.scalar(sa.select(QuizAttempt).where(QuizAttempt.is_pre_test.is_(True)))
+    assert pre.score == 0 and pre.user_id == user.id
+    # The pre-test does not count towards completion.
+    assert db.session.scalar(sa.select(sa.func.count(ModuleProgress.id))) == 0
+
+
+def test_pre_test_closes_once_modules_have_started(client, ctx):
+    load_sample()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    client.post(f"/courses/{COURSE}/modules/01-admission-basics/read")
+    page = client.post(f"/courses/{COURSE}/modules/00-pre-test/quiz/start", follow_redirects=True)
+    assert "already started the course" in page.get_data(as_text=True)
+
+
+def test_completing_every_module_completes_the_course_once(client, ctx):
+    version = load_sample()
+    user = _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    client.post(f"/courses/{COURSE}/modules/01-admission-basics/read")
+    take_quiz(client, version, "01-admission-basics")
+    assert db.session.scalar(sa.select(sa.func.count(CourseCompletion.id))) == 0
+    scenario = version.module("02-role-play-admission")["scenario"]
+    run_id = play_scenario(client, version, "02-role-play-admission", best_path(scenario))
+    debrief = client.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "Passed" in debrief
+    completions = db.session.scalars(sa.select(CourseCompletion)).all()
+    assert len(completions) == 1
+    assert completions[0].user_id == user.id and completions[0].course_version == 1
+    assert completions[0].final_score == 100
+    page = client.get("/learning").get_data(as_text=True)
+    assert "2 of 2 modules" in page
+
+
+def test_a_module_needs_every_part(client, ctx):
+    version = load_sample()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/enrol")
+    take_quiz(client, version, "01-admission-basics")  # quiz passed, lesson not read
+    row = db.session.scalar(sa.select(ModuleProgress))
+    assert row.quiz_passed_at is not None and row.completed_at is None
+    client.post(f"/courses/{COURSE}/modules/01-admission-basics/read")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(ModuleProgress)).completed_at is not None
+
+
+def test_trainer_assigns_a_course_with_a_due_date_and_overdue_is_marked(client, app, ctx):
+    load_sample()
+    trainer = make_user(role=Role.TRAINER)
+    officer = make_user(institution=trainer.institution, number="off9")
+    outsider = make_user(number="far1")
+    db.session.commit()
+    login(client, trainer)
+    due = date.today() + timedelta(days=10)
+    # An officer outside the trainer's scope cannot be slipped into the form.
+    response = client.post(f"/courses/{COURSE}/assign",
+                           data={"officers": [officer.id, outsider.id], "cohort_id": 0, "due_on": due.isoformat()})
+    assert response.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(Enrolment.id))) == 0
+    response = client.post(f"/courses/{COURSE}/assign",
+                           data={"officers": [officer.id], "cohort_id": 0, "due_on": due.isoformat()})
+    assert response.status_code == 302
+    enrolments = db.session.scalars(sa.select(Enrolment)).all()
+    assert [(e.user_id, e.due_on) for e in enrolments] == [(officer.id, due)]
+    # Overdue once the date has passed.
+    enrolments[0].due_on = date.today() - timedelta(days=1)
+    db.session.commit()
+    other = app.test_client()
+    login(other, officer)
+    assert "Overdue" in other.get("/learning").get_data(as_text=True)
+
+
+def test_officers_cannot_assign_courses(client, ctx):
+    load_sample()
+    _officer(client)
+    assert client.get(f"/courses/{COURSE}/assign").status_code == 403
