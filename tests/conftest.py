@@ -48,6 +48,15 @@ def app(database_url, tmp_path_factory):
     with app.app_context():
         upgrade()  # the real migrations build the schema
     yield app
+    _dispose(app)
+
+
+def _dispose(app):
+    from lms.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +86,9 @@ def data_app(app):
     made by the client never share the test's session (as in production)."""
     from lms import create_app
 
-    return create_app(dict(app.config))
+    twin = create_app(dict(app.config))
+    yield twin
+    _dispose(twin)
 
 
 @pytest.fixture

@@ -54,22 +54,9 @@ def take_quiz(client, version, module_id: str, correct: bool = True):
 
 
 def best_path(scenario: dict) -> list[str]:
-    """Choice ids of a highest-scoring run (small scenarios: exhaustive search)."""
     from lms.scenarios import engine
 
-    best: tuple[int, list[str]] = (-1, [])
-
-    def walk(state, path):
-        nonlocal best
-        if state.is_finished(scenario):
-            if state.score > best[0]:
-                best = (state.score, path)
-            return
-        for choice in engine.available_choices(scenario, state.node_id, state.variables):
-            walk(engine.choose(scenario, state, choice["id"]), [*path, choice["id"]])
-
-    walk(engine.start(scenario), [])
-    return best[1]
+    return engine.best_run(scenario)
 
 
 def play_scenario(client, version, module_id: str, choices: list[str]) -> int:

@@ -63,14 +63,16 @@ class PostgresServer:
     def _wait(self, url: str) -> None:
         import sqlalchemy as sa
 
-        engine = sa.create_engine(url)
-        for _ in range(50):
-            try:
-                with engine.connect():
-                    engine.dispose()
-                    return
-            except sa.exc.OperationalError:
-                time.sleep(0.1)
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            for _ in range(50):
+                try:
+                    with engine.connect():
+                        return
+                except sa.exc.OperationalError:
+                    time.sleep(0.1)
+        finally:
+            engine.dispose()
         raise RuntimeError("PostgreSQL did not start")
 
     def stop(self) -> None:

@@ -32,6 +32,7 @@ PRISON_NAMES = {
 DEMO_ACCOUNTS = [
     # personnel number, native name, Latin name, gender, role, institution key, position
     ("officer", "Айгүл Серікқызы", "Aigul Serikkyzy", Gender.FEMALE, Role.OFFICER, "prison", "Senior inspector"),
+    ("graduate", "Бақытжан Әлиев", "Bakytzhan Aliyev", Gender.MALE, Role.OFFICER, "prison", "Inspector"),
     ("trainer", "Ерлан Жұмабаев", "Yerlan Zhumabayev", Gender.MALE, Role.TRAINER, "academy", "Lecturer"),
     ("manager", "Динара Омарова", "Dinara Omarova", Gender.FEMALE, Role.MANAGER, "academy", "Head of training"),
     ("admin", "Администратор", "Administrator", Gender.MALE, Role.ADMIN, "academy", "System administrator"),
@@ -84,10 +85,9 @@ def ensure_demo() -> list[tuple[str, str, str]]:
             known[number] = password
         result.append((number, role.value, known.get(number, "(changed by its owner)")))
     db.session.flush()
-    from lms.org import demo_hooks
+    from lms.learning.demo import demo_graduate
 
-    for hook in demo_hooks.HOOKS:
-        hook(places)
+    demo_graduate(places)
     db.session.commit()
     fd = os.open(store, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:

@@ -172,3 +172,24 @@ def graph_problems(scenario: dict) -> list[tuple[str, str]]:
             (f"the best path scores {best}, below the pass score {scenario.get('pass_score')}", "pass_score")
         )
     return problems
+
+
+def best_run(scenario: dict) -> list[str]:
+    """Choice ids of a highest-scoring run (depth-first; scenarios are small DAGs)."""
+    memo: dict = {}
+
+    def walk(state: RunState) -> tuple[int, list[str]]:
+        key = (state.node_id, tuple(sorted(state.variables.items())))
+        if key in memo:
+            return memo[key]
+        if state.is_finished(scenario):
+            return 0, []
+        options = []
+        for choice in available_choices(scenario, state.node_id, state.variables):
+            after = choose(scenario, state, choice["id"])
+            score, rest = walk(after)
+            options.append((score + choice.get("score", 0), [choice["id"], *rest]))
+        memo[key] = max(options, key=lambda item: item[0])
+        return memo[key]
+
+    return walk(start(scenario))[1]

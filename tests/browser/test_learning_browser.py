@@ -1,0 +1,79 @@
+"""An officer completes the sample course in a real browser, in Kazakh and in Arabic."""
+
+import pytest
+import sqlalchemy as sa
+
+from lms.extensions import db
+from lms.learning.models import CourseCompletion
+from tests.browser.conftest import sign_in
+from tests.course_helpers import COURSE, best_path, load_sample
+from tests.factories import PASSWORD, make_user
+
+
+def answer_quiz(page, version, module_id: str) -> None:
+    quiz = version.module(module_id)["quiz"]
+    for q in quiz["questions"]:
+        for o in q["options"]:
+            if o["correct"]:
+                page.check(f"input[name='q-{q['id']}'][value='{o['id']}']")
+    page.click("button[name=action][value=submit]")
+
+
+def play(page, version, module_id: str) -> None:
+    scenario = version.module(module_id)["scenario"]
+    page.click("form[action$='/scenario/start'] button")
+    for choice in best_path(scenario):
+        page.check(f"input[name=choice][value='{choice}']")
+        page.click("form[action*='/choose'] button[type=submit]")
+
+
+@pytest.mark.parametrize("lang,word", [("kk", "Модульдер"), ("ar", "الوحدات")])
+def test_officer_completes_the_sample_course(page, ctx, artifacts, lang, word):
+    version = load_sample()
+    user = make_user(number=f"walk-{lang}", locale=lang)
+    db.session.commit()
+    sign_in(page, user.personnel_number, PASSWORD)
+    assert page.locator("html").get_attribute("lang") == lang
+    page.goto("/courses")
+    page.click(f"form[action='/courses/{COURSE}/enrol'] button")
+    assert word in page.content()
+    # Pre-test first.
+    page.click("a[href$='/modules/00-pre-test/quiz']")
+    page.click("form[action$='/quiz/start'] button")
+    answer_quiz(page, version, "00-pre-test")
+    page.goto(f"/courses/{COURSE}")
+    page.click(f"a.button.primary[href$='/modules/01-admission-basics']")
+    lesson = page.locator("article.lesson")
+    assert lesson.get_attribute("lang") == lang
+    assert page.locator("article.lesson img").evaluate("img => img.naturalWidth") > 0
+    if lang == "ar":
+        assert page.evaluate("getComputedStyle(document.querySelector('article.lesson')).direction") == "rtl"
+    page.screenshot(path=str(artifacts / f"lesson-{lang}.png"), full_page=True)
+    page.click("form.end-of-lesson button")
+    page.click("form[action$='/quiz/start'] button")
+    answer_quiz(page, version, "01-admission-basics")
+    assert "100" in page.locator("p.flash").first.inner_text()
+    page.goto(f"/courses/{COURSE}/modules/02-role-play-admission/scenario")
+    play(page, version, "02-role-play-admission")
+    assert "/runs/" in page.url
+    page.screenshot(path=str(artifacts / f"debrief-{lang}.png"), full_page=True)
+    page.goto(f"/courses/{COURSE}")
+    assert page.locator(".flash-success").count() >= 1
+    completion = db.session.scalar(sa.select(CourseCompletion).where(CourseCompletion.user_id == user.id))
+    assert completion is not None and completion.final_score == 100
+
+
+def test_role_play_in_russian_works_without_javascript(browser, live_server, ctx):
+    version = load_sample()
+    user = make_user(number="walk-ru", locale="ru")
+    db.session.commit()
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, user.personnel_number, PASSWORD)
+    page.goto("/courses")
+    page.click(f"form[action='/courses/{COURSE}/enrol'] button")
+    page.goto(f"/courses/{COURSE}/modules/02-role-play-admission/scenario")
+    assert "Данияр" in page.content()
+    play(page, version, "02-role-play-admission")
+    assert "/runs/" in page.url and "Пройдено" in page.content() or "пройден" in page.content().lower()
+    context.close()
