@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from lms import access
 from lms.config import from_environment, instance_path
-from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from lms.i18n import LOCALES, current_language, select_locale, text_direction
 
 
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
@@ -52,12 +53,15 @@ def _register_blueprints(app: Flask) -> None:
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
     from lms.catalog.views import bp as catalog_bp
+    from lms.certificates.views import bp as certificates_bp
     from lms.core.views import bp as core_bp
     from lms.learning.views import bp as learning_bp
     from lms.quizzes.views import bp as quizzes_bp
+    from lms.reports.views import bp as reports_bp
     from lms.scenarios.views import bp as scenarios_bp
 
-    for blueprint in (core_bp, auth_bp, admin_bp, catalog_bp, learning_bp, quizzes_bp, scenarios_bp):
+    for blueprint in (core_bp, auth_bp, admin_bp, catalog_bp, learning_bp, quizzes_bp, scenarios_bp,
+                      reports_bp, certificates_bp):
         app.register_blueprint(blueprint)
 
 

@@ -21,6 +21,12 @@ def register_commands(app: Flask) -> None:
     from lms.catalog.cli import courses_group
 
     app.cli.add_command(courses_group)
+    from lms.certificates.cli import certificates_group
+
+    app.cli.add_command(certificates_group)
+    from lms.reports.cli import reports_group
+
+    app.cli.add_command(reports_group)
 
 
 @click.group("users", help="Manage accounts.")

@@ -122,3 +122,74 @@ def test_country_list_shows_names_in_the_chosen_language(client, ctx):
     db.session.commit()
     client.get("/language/ar")
     assert "العراق" in client.get("/admin/countries").get_data(as_text=True)
+
+
+def _csv(*lines):
+    import io
+
+    header = "personnel_number,name_native,name_latin,gender,service,position,institution_id,role,language"
+    return (io.BytesIO(("\ufeff" + "\n".join([header, *lines]) + "\n").encode("utf-8")), "roster.csv")
+
+
+def test_roster_import_creates_every_account_with_one_time_passwords(client, ctx):
+    _admin(client)
+    inst = make_institution()
+    db.session.commit()
+    data = {"file": _csv(f"R-1,Зарина Ҳакимова,Zarina Hakimova,female,prison,Inspector,{inst.id},,tg",
+                         f"R-2,Әлібек Нұрланұлы,Alibek Nurlanuly,male,probation,Officer,{inst.id},officer,kk")}
+    page = client.post("/admin/roster", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert "2 accounts were created" in page
+    assert len(re.findall(r'<code dir="ltr">[A-Za-z0-9-]{14}</code>', page)) == 2
+    users = db.session.scalars(sa.select(User).where(User.personnel_number.in_(["R-1", "R-2"]))).all()
+    assert {u.locale for u in users} == {"tg", "kk"} and all(u.must_change_password for u in users)
+
+
+def test_a_roster_with_any_bad_line_imports_nothing_and_lists_every_problem(client, ctx):
+    _admin(client)
+    inst = make_institution()
+    make_user(number="TAKEN-1", institution=inst)
+    db.session.commit()
+    count = db.session.scalar(sa.select(sa.func.count(User.id)))
+    data = {"file": _csv(f"R-1,Good Row,Good Row,female,prison,Inspector,{inst.id},,",
+                         f"TAKEN-1,Dup,Dup,male,prison,,{inst.id},,",
+                         "R-3,Bad,Bad,other,jail,,999,admin,xx",
+                         f"r-1,Again,Again,male,prison,,{inst.id},,")}
+    page = client.post("/admin/roster", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert "Nothing was imported" in page
+    for message in ("already in use", "Use one of: female, male", "Use one of: prison, probation",
+                    "No institution has this number", "The same personnel number is on line 2"):
+        assert message in page, message
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == count
+
+
+def test_a_roster_that_is_not_utf8_gets_a_clear_message(client, ctx):
+    import io
+
+    _admin(client)
+    db.session.commit()
+    data = {"file": (io.BytesIO("personnel_number\nЖ-1\n".encode("cp1251")), "r.csv")}
+    page = client.post("/admin/roster", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert "not UTF-8" in page
+
+
+def test_trainer_builds_a_cohort_of_officers_in_scope_only(client, ctx):
+    trainer = make_user(role=Role.TRAINER, number="tr-1")
+    mine = make_user(institution=trainer.institution, name="Near Officer")
+    far = make_user(name="Far Officer")
+    db.session.commit()
+    login(client, trainer)
+    r = client.post("/cohorts/new", data={"name": "Spring group", "institution_id": trainer.institution_id})
+    cohort_url = r.headers["Location"]
+    page = client.get(cohort_url + "?q=officer").get_data(as_text=True)
+    assert "Near Officer" in page and "Far Officer" not in page
+    client.post(cohort_url, data={"add": [mine.id, far.id]})
+    from lms.org.models import Cohort
+
+    cohort = db.session.scalar(sa.select(Cohort))
+    db.session.refresh(cohort)
+    assert [m.id for m in cohort.members] == [mine.id]
+    other_trainer = make_user(role=Role.TRAINER, institution=trainer.institution)
+    db.session.commit()
+    client.post("/logout")
+    login(client, other_trainer)
+    assert client.get(cohort_url).status_code == 404

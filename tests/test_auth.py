@@ -13,7 +13,7 @@ def test_sign_in_with_personnel_number_and_sign_out(client, ctx):
     db.session.commit()
     response = login(client, "kz-00123")  # personnel numbers are not case-sensitive
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/learning").status_code == 200
     client.post("/logout")
     assert client.get("/").headers["Location"].endswith("/login")
     assert db.session.get(User, user.id).last_login_at is not None
@@ -74,7 +74,7 @@ def test_new_account_must_change_one_time_password_first(client, ctx):
     response = client.post("/account/password", data={
         "current_password": PASSWORD, "new_password": "a-much-better-secret", "confirm": "a-much-better-secret"})
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/learning").status_code == 200
     client.post("/logout")
     assert login(client, "A5", "a-much-better-secret").status_code == 302
 
@@ -140,4 +140,23 @@ def test_session_survives_a_restart_with_the_same_instance_secret(app, client, c
     assert second.config["SECRET_KEY"] == app.config["SECRET_KEY"]
     other = second.test_client()
     other.set_cookie("session", cookie.value, domain="localhost")
-    assert other.get("/").status_code == 200
+    assert other.get("/learning").status_code == 200
+
+
+def test_too_many_sign_in_requests_get_a_translated_429(app):
+    from lms import create_app
+    from lms.extensions import limiter
+
+    limited = create_app(dict(app.config, RATELIMIT_ENABLED=True))
+    client = limited.test_client()
+    limiter.reset()
+    try:
+        client.get("/language/ru")
+        codes = [client.post("/login", data={"personnel_number": "x", "password": "y"}).status_code
+                 for _ in range(21)]
+        assert codes[-1] == 429
+        page = client.post("/login", data={"personnel_number": "x", "password": "y"}).get_data(as_text=True)
+        assert "Слишком много запросов" in page
+    finally:
+        limiter.enabled = False
+        limiter.reset()

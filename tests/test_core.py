@@ -77,3 +77,11 @@ def test_pages_load_nothing_from_other_hosts(client, ctx):
         page = client.get(path).get_data(as_text=True)
         for url in re.findall(r'(?:src|href|action)="([^"]+)"', page):
             assert not re.match(r"^(https?:)?//", url), url
+
+
+def test_pages_are_compressed_for_slow_links(client):
+    response = client.get("/login", headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("Content-Encoding") == "gzip"
+    import gzip
+
+    assert b"<html" in gzip.decompress(response.data)

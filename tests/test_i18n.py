@@ -93,7 +93,7 @@ def test_choice_is_saved_on_the_account(client, ctx):
     client.post("/logout")
     client.get("/language/en")
     login(client, user)
-    assert '<html lang="tg"' in client.get("/").get_data(as_text=True)
+    assert '<html lang="tg"' in client.get("/", follow_redirects=True).get_data(as_text=True)
 
 
 def test_dates_and_numbers_are_formatted_for_the_locale(app):

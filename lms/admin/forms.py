@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -73,3 +74,12 @@ class UserForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a button that carries the CSRF token."""
+
+
+class RosterForm(FlaskForm):
+    file = FileField(_l("Roster file (CSV, UTF-8)"), validators=[FileRequired(message=_l("Choose a file."))])
+
+
+class CohortForm(FlaskForm):
+    name = StringField(_l("Name of the cohort"), validators=[REQUIRED, Length(max=200)])
+    institution_id = SelectField(_l("Institution"), coerce=int, validators=[REQUIRED])

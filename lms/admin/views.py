@@ -10,13 +10,21 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from lms import access
-from lms.admin.forms import ConfirmForm, CountryForm, InstitutionForm, UserForm
+from lms.admin import roster
+from lms.admin.forms import (
+    CohortForm,
+    ConfirmForm,
+    CountryForm,
+    InstitutionForm,
+    RosterForm,
+    UserForm,
+)
 from lms.auth.passwords import hash_password, one_time_password
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language
 from lms.org.labels import GENDER_LABELS, KIND_LABELS, ROLE_LABELS, SERVICE_LABELS, choices
-from lms.org.models import AuditEvent, Country, Institution, Role, User, audit
-from lms.org.scope import can_see_user, user_scope_clause
+from lms.org.models import AuditEvent, Cohort, Country, Institution, Role, User, audit
+from lms.org.scope import can_see_user, institution_scope_clause, user_scope_clause
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 PAGE_SIZE = 50
@@ -330,3 +338,96 @@ def person(user_id: int) -> ResponseReturnValue:
         "admin/person.html", person=user, roles=ROLE_LABELS, genders=GENDER_LABELS,
         services=SERVICE_LABELS,
     )
+
+
+# Roster import -------------------------------------------------------------------------
+
+@bp.route("/admin/roster", methods=["GET", "POST"])
+@admin_only
+def roster_import() -> ResponseReturnValue:
+    form = RosterForm()
+    errors = []
+    if form.validate_on_submit():
+        rows, errors = roster.parse(form.file.data.read())
+        if not errors:
+            created = roster.create_accounts(rows)
+            audit(current_user, "roster.imported", "users", count=len(created))
+            db.session.commit()
+            return render_template("admin/roster_done.html", created=created)
+        db.session.rollback()
+        flash(_("Nothing was imported. Correct the file and send it again."), "error")
+    return render_template("admin/roster.html", form=form, errors=errors, columns=roster.COLUMNS)
+
+
+# Cohorts --------------------------------------------------------------------------------
+
+def _cohort_or_404(cohort_id: int) -> Cohort:
+    cohort = db.get_or_404(Cohort, cohort_id)
+    if current_user.role == Role.TRAINER and cohort.trainer_id != current_user.id:
+        abort(404)
+    return cohort
+
+
+@bp.get("/cohorts")
+@access.roles(Role.TRAINER, Role.ADMIN)
+def cohorts() -> ResponseReturnValue:
+    stmt = sa.select(Cohort).options(joinedload(Cohort.institution)).order_by(Cohort.name)
+    if current_user.role == Role.TRAINER:
+        stmt = stmt.where(Cohort.trainer_id == current_user.id)
+    return render_template("admin/cohorts.html", cohorts=db.session.scalars(stmt).all())
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@access.roles(Role.TRAINER, Role.ADMIN)
+def cohort_new() -> ResponseReturnValue:
+    form = CohortForm()
+    lang = current_language()
+    form.institution_id.choices = [
+        (i.id, str(i.name(lang)))
+        for i in db.session.scalars(sa.select(Institution).where(institution_scope_clause(current_user)))
+    ]
+    if form.validate_on_submit():
+        cohort = Cohort(name=form.name.data.strip(), institution_id=form.institution_id.data,
+                        trainer_id=current_user.id)
+        db.session.add(cohort)
+        db.session.flush()
+        audit(current_user, "cohort.created", f"cohort:{cohort.id}")
+        db.session.commit()
+        flash(_("The cohort has been created. Now add its officers."), "success")
+        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    return render_template("admin/cohort_new.html", form=form)
+
+
+@bp.route("/cohorts/<int:cohort_id>", methods=["GET", "POST"])
+@access.roles(Role.TRAINER, Role.ADMIN)
+def cohort(cohort_id: int) -> ResponseReturnValue:
+    cohort = _cohort_or_404(cohort_id)
+    form = ConfirmForm()
+    q = (request.args.get("q") or "").strip()
+    candidates = []
+    if q:
+        like = f"%{q.lower()}%"
+        candidates = db.session.scalars(
+            sa.select(User).where(
+                user_scope_clause(current_user), User.role == Role.OFFICER,
+                sa.or_(sa.func.lower(User.name_native).like(like), sa.func.lower(User.name_latin).like(like),
+                       sa.func.lower(User.personnel_number).like(like)),
+            ).order_by(User.name_latin).limit(50)
+        ).all()
+    if form.validate_on_submit():
+        add = request.form.getlist("add", type=int)
+        remove = set(request.form.getlist("remove", type=int))
+        if add:
+            allowed = db.session.scalars(
+                sa.select(User).where(User.id.in_(add), user_scope_clause(current_user), User.role == Role.OFFICER)
+            ).all()
+            for user in allowed:
+                if user not in cohort.members:
+                    cohort.members.append(user)
+        if remove:
+            cohort.members = [m for m in cohort.members if m.id not in remove]
+        audit(current_user, "cohort.members_changed", f"cohort:{cohort.id}")
+        db.session.commit()
+        flash(_("The cohort has been saved."), "success")
+        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    return render_template("admin/cohort.html", cohort=cohort, confirm=form, q=q, candidates=candidates)

@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lms.catalog.models import Course, CourseMedia, CourseVersion, LessonPage
-from lms.catalog.render import render_lesson
+from lms.catalog.render import RENDERER_VERSION, render_lesson
 from lms.catalog.spec import Problem, read_course
 from lms.extensions import db
 
@@ -35,7 +35,8 @@ def _media_files(folder: Path, course: dict) -> dict[tuple[str, str], bytes]:
 
 
 def content_hash(course: dict, media: dict[tuple[str, str], bytes]) -> str:
-    digest = hashlib.sha256(json.dumps(course, sort_keys=True, ensure_ascii=False).encode())
+    digest = hashlib.sha256(f"renderer-{RENDERER_VERSION}".encode())
+    digest.update(json.dumps(course, sort_keys=True, ensure_ascii=False).encode())
     for key in sorted(media):
         digest.update("/".join(key).encode())
         digest.update(hashlib.sha256(media[key]).digest())
@@ -49,12 +50,13 @@ def load_course_dir(folder: Path) -> LoadResult:
         return LoadResult(Path(folder).name, "refused", problems=problems)
     media = _media_files(Path(folder), course)
     digest = content_hash(course, media)
+    lessons = _strip_lessons(course)
     row = db.session.get(Course, course["id"])
     if row is None:
         row = Course(id=course["id"], current_version=course["version"])
         db.session.add(row)
         db.session.flush()
-        _store_version(course, media, digest)
+        _store_version(course, media, digest, lessons)
         return LoadResult(course["id"], "created", course["version"])
     same = db.session.scalar(
         sa.select(CourseVersion).where(
@@ -73,24 +75,34 @@ def load_course_dir(folder: Path) -> LoadResult:
         db.session.execute(sa.delete(CourseMedia).where(CourseMedia.course_version_id == same.id))
         same.content = course
         same.content_hash = digest
-        _store_pages(same, course, media)
+        _store_pages(same, course, media, lessons)
         return LoadResult(course["id"], "updated", course["version"])
-    _store_version(course, media, digest)
+    _store_version(course, media, digest, lessons)
     row.current_version = course["version"]
     return LoadResult(course["id"], "new-version", course["version"])
 
 
-def _store_version(course: dict, media: dict, digest: str) -> CourseVersion:
+def _strip_lessons(course: dict) -> dict[str, dict[str, str]]:
+    """Take the lesson texts out of the stored content (pages keep the rendered HTML);
+    what stays is the list of languages each lesson has."""
+    lessons = {}
+    for module in [*course["modules"], *([course["pre_test"]] if course["pre_test"] else [])]:
+        lessons[module["id"]] = module["lesson"]
+        module["lesson"] = sorted(module["lesson"])
+    return lessons
+
+
+def _store_version(course: dict, media: dict, digest: str, lessons: dict) -> CourseVersion:
     version = CourseVersion(
         course_id=course["id"], version=course["version"], content=course, content_hash=digest
     )
     db.session.add(version)
     db.session.flush()
-    _store_pages(version, course, media)
+    _store_pages(version, course, media, lessons)
     return version
 
 
-def _store_pages(version: CourseVersion, course: dict, media: dict) -> None:
+def _store_pages(version: CourseVersion, course: dict, media: dict, lessons: dict) -> None:
     for (module_id, name), data in media.items():
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         db.session.add(CourseMedia(
@@ -98,7 +110,7 @@ def _store_pages(version: CourseVersion, course: dict, media: dict) -> None:
             content_type=kind, data=data,
         ))
     for module in [*course["modules"], *([course["pre_test"]] if course["pre_test"] else [])]:
-        for lang, text in module["lesson"].items():
+        for lang, text in lessons[module["id"]].items():
 
             def media_url(src: str, module=module) -> str | None:
                 name = src[len("media/"):]

@@ -4,39 +4,70 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.catalog.models import Course, CourseVersion, LessonPage
 from lms.extensions import db
 from lms.i18n import Localized, pick
 
+# Parsed course content by (version row id, content hash). Content of a version never
+# changes under the same hash, so every process may keep its own copy: nothing here is
+# state another server would need.
+_CONTENT: dict[tuple[int, str], dict] = {}
+_CONTENT_LIMIT = 64
+
+
+def with_content(versions: list[CourseVersion]) -> list[CourseVersion]:
+    """Fill the deferred content of loaded versions from the cache, loading what is missing."""
+    missing = [v for v in versions if (v.id, v.content_hash) not in _CONTENT]
+    if missing:
+        rows = db.session.execute(
+            sa.select(CourseVersion.id, CourseVersion.content_hash, CourseVersion.content)
+            .where(CourseVersion.id.in_([v.id for v in missing]))
+        ).all()
+        if len(_CONTENT) + len(rows) > _CONTENT_LIMIT:
+            _CONTENT.clear()
+        for row in rows:
+            _CONTENT[(row.id, row.content_hash)] = row.content
+    for v in versions:
+        if "content" not in v.__dict__:
+            set_committed_value(v, "content", _CONTENT[(v.id, v.content_hash)])
+    return versions
+
+
+def _light():
+    return sa.select(CourseVersion).options(defer(CourseVersion.content))
+
 
 def current_version(course_id: str) -> CourseVersion:
     """The published course's current version, or 404."""
     version = db.session.scalar(
-        sa.select(CourseVersion)
+        _light()
         .join(Course, sa.and_(Course.id == CourseVersion.course_id,
                               Course.current_version == CourseVersion.version))
         .where(Course.id == course_id, Course.is_published.is_(True))
     )
     if version is None:
         abort(404)
-    return version
+    return with_content([version])[0]
 
 
 def version_of(course_id: str, number: int) -> CourseVersion | None:
-    return db.session.scalar(
-        sa.select(CourseVersion).where(CourseVersion.course_id == course_id, CourseVersion.version == number)
+    version = db.session.scalar(
+        _light().where(CourseVersion.course_id == course_id, CourseVersion.version == number)
     )
+    return with_content([version])[0] if version else None
 
 
 def published_versions() -> list[CourseVersion]:
-    return list(db.session.scalars(
-        sa.select(CourseVersion)
+    return with_content(list(db.session.scalars(
+        _light()
         .join(Course, sa.and_(Course.id == CourseVersion.course_id,
                               Course.current_version == CourseVersion.version))
         .where(Course.is_published.is_(True))
         .order_by(Course.id)
-    ))
+    )))
 
 
 def lesson_html(version: CourseVersion, module_id: str, lang: str) -> tuple[str | None, str]:

@@ -8,6 +8,8 @@ import markdown
 import nh3
 from markdown.extensions.toc import slugify_unicode
 
+# Bump when rendering changes, so loading the same files renders their lessons again.
+RENDERER_VERSION = 2
 EXTENSIONS = ["tables", "admonition", "footnotes", "sane_lists", "toc"]
 ALLOWED_TAGS = {
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "table", "thead", "tbody",
@@ -36,7 +38,7 @@ def render_lesson(text: str, media_url: Callable[[str], str | None]) -> str:
         extensions=EXTENSIONS,
         extension_configs={
             "footnotes": {"BACKLINK_TITLE": "%d"},
-            "toc": {"slugify": slugify_unicode},
+            "toc": {"slugify": slugify_unicode, "baselevel": 2},  # the page has the h1
         },
         output_format="html",
     )

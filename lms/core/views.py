@@ -21,6 +21,10 @@ bp = Blueprint("core", __name__, template_folder="templates")
 def home() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    from lms.org.models import Role
+
+    if current_user.role == Role.OFFICER:
+        return redirect(url_for("learning.mine"))
     return render_template("core/home.html", home_links=home_links(current_user))
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from lms.catalog.models import CourseVersion
 from lms.extensions import db
@@ -159,9 +160,10 @@ class LearningItem:
 def my_learning(user_id: int, today: date) -> list[LearningItem]:
     """The officer's enrolments with progress, in three queries whatever the number of courses."""
     from lms.catalog.models import Course
+    from lms.catalog.queries import with_content
 
     rows = db.session.execute(
-        sa.select(Enrolment, CourseVersion)
+        sa.select(Enrolment, CourseVersion).options(defer(CourseVersion.content))
         .join(Course, Course.id == Enrolment.course_id)
         .join(CourseVersion, sa.and_(CourseVersion.course_id == Course.id,
                                      CourseVersion.version == Course.current_version))
@@ -169,6 +171,7 @@ def my_learning(user_id: int, today: date) -> list[LearningItem]:
         .order_by(Enrolment.completed_at.is_not(None), Enrolment.due_on.is_(None), Enrolment.due_on,
                   Enrolment.enrolled_at)
     ).all()
+    with_content([version for _, version in rows])
     completed: dict[str, set[str]] = {}
     for course_id, module_id in db.session.execute(
         sa.select(ModuleProgress.course_id, ModuleProgress.module_id).where(

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import access
 from lms.admin.forms import ConfirmForm
 from lms.catalog.queries import Translator, current_version, version_of
+from lms.core.views import add_home_links
 from lms.extensions import db
-from lms.i18n import current_language
+from lms.i18n import LOCALES, current_language
 from lms.learning import progress as learning
 from lms.org.models import Role, User
 from lms.org.scope import can_see_user
-from lms.scenarios import engine, runs
+from lms.scenarios import classroom, engine, forms, runs
+from lms.scenarios import script_pdf as script_pdf_module
 from lms.scenarios.models import ScenarioRun
 
 bp = Blueprint("scenarios", __name__, template_folder="templates")
@@ -104,6 +116,8 @@ def debrief(run_id: int) -> ResponseReturnValue:
         owner = db.session.get(User, run.user_id)
         if current_user.role == Role.OFFICER or owner is None or not can_see_user(current_user, owner):
             abort(404)
+    if run.classroom_session_id is not None:
+        abort(404)  # a classroom record has no online path to replay
     if run.finished_at is None:
         return redirect(url_for("scenarios.play", course_id=run.course_id, module_id=run.module_id))
     version = version_of(run.course_id, run.course_version)
@@ -154,3 +168,133 @@ def _reading_order(scenario: dict) -> list[str]:
         queue.extend(c["next"] for c in scenario["nodes"][node_id].get("choices", []))
     endings = [n for n in order if "ending" in scenario["nodes"][n]]
     return [n for n in order if n not in endings] + endings
+
+
+# --- Printable script as PDF, and classroom sessions ----------------------------------
+
+
+def _script_lang(version) -> str:
+    lang = request.args.get("lang") or current_language()
+    return lang if lang in version.content["languages"] else version.content["source_language"]
+
+
+@bp.get("/courses/<course_id>/modules/<module_id>/script.pdf")
+@access.signed_in
+def script_pdf(course_id: str, module_id: str) -> ResponseReturnValue:
+    """The classroom script as an A4 PDF in any course language (?lang=...)."""
+    version, module = _scenario_module(course_id, module_id)
+    lang = _script_lang(version)
+    scenario = module["scenario"]
+    # The handout's headings in the script's language when the interface has it.
+    with force_locale(lang if lang in LOCALES else current_language()):
+        labels = script_pdf_module.Labels(
+            briefing=_("Briefing"),
+            pass_score=_("Score needed to pass: %(score)s.", score=scenario["pass_score"]),
+            role_card=_("Role card"), conversation=_("The conversation"), ending=_("Ending"),
+            endings={"good": _("good"), "mixed": _("mixed"), "poor": _("poor")},
+            only_if=_("only if earlier replies allow it"),
+            observer_checklist=_("Observer checklist"), officer_name=_("Officer's name:"),
+            date=_("Date:"), outcome=_("Outcome:"), passed=_("Passed"), yes=_("Yes"), no=_("No"),
+            points=lambda n: ngettext("%(num)d point", "%(num)d points", n),
+        )
+        data = script_pdf_module.build_script_pdf(version, module, lang, _reading_order(scenario), labels)
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{scenario["id"]}-{lang}.pdf"'
+    return response
+
+
+def _classroom_links(user) -> list[dict]:
+    if user.role in (Role.TRAINER, Role.ADMIN):
+        return [{"url": url_for("scenarios.classroom_sessions"), "label": _("Classroom role-play sessions")}]
+    return []
+
+
+add_home_links(_classroom_links)
+
+
+def _session_rows(course_id: str | None = None, module_id: str | None = None):
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, has_next = classroom.sessions_for(current_user, course_id, module_id, page)
+    lang = current_language()
+    return [(row, Translator(row.version, lang) if row.version else None) for row in rows], page, has_next
+
+
+@bp.get("/classroom")
+@access.roles(Role.TRAINER, Role.ADMIN)
+def classroom_sessions() -> ResponseReturnValue:
+    rows, page, has_next = _session_rows()
+    return render_template("scenarios/classroom_list.html", rows=rows, page=page, has_next=has_next,
+                           version=None, module=None, tr=None)
+
+
+@bp.get("/courses/<course_id>/modules/<module_id>/classroom")
+@access.roles(Role.TRAINER, Role.ADMIN)
+def classroom_module(course_id: str, module_id: str) -> ResponseReturnValue:
+    version, module = _scenario_module(course_id, module_id)
+    rows, page, has_next = _session_rows(course_id, module_id)
+    return render_template("scenarios/classroom_list.html", rows=rows, page=page, has_next=has_next,
+                           version=version, module=module, tr=Translator(version, current_language()))
+
+
+@bp.route("/courses/<course_id>/modules/<module_id>/classroom/new", methods=["GET", "POST"])
+@access.roles(Role.TRAINER, Role.ADMIN)
+def classroom_new(course_id: str, module_id: str) -> ResponseReturnValue:
+    """Step one (GET): a cohort or chosen officers. Step two: attendance and outcomes."""
+    version, module = _scenario_module(course_id, module_id)
+    scenario = module["scenario"]
+    tr = Translator(version, current_language())
+    cohorts = classroom.cohorts_for(current_user)
+    q = (request.args.get("q") or "").strip()
+    cohort_id = request.args.get("cohort", type=int)
+    officer_ids = [i for i in request.args.getlist("officer", type=int) if i]
+    context = {"version": version, "module": module, "scenario": scenario, "tr": tr, "q": q}
+    if cohort_id or officer_ids:
+        cohort, roster = classroom.roster(current_user, cohort_id, officer_ids)
+        if roster:
+            checklist = [(item["id"], tr(item["text"]).text) for item in scenario["observer_checklist"]]
+            form = forms.session_form(roster, checklist)
+            if form.validate_on_submit():
+                outcomes = [classroom.Outcome(user.id, observed, ending, passed)
+                            for user, observed, ending, passed in form.outcomes()]
+                try:
+                    session = classroom.record_session(
+                        current_user, version, module, form.held_on.data, form.place.data,
+                        cohort, form.present_users(), outcomes)
+                except classroom.ClassroomError:
+                    db.session.rollback()
+                    abort(400)
+                db.session.commit()
+                flash(ngettext("The session was recorded with %(num)d officer present.",
+                               "The session was recorded with %(num)d officers present.",
+                               len(session.attendees)), "success")
+                return redirect(url_for("scenarios.classroom_session", session_id=session.id))
+            return render_template("scenarios/classroom_new.html", form=form, roster=roster,
+                                   cohort=cohort, cohort_id=cohort_id, officer_ids=officer_ids,
+                                   **context)
+        flash(_("Choose at least one officer or a cohort."), "error")
+    choose = forms.RosterForm(formdata=None)
+    choose.cohort.choices = [(0, "—")] + [(c.id, c.name) for c in cohorts]
+    choose.officer.choices = [(u.id, f"{u.name_native} ({u.personnel_number})")
+                              for u in classroom.officers_to_choose(current_user, q)]
+    choose.officer.data = officer_ids
+    choose.cohort.data = cohort_id or 0
+    return render_template("scenarios/classroom_choose.html", choose=choose,
+                           truncated=len(choose.officer.choices) >= classroom.OFFICER_LIST_LIMIT,
+                           **context)
+
+
+@bp.get("/classroom/<int:session_id>")
+@access.roles(Role.TRAINER, Role.ADMIN)
+def classroom_session(session_id: int) -> ResponseReturnValue:
+    session = classroom.visible_session(current_user, session_id)
+    if session is None:
+        abort(404)
+    version = version_of(session.course_id, session.course_version)
+    module = version.module(session.module_id) if version else None
+    if module is None or not module.get("scenario"):
+        abort(404)
+    return render_template("scenarios/classroom_session.html", session=session, version=version,
+                           module=module, scenario=module["scenario"],
+                           tr=Translator(version, current_language()),
+                           detail=classroom.session_detail(session))

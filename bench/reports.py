@@ -1,0 +1,140 @@
+"""Time the manager's dashboard and the first page of the register for the largest country.
+
+    .venv/bin/python bench/generate.py --officers 100000
+    .venv/bin/python bench/reports.py [--url ...] [--repeat 7]
+    .venv/bin/python bench/reports.py --private-postgres 100000   # generate into a throwaway server
+
+Requests go through the Flask test client (the whole stack but the network: routing,
+access rules, session, queries, templates), signed in as a manager of the country with
+the most officers. Prints each page's median wall time, its median CPU time (the
+process's own; on SQLite this is the work itself, unaffected by other load on the
+machine) and its number of SQL statements. The target: under 0.5 s per page, with the
+same statement count at any size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import BENCH_PASSWORD, DEFAULT_URL  # noqa: E402
+
+TARGET_SECONDS = 0.5
+
+
+def _manager(country_id: int, institution_id: int):
+    from lms.auth.passwords import hash_password
+    from lms.extensions import db
+    from lms.org.models import Gender, Role, Service, User
+
+    number = f"bench-manager-{country_id}"
+    user = db.session.scalar(sa.select(User).where(User.personnel_number == number))
+    if user is None:
+        user = User(personnel_number=number, password_hash=hash_password(BENCH_PASSWORD),
+                    name_native="Bench Manager", name_latin="Bench Manager", gender=Gender.FEMALE,
+                    service=Service.PRISON, institution_id=institution_id, role=Role.MANAGER,
+                    must_change_password=False, scope_country_id=country_id, locale="en")
+        db.session.add(user)
+        db.session.commit()
+    return number
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default=DEFAULT_URL)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--private-postgres", type=int, metavar="OFFICERS",
+                        help="start a private PostgreSQL server, generate this many officers, time, stop")
+    args = parser.parse_args()
+    if args.private_postgres:
+        from bench.generate import build_database
+        from tests.pg import PostgresServer
+
+        server = PostgresServer()
+        try:
+            url = server.start()
+            result = build_database(url, args.private_postgres)
+            print(f"Generated in {result['seconds']:.1f} s: {result['counts']}")
+            run(url, args.repeat)
+        finally:
+            server.stop()
+    else:
+        run(args.url, args.repeat)
+
+
+def run(url: str, repeat: int) -> None:
+
+    from lms import create_app
+    from lms.extensions import db
+    from lms.org.models import Country, Institution, Role, User
+
+    # CSRF off only so that the test client can sign in with a plain POST.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        code, country_id, officers = db.session.execute(
+            sa.select(Country.code, Country.id, sa.func.count(User.id))
+            .join(Institution, Institution.country_id == Country.id)
+            .join(User, User.institution_id == Institution.id)
+            .where(User.role == Role.OFFICER)
+            .group_by(Country.code, Country.id)
+            .order_by(sa.func.count(User.id).desc())
+            .limit(1)
+        ).one()
+        institution_id = db.session.scalar(sa.select(Institution.id).where(Institution.country_id == country_id))
+        course_id = db.session.scalar(sa.text("SELECT id FROM courses ORDER BY id"))
+        enrolments = db.session.scalar(sa.text("SELECT count(*) FROM enrolments"))
+        total_officers = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.role == Role.OFFICER))
+        number = _manager(country_id, institution_id)
+        engine = db.engine
+
+    client = app.test_client()
+    response = client.post("/login", data={"personnel_number": number, "password": BENCH_PASSWORD})
+    assert response.status_code == 302, response.status_code
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    print(f"{total_officers} officers, {enrolments} enrolments on {engine.dialect.name}; "
+          f"largest country {code}: {officers} officers; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs")
+    pages = {
+        "dashboard": f"/reports/dashboard?course={course_id}",
+        "register, first page": "/reports/register",
+        "register, one course": f"/reports/register?course={course_id}",
+        "register, overdue": f"/reports/register?status=overdue&course={course_id}",
+        "training summary": "/reports/summary",
+    }
+    worst = 0.0
+    for name, path in pages.items():
+        times, cpu = [], []
+        for _ in range(repeat):
+            statements.clear()
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = client.get(path)
+            times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+            assert response.status_code == 200, (path, response.status_code)
+        median = statistics.median(times)
+        if name in ("dashboard", "register, first page"):
+            worst = max(worst, median)
+        print(f"  {name:22} wall median {median * 1000:7.1f} ms (best {min(times) * 1000:6.1f})  "
+              f"CPU median {statistics.median(cpu) * 1000:7.1f} ms  {len(statements)} SQL statements")
+    verdict = "within" if worst < TARGET_SECONDS else "OVER"
+    print(f"Dashboard and first register page: {verdict} the {TARGET_SECONDS} s target "
+          f"(worst median {worst * 1000:.0f} ms).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Roster import: a CSV of officers is checked whole, then imported whole, or not at all."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from lms.auth.passwords import hash_password, one_time_password
+from lms.extensions import db
+from lms.i18n import LOCALES
+from lms.org.models import Gender, Institution, Role, Service, User
+
+COLUMNS = ["personnel_number", "name_native", "name_latin", "gender", "service", "position",
+           "institution_id", "role", "language"]
+REQUIRED = {"personnel_number", "name_native", "name_latin", "gender", "service", "institution_id"}
+MAX_ROWS = 5000
+
+
+@dataclass
+class RowError:
+    line: int
+    column: str
+    message: str
+
+
+def parse(data: bytes) -> tuple[list[dict], list[RowError]]:
+    """Check every row; return the rows to create and every problem found."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [RowError(0, "", _("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."))]
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = sorted(REQUIRED - set(header))
+    if missing:
+        return [], [RowError(1, ", ".join(missing), _("Required columns are missing."))]
+    institutions = set(db.session.scalars(sa.select(Institution.id)))
+    taken = {n.lower() for n in db.session.scalars(sa.select(User.personnel_number))}
+    rows, errors, seen = [], [], {}
+    for line, raw in enumerate(reader, start=2):
+        if line - 1 > MAX_ROWS:
+            errors.append(RowError(line, "", _("Too many rows: at most %(n)d in one file.", n=MAX_ROWS)))
+            break
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        if not any(row.values()):
+            continue
+        for column in sorted(REQUIRED):
+            if not row.get(column):
+                errors.append(RowError(line, column, _("This field is required.")))
+        number = row.get("personnel_number", "")
+        if number:
+            if number.lower() in taken:
+                errors.append(RowError(line, "personnel_number", _("This personnel number is already in use.")))
+            elif number.lower() in seen:
+                errors.append(RowError(line, "personnel_number",
+                                       _("The same personnel number is on line %(line)d.", line=seen[number.lower()])))
+            seen[number.lower()] = line
+        checks = (
+            ("gender", {g.value for g in Gender}),
+            ("service", {s.value for s in Service}),
+        )
+        for column, allowed in checks:
+            if row.get(column) and row[column].lower() not in allowed:
+                errors.append(RowError(line, column, _("Use one of: %(values)s.", values=", ".join(sorted(allowed)))))
+        role = (row.get("role") or "officer").lower()
+        if role not in {r.value for r in Role} or role == Role.ADMIN.value:
+            errors.append(RowError(line, "role", _("Use one of: %(values)s.", values="officer, trainer")))
+        if role == Role.MANAGER.value:
+            errors.append(RowError(line, "role", _("Managers need a scope: add them one by one.")))
+        inst = row.get("institution_id", "")
+        if inst and (not inst.isdigit() or int(inst) not in institutions):
+            errors.append(RowError(line, "institution_id", _("No institution has this number.")))
+        lang = row.get("language", "")
+        if lang and lang not in LOCALES:
+            errors.append(RowError(line, "language", _("Use one of: %(values)s.", values=", ".join(LOCALES))))
+        rows.append({**row, "role": role, "line": line})
+    if not rows and not errors:
+        errors.append(RowError(0, "", _("The file has no rows to import.")))
+    return rows, errors
+
+
+def create_accounts(rows: list[dict]) -> list[tuple[User, str]]:
+    """Create every account with a one-time password (the caller commits once)."""
+    created = []
+    for row in rows:
+        password = one_time_password()
+        user = User(
+            personnel_number=row["personnel_number"], password_hash=hash_password(password),
+            name_native=row["name_native"], name_latin=row["name_latin"],
+            gender=row["gender"].lower(), service=row["service"].lower(),
+            position=row.get("position", ""), institution_id=int(row["institution_id"]),
+            role=row["role"], locale=row.get("language") or None, must_change_password=True,
+        )
+        db.session.add(user)
+        created.append((user, password))
+    db.session.flush()
+    return created

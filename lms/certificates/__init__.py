@@ -1,0 +1,1 @@
+"""Certificates: issued on course completion, drawn as PDFs, verifiable online and offline."""

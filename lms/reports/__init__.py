@@ -1,0 +1,1 @@
+"""Reports: dashboards, the completion register, training records, donor summaries, quiz analysis."""

@@ -1,0 +1,137 @@
+"""Report tables for export: CSV and XLSX, column headers in the reader's language.
+
+The same tables serve the web exports and the `lms reports` command, so both give the
+same numbers. Headers and labels are translated in the active locale (the viewer's, or
+the one the command forces). Dates are ISO 8601 so other systems can read them.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from lms.i18n import pick
+from lms.org.labels import GENDER_LABELS, SERVICE_LABELS
+from lms.org.models import Gender, Service
+from lms.reports.labels import STATUS_LABELS
+from lms.reports.queries import SUPPRESSED, RegisterRow, SharedLine, Summary, shareable
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: Iterable[list]
+
+
+def course_title(titles: dict[str, tuple[dict, str]], course_id: str, lang: str) -> str:
+    names, source = titles.get(course_id, ({}, "en"))
+    return pick(names, lang, source).text or course_id
+
+
+def _date(value) -> str:
+    return value.date().isoformat() if hasattr(value, "date") else (value.isoformat() if value else "")
+
+
+REGISTER_HEADERS = [
+    _l("Name"), _l("Name in Latin letters"), _l("Personnel number"), _l("Gender"), _l("Service"),
+    _l("Position"), _l("Country"), _l("Institution"), _l("Course"), _l("Course title"),
+    _l("Status"), _l("Enrolled on"), _l("Due on"), _l("Completed on"), _l("Pre-test score"),
+    _l("Final score"),
+]
+
+
+def register_table(rows: Iterable[RegisterRow], lang: str, titles: dict) -> Table:
+    def lines() -> Iterator[list]:
+        for r in rows:
+            yield [
+                r.name_native, r.name_latin, r.personnel_number, str(GENDER_LABELS[Gender(r.gender)]),
+                str(SERVICE_LABELS[Service(r.service)]), r.position, r.country_code,
+                pick(r.institution_names, lang).text, r.course_id, course_title(titles, r.course_id, lang),
+                str(STATUS_LABELS[r.status]), _date(r.enrolled_at), _date(r.due_on),
+                _date(r.completed_at), r.pre_test_score, r.final_score,
+            ]
+
+    return Table([str(h) for h in REGISTER_HEADERS], lines())
+
+
+SUMMARY_HEADERS = [
+    _l("Country code"), _l("Country"), _l("Course"), _l("Course title"), _l("Officers trained"),
+    _l("Women"), _l("Share of women (%)"), _l("Completions"),
+]
+
+
+@dataclass
+class SummaryItem:
+    country_code: str
+    country: str
+    course_id: str  # empty on a country's or the overall total
+    title: str
+    shared: SharedLine
+
+
+def summary_items(summary: Summary, lang: str, titles: dict, threshold: int) -> list[SummaryItem]:
+    """The donor summary as shared: each country's courses, then the country, then all countries."""
+    items: list[SummaryItem] = []
+    for country_id, line in summary.by_country:
+        country = summary.countries[country_id]
+        name = country.name(lang).text
+        for cid, course_id, course_line in summary.by_country_course:
+            if cid == country_id:
+                items.append(SummaryItem(country.code, name, course_id, course_title(titles, course_id, lang),
+                                         shareable(course_line, threshold)))
+        items.append(SummaryItem(country.code, name, "", _("All courses"), shareable(line, threshold)))
+    items.append(SummaryItem("", _("All countries"), "", _("All courses"), shareable(summary.total, threshold)))
+    return items
+
+
+def summary_table(summary: Summary, lang: str, titles: dict, threshold: int) -> Table:
+    hidden = _("hidden")
+    rows = []
+    for item in summary_items(summary, lang, titles, threshold):
+        shared = item.shared
+        rows.append([
+            item.country_code, item.country, item.course_id, item.title, shared.trained,
+            hidden if shared.women is SUPPRESSED else shared.women,
+            hidden if shared.share_women is None else round(100 * shared.share_women, 1),
+            shared.completions,
+        ])
+    return Table([str(h) for h in SUMMARY_HEADERS], rows)
+
+
+def _cell_text(value) -> object:
+    # A spreadsheet would run a cell starting with = + - @ as a formula: keep text as text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def write_csv(stream: IO[str], table: Table) -> None:
+    """CSV with a byte-order mark, so spreadsheet programs read Cyrillic and Arabic right."""
+    stream.write("\ufeff")
+    writer = csv.writer(stream)
+    writer.writerow(table.headers)
+    for row in table.rows:
+        writer.writerow([_cell_text(v) for v in row])
+
+
+def write_xlsx(target, table: Table, sheet_title: str) -> None:
+    """An XLSX workbook written row by row (constant memory), to a path or a binary file."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=sheet_title[:31])
+    sheet.append(table.headers)
+    for row in table.rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula
+            cells.append(cell)
+        sheet.append(cells)
+    book.save(target)

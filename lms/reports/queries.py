@@ -1,0 +1,748 @@
+"""Report numbers, counted in SQL within the viewer's scope.
+
+Every query here filters people through `lms.org.scope` and aggregates in the database
+(GROUP BY, COUNT, CASE), so a page costs the same few queries whatever the number of
+officers. Nothing here reads the request: callers pass the viewer, filters and today's date.
+
+Definitions used everywhere (pages, exports and the command line):
+- the people reported on are accounts with the officer role;
+- an enrolment's status is exactly one of: complete (the course was completed),
+  overdue (not complete and past its due date, started or not), in progress (not complete,
+  not overdue, at least one part of a module done), not started;
+- an officer's final score is that of their completion of the latest course version;
+  their pre-test score is that of their first pre-test attempt, once submitted;
+- knowledge gain is the average final score minus the average pre-test score, over the
+  officers who have both.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, contains_eager
+
+from lms.catalog.models import Course, CourseVersion
+from lms.extensions import db
+from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress
+from lms.org.models import Cohort, Country, Gender, Institution, Role, User, cohort_members
+from lms.org.scope import institution_scope_clause, user_scope_clause
+from lms.quizzes.models import AttemptAnswer, QuizAttempt
+
+COMPLETE = "complete"
+OVERDUE = "overdue"
+IN_PROGRESS = "in_progress"
+NOT_STARTED = "not_started"
+STATUSES = (COMPLETE, IN_PROGRESS, OVERDUE, NOT_STARTED)
+
+# Question analysis: the upper and lower groups are this share of attempts, by score.
+DISCRIMINATION_SHARE = 27
+FLAG_HARD_BELOW = 0.20
+FLAG_EASY_ABOVE = 0.95
+
+
+# Building blocks --------------------------------------------------------------------------
+
+def officers_in_scope(viewer: User) -> sa.ColumnElement[bool]:
+    """Condition on User: officers the viewer may see (scope decided in lms.org.scope)."""
+    return sa.and_(User.role == Role.OFFICER, user_scope_clause(viewer))
+
+
+def status_expr(today: date) -> sa.ColumnElement[str]:
+    """An enrolment's status as one SQL expression."""
+    return sa.case(
+        (Enrolment.completed_at.is_not(None), COMPLETE),
+        (Enrolment.due_on < today, OVERDUE),
+        (Enrolment.last_activity_at.is_not(None), IN_PROGRESS),
+        else_=NOT_STARTED,
+    )
+
+
+def status_condition(status: str, today: date) -> sa.ColumnElement[bool]:
+    """The WHERE condition matching one status, the same rule as status_expr."""
+    done = Enrolment.completed_at.is_not(None)
+    late = sa.and_(Enrolment.due_on.is_not(None), Enrolment.due_on < today)
+    if status == COMPLETE:
+        return done
+    if status == OVERDUE:
+        return sa.and_(~done, late)
+    started = Enrolment.last_activity_at.is_not(None)
+    if status == IN_PROGRESS:
+        return sa.and_(~done, ~late, started)
+    if status == NOT_STARTED:
+        return sa.and_(~done, ~late, ~started)
+    raise ValueError(status)
+
+
+@dataclass(frozen=True)
+class ScoreJoins:
+    """Outer joins giving each enrolment its final and pre-test score as plain columns.
+
+    Joins rather than correlated subqueries: a column can be summed and tested many times
+    in one aggregate query at no extra cost, on SQLite and PostgreSQL alike.
+    """
+
+    final: sa.ColumnElement[int]
+    pre: sa.ColumnElement[int]
+    completion: object
+    completion_on: sa.ColumnElement[bool]
+    attempt: object
+    attempt_on: sa.ColumnElement[bool]
+
+    def apply(self, stmt: sa.Select, completed_only: bool = False) -> sa.Select:
+        """Join the scores; with completed_only, look up the pre-test only for completed
+        enrolments (all a knowledge gain needs), so the other rows cost no lookup."""
+        attempt_on = sa.and_(Enrolment.completed_at.is_not(None), self.attempt_on) if completed_only else self.attempt_on
+        return stmt.outerjoin(self.completion, self.completion_on).outerjoin(self.attempt, attempt_on)
+
+
+def score_joins() -> ScoreJoins:
+    done = aliased(CourseCompletion, name="final_completion")
+    later = aliased(CourseCompletion, name="later_completion")
+    pre = aliased(QuizAttempt, name="pre_test_attempt")
+    # A completed enrolment's completion of the latest version: no completion of a later version exists.
+    completion_on = sa.and_(
+        Enrolment.completed_at.is_not(None),
+        done.user_id == Enrolment.user_id, done.course_id == Enrolment.course_id,
+        ~sa.exists().where(later.user_id == done.user_id, later.course_id == done.course_id,
+                           later.course_version > done.course_version),
+    )
+    # The first pre-test attempt, once submitted. Attempts are numbered from 1 and a new one
+    # starts only after the open one is submitted, so number 1 is the first submitted one.
+    attempt_on = sa.and_(
+        pre.user_id == Enrolment.user_id, pre.course_id == Enrolment.course_id,
+        pre.is_pre_test == sa.true(), pre.number == 1, pre.submitted_at.is_not(None),
+    )
+    return ScoreJoins(done.final_score, pre.score, done, completion_on, pre, attempt_on)
+
+
+def _count_if(condition) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def course_titles() -> dict[str, tuple[dict, str]]:
+    """Every course's current title map and source language, without loading content."""
+    rows = db.session.execute(
+        sa.select(CourseVersion.course_id, CourseVersion.content["title"],
+                  CourseVersion.content["source_language"])
+        .join(Course, sa.and_(Course.id == CourseVersion.course_id,
+                              Course.current_version == CourseVersion.version))
+        .order_by(Course.id)
+    ).all()
+    return {course_id: (title or {}, source or "en") for course_id, title, source in rows}
+
+
+def institutions_in_scope(viewer: User) -> list[Institution]:
+    """Institutions the viewer may filter by, with their country (one query)."""
+    return list(db.session.scalars(
+        sa.select(Institution)
+        .join(Country, Country.id == Institution.country_id)
+        .where(institution_scope_clause(viewer))
+        .options(contains_eager(Institution.country))
+        .order_by(Country.code, Institution.id)
+    ))
+
+
+# Dashboard -------------------------------------------------------------------------------
+
+@dataclass
+class Tally:
+    """Counts for a group of enrolments; sums add up across groups."""
+
+    enrolled: int = 0
+    completed: int = 0
+    in_progress: int = 0
+    overdue: int = 0
+    not_started: int = 0
+    score_sum: int = 0
+    score_count: int = 0
+    gain_final_sum: int = 0
+    gain_pre_sum: int = 0
+    gain_count: int = 0
+
+    def add(self, other: Tally) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completed / self.enrolled if self.enrolled else None
+
+    @property
+    def average_final_score(self) -> float | None:
+        return self.score_sum / self.score_count if self.score_count else None
+
+    @property
+    def average_pre_test_score(self) -> float | None:
+        """Average pre-test score of the officers who also have a final score."""
+        return self.gain_pre_sum / self.gain_count if self.gain_count else None
+
+    @property
+    def knowledge_gain(self) -> float | None:
+        if not self.gain_count:
+            return None
+        return (self.gain_final_sum - self.gain_pre_sum) / self.gain_count
+
+
+@dataclass
+class Dashboard:
+    course_id: str
+    total: Tally
+    by_institution: list[tuple[int, Tally]]
+    by_service: list[tuple[str, Tally]]
+    by_position: list[tuple[str, Tally]]
+    by_gender: list[tuple[str, Tally]]
+    months: list[tuple[date, int]]
+
+
+def _month_back(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Dashboard:
+    """Counts of one course in the viewer's scope, in one grouped query.
+
+    One pass over the enrolments in scope gives the statuses, the scores (looked up for
+    completed enrolments only) and the month of each recent completion; the groups (a few
+    thousand at most, whatever the number of officers) are then added up per breakdown.
+    """
+    status = status_expr(today)
+    scores = score_joins()
+    final, pre = scores.final, scores.pre
+    both = sa.and_(final.is_not(None), pre.is_not(None))
+    # Month of a recent completion as its index in the series (0 = oldest), by comparing
+    # with UTC month starts: the same on every database, whatever its session time zone.
+    starts = [_month_back(today, months - 1 - i) for i in range(months)]
+    done = Enrolment.completed_at
+    month = sa.case(*((done >= day_start(starts[i]), i) for i in reversed(range(months))), else_=None)
+    keys = (User.institution_id, User.gender, User.service, User.position, month)
+    rows = db.session.execute(
+        scores.apply(
+            sa.select(
+                *keys,
+                sa.func.count(),
+                _count_if(status == COMPLETE),
+                _count_if(status == IN_PROGRESS),
+                _count_if(status == OVERDUE),
+                _count_if(status == NOT_STARTED),
+                sa.func.coalesce(sa.func.sum(final), 0),
+                sa.func.count(final),
+                sa.func.coalesce(sa.func.sum(sa.case((both, final))), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((both, pre))), 0),
+                _count_if(both),
+            )
+            .select_from(Enrolment)
+            .join(User, User.id == Enrolment.user_id),
+            completed_only=True,
+        )
+        .where(Enrolment.course_id == course_id, officers_in_scope(viewer))
+        .group_by(*keys)
+    ).all()
+    total = Tally()
+    groups: dict[str, dict] = {name: defaultdict(Tally) for name in ("inst", "service", "position", "gender")}
+    counted = [0] * months
+    for inst_id, gender, service, position, month_key, *numbers in rows:
+        tally = Tally(*(int(n) for n in numbers))
+        total.add(tally)
+        groups["inst"][inst_id].add(tally)
+        groups["service"][str(service)].add(tally)
+        groups["position"][position or ""].add(tally)
+        groups["gender"][str(gender)].add(tally)
+        if month_key is not None:
+            counted[int(month_key)] += tally.completed
+    series = list(zip(starts, counted, strict=True))
+
+    def ordered(group: dict, keys=None) -> list:
+        return [(k, group[k]) for k in (keys if keys is not None else sorted(group))]
+
+    return Dashboard(
+        course_id=course_id,
+        total=total,
+        by_institution=ordered(groups["inst"]),
+        by_service=ordered(groups["service"]),
+        by_position=ordered(groups["position"]),
+        by_gender=ordered(groups["gender"], [g.value for g in Gender if g.value in groups["gender"]]),
+        months=series,
+    )
+
+
+# Completion register ---------------------------------------------------------------------
+
+@dataclass
+class RegisterFilter:
+    course_id: str | None = None
+    institution_id: int | None = None
+    status: str | None = None
+    gender: str | None = None
+    completed_from: date | None = None  # completion date range, inclusive
+    completed_to: date | None = None
+    q: str = ""
+
+
+@dataclass
+class RegisterRow:
+    user_id: int
+    name_native: str
+    name_latin: str
+    personnel_number: str
+    gender: str
+    service: str
+    position: str
+    institution_id: int
+    institution_names: dict
+    country_code: str
+    course_id: str
+    enrolled_at: datetime
+    due_on: date | None
+    completed_at: datetime | None
+    status: str
+    final_score: int | None
+    pre_test_score: int | None
+
+
+def _register_where(viewer: User, flt: RegisterFilter, today: date) -> list:
+    where = [officers_in_scope(viewer)]
+    if flt.course_id:
+        where.append(Enrolment.course_id == flt.course_id)
+    if flt.institution_id:
+        where.append(User.institution_id == flt.institution_id)
+    if flt.status:
+        where.append(status_condition(flt.status, today))
+    if flt.gender:
+        where.append(User.gender == Gender(flt.gender))
+    if flt.completed_from:
+        where.append(Enrolment.completed_at >= day_start(flt.completed_from))
+    if flt.completed_to:
+        where.append(Enrolment.completed_at < day_start(flt.completed_to + timedelta(days=1)))
+    if flt.q:
+        q = flt.q.strip().lower()
+        where.append(sa.or_(
+            sa.func.lower(User.name_native).contains(q, autoescape=True),
+            sa.func.lower(User.name_latin).contains(q, autoescape=True),
+            sa.func.lower(User.personnel_number).contains(q, autoescape=True),
+        ))
+    return where
+
+
+def _register_select(today: date) -> sa.Select:
+    """The register's columns, from enrolments joined to officers, places and scores."""
+    scores = score_joins()
+    return scores.apply(
+        sa.select(
+            User.id, User.name_native, User.name_latin, User.personnel_number, User.gender,
+            User.service, User.position, User.institution_id, Institution.names, Country.code,
+            Enrolment.course_id, Enrolment.enrolled_at, Enrolment.due_on, Enrolment.completed_at,
+            status_expr(today), scores.final, scores.pre,
+        )
+        .select_from(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .join(Institution, Institution.id == User.institution_id)
+        .join(Country, Country.id == Institution.country_id)
+    )
+
+
+def _row(values) -> RegisterRow:
+    values = list(values)
+    values[4], values[5] = str(values[4]), str(values[5])
+    return RegisterRow(*values)
+
+
+def register_count(viewer: User, flt: RegisterFilter, today: date) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .where(*_register_where(viewer, flt, today))
+    ) or 0
+
+
+def register_page(
+    viewer: User, flt: RegisterFilter, today: date, page: int, size: int
+) -> tuple[list[RegisterRow], bool]:
+    """One page of the register (and whether another follows), in one query.
+
+    The page's enrolments are picked first (LIMIT/OFFSET on the filtered, ordered set);
+    scores and names are then read for those rows only.
+    """
+    order = (User.name_latin, User.id, Enrolment.course_id)
+    picked = (
+        sa.select(Enrolment.id.label("eid"), *(c.label(f"k{i}") for i, c in enumerate(order)))
+        .select_from(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .where(*_register_where(viewer, flt, today))
+        .order_by(*order)
+        .limit(size + 1)
+        .offset((page - 1) * size)
+        .subquery()
+    )
+    rows = db.session.execute(
+        _register_select(today)
+        .join(picked, picked.c.eid == Enrolment.id)
+        .order_by(picked.c.k0, picked.c.k1, picked.c.k2)
+    ).all()
+    return [_row(r) for r in rows[:size]], len(rows) > size
+
+
+def register_rows(viewer: User, flt: RegisterFilter, today: date) -> Iterator[RegisterRow]:
+    """Every row of the register, streamed in the page order (for exports)."""
+    result = db.session.execute(
+        _register_select(today)
+        .where(*_register_where(viewer, flt, today))
+        .order_by(User.name_latin, User.id, Enrolment.course_id)
+        .execution_options(yield_per=1000)
+    )
+    for r in result:
+        yield _row(r)
+
+
+# Donor summary ---------------------------------------------------------------------------
+
+@dataclass
+class SummaryLine:
+    trained: int  # distinct officers who completed
+    women: int
+    completions: int
+
+    @property
+    def men(self) -> int:
+        return self.trained - self.women
+
+
+@dataclass
+class Summary:
+    start: date
+    end: date
+    countries: dict[int, Country]
+    by_country_course: list[tuple[int, str, SummaryLine]]
+    by_country: list[tuple[int, SummaryLine]]
+    total: SummaryLine
+
+
+def donor_summary(viewer: User, start: date, end: date) -> Summary:
+    """Officers trained (courses completed) from start to end inclusive, per country and course.
+
+    Two grouped queries, split by gender so that a distinct count gives both the officers
+    and the women; the overall total adds up the countries (an officer is in one country).
+    """
+    def query(*keys):
+        return (
+            sa.select(*keys, User.gender, sa.func.count(sa.distinct(User.id)), sa.func.count(CourseCompletion.id))
+            .select_from(CourseCompletion)
+            .join(User, User.id == CourseCompletion.user_id)
+            .join(Institution, Institution.id == User.institution_id)
+            .where(officers_in_scope(viewer),
+                   CourseCompletion.completed_at >= day_start(start),
+                   CourseCompletion.completed_at < day_start(end + timedelta(days=1)))
+            .group_by(*keys, User.gender)
+        )
+
+    def lines(rows, width: int) -> dict[tuple, SummaryLine]:
+        out: dict[tuple, SummaryLine] = {}
+        for row in rows:
+            key, gender, people, completions = tuple(row[:width]), row[width], int(row[-2]), int(row[-1])
+            line = out.setdefault(key, SummaryLine(0, 0, 0))
+            line.trained += people
+            line.women += people if gender == Gender.FEMALE else 0
+            line.completions += completions
+        return out
+
+    by_course = lines(db.session.execute(query(Institution.country_id, CourseCompletion.course_id)), 2)
+    by_country = lines(db.session.execute(query(Institution.country_id)), 1)
+    total = SummaryLine(0, 0, 0)
+    for line in by_country.values():
+        total.trained += line.trained
+        total.women += line.women
+        total.completions += line.completions
+    ids = {key[0] for key in by_country}
+    countries = {c.id: c for c in db.session.scalars(sa.select(Country).where(Country.id.in_(ids)))} if ids else {}
+    return Summary(
+        start, end, countries,
+        sorted(((c, course, line) for (c, course), line in by_course.items()),
+               key=lambda item: (countries[item[0]].code, item[1])),
+        sorted(((c, line) for (c,), line in by_country.items()), key=lambda item: countries[item[0]].code),
+        total,
+    )
+
+
+SUPPRESSED = None  # a share or count hidden so that a small group cannot be worked out
+
+
+def shown_count(n: int, threshold: int) -> int | str:
+    """A count as shared: groups below the threshold are shown as "<threshold"."""
+    return f"<{threshold}" if n < threshold else n
+
+
+@dataclass
+class SharedLine:
+    """A summary line as it may be shared: small groups suppressed."""
+
+    trained: int | str
+    women: int | str | None
+    share_women: float | None
+    completions: int | str
+
+
+def shareable(line: SummaryLine, threshold: int) -> SharedLine:
+    """Suppress counts below the threshold, and any share or count derived from one.
+
+    The share of women is hidden when women or men are fewer than the threshold; the
+    number of women is hidden too when the men are few (it would give them away).
+    """
+    small = line.trained < threshold
+    women: int | str | None = shown_count(line.women, threshold)
+    if not small and line.women >= threshold and line.men < threshold:
+        women = SUPPRESSED
+    share = None if small or line.women < threshold or line.men < threshold else line.women / line.trained
+    return SharedLine(shown_count(line.trained, threshold), women, share,
+                      shown_count(line.completions, threshold))
+
+
+# Training record -------------------------------------------------------------------------
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # enrolled, quiz, pre_test, scenario, classroom, completed, certificate
+    course_id: str | None
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class TrainingRecord:
+    courses: list[RegisterRow]
+    entries: list[TimelineEntry]
+    certificates_available: bool
+
+
+def training_record(user: User, today: date) -> TrainingRecord:
+    """Everything one officer did, as a timeline (a fixed number of queries).
+
+    The caller decides whether the viewer may see this user (lms.org.scope.can_see_user).
+    """
+    from lms.scenarios.models import ClassroomSession, ScenarioRun
+
+    courses = [_row(r) for r in db.session.execute(
+        _register_select(today)
+        .where(Enrolment.user_id == user.id)
+        .order_by(Enrolment.enrolled_at, Enrolment.course_id)
+    )]
+    entries = [TimelineEntry(c.enrolled_at, "enrolled", c.course_id, {"due_on": c.due_on})
+               for c in courses]
+    for a in db.session.scalars(
+        sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id, QuizAttempt.submitted_at.is_not(None))
+    ):
+        entries.append(TimelineEntry(a.submitted_at, "pre_test" if a.is_pre_test else "quiz", a.course_id, {
+            "module_id": a.module_id, "number": a.number, "score": a.score, "passed": a.passed}))
+    runs = list(db.session.scalars(sa.select(ScenarioRun).where(ScenarioRun.user_id == user.id)))
+    for r in runs:
+        if r.classroom_session_id is None:
+            entries.append(TimelineEntry(r.finished_at or r.started_at, "scenario", r.course_id, {
+                "module_id": r.module_id, "finished": r.finished_at is not None,
+                "score": r.score, "passed": r.passed}))
+    run_sessions = {r.classroom_session_id: r for r in runs if r.classroom_session_id is not None}
+    # Attendance is a JSON list of ids: narrow with a text match on any database, then check exactly.
+    sessions = db.session.scalars(sa.select(ClassroomSession).where(sa.or_(
+        ClassroomSession.id.in_(list(run_sessions)) if run_sessions else sa.false(),
+        sa.cast(ClassroomSession.attendees, sa.Text).contains(str(user.id)),
+    )))
+    for s in sessions:
+        if s.id in run_sessions or user.id in (s.attendees or []):
+            run = run_sessions.get(s.id)
+            entries.append(TimelineEntry(day_start(s.held_on), "classroom", s.course_id, {
+                "module_id": s.module_id, "place": s.place,
+                "score": run.score if run else None, "passed": run.passed if run else None}))
+    for c in db.session.scalars(sa.select(CourseCompletion).where(CourseCompletion.user_id == user.id)):
+        entries.append(TimelineEntry(c.completed_at, "completed", c.course_id, {
+            "version": c.course_version, "final_score": c.final_score}))
+    certificates_available = False
+    try:
+        from lms.certificates.models import Certificate
+    except ImportError:
+        pass
+    else:
+        certificates_available = True
+        for cert in db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user.id)):
+            entries.append(TimelineEntry(cert.issued_at, "certificate", cert.course_id, {
+                "serial": cert.serial, "revoked_at": cert.revoked_at}))
+    order = ["enrolled", "pre_test", "quiz", "scenario", "classroom", "completed", "certificate"]
+    entries.sort(key=lambda e: (e.at, order.index(e.kind)))
+    return TrainingRecord(courses, entries, certificates_available)
+
+
+# Trainers: progress per officer and module -----------------------------------------------
+
+def cohorts_in_scope(viewer: User) -> list[Cohort]:
+    """Cohorts a viewer may pick: a trainer's own and their institution's; a manager's scope."""
+    stmt = sa.select(Cohort).join(Institution, Institution.id == Cohort.institution_id)
+    if viewer.role == Role.TRAINER:
+        stmt = stmt.where(sa.or_(Cohort.trainer_id == viewer.id, institution_scope_clause(viewer)))
+    else:
+        stmt = stmt.where(institution_scope_clause(viewer))
+    return list(db.session.scalars(stmt.order_by(Cohort.name, Cohort.id)))
+
+
+@dataclass
+class ProgressRow:
+    user_id: int
+    name_native: str
+    name_latin: str
+    personnel_number: str
+    status: str | None  # None: not enrolled
+    final_score: int | None
+    pre_test_score: int | None
+    modules: dict[str, str]  # module id -> complete / in_progress (absent: not started)
+
+
+def progress_page(
+    viewer: User, course_id: str, today: date, cohort_id: int | None,
+    institution_id: int | None, page: int, size: int,
+) -> tuple[list[ProgressRow], bool]:
+    """Officers of a cohort or institution (within scope) and their state in each module."""
+    where = [officers_in_scope(viewer)]
+    if cohort_id:
+        where.append(User.id.in_(
+            sa.select(cohort_members.c.user_id).where(cohort_members.c.cohort_id == cohort_id)))
+    if institution_id:
+        where.append(User.institution_id == institution_id)
+    scores = score_joins()
+    rows = db.session.execute(
+        scores.apply(
+            sa.select(User.id, User.name_native, User.name_latin, User.personnel_number,
+                      sa.case((Enrolment.id.is_(None), None), else_=status_expr(today)),
+                      scores.final, scores.pre)
+            .select_from(User)
+            .outerjoin(Enrolment, sa.and_(Enrolment.user_id == User.id, Enrolment.course_id == course_id))
+        )
+        .where(*where)
+        .order_by(User.name_latin, User.id)
+        .limit(size + 1)
+        .offset((page - 1) * size)
+    ).all()
+    has_next = len(rows) > size
+    rows = rows[:size]
+    ids = [r[0] for r in rows]
+    states: dict[int, dict[str, str]] = defaultdict(dict)
+    if ids:
+        for p in db.session.scalars(
+            sa.select(ModuleProgress).where(ModuleProgress.user_id.in_(ids),
+                                            ModuleProgress.course_id == course_id)
+        ):
+            if p.completed_at is not None:
+                states[p.user_id][p.module_id] = COMPLETE
+            elif p.lesson_read_at or p.quiz_passed_at or p.scenario_passed_at:
+                states[p.user_id][p.module_id] = IN_PROGRESS
+    return [ProgressRow(*r, modules=states.get(r[0], {})) for r in rows], has_next
+
+
+# Trainers: question analysis -------------------------------------------------------------
+
+@dataclass
+class QuestionStats:
+    question_id: str
+    answered: int = 0
+    correct: int = 0
+    upper: int = 0
+    upper_correct: int = 0
+    lower: int = 0
+    lower_correct: int = 0
+    wrong_options: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def share_correct(self) -> float | None:
+        return self.correct / self.answered if self.answered else None
+
+    @property
+    def discrimination(self) -> float | None:
+        """Share correct in the upper group minus the share in the lower group."""
+        if not self.upper or not self.lower:
+            return None
+        return self.upper_correct / self.upper - self.lower_correct / self.lower
+
+    @property
+    def top_wrong_option(self) -> tuple[str, int] | None:
+        if not self.wrong_options:
+            return None
+        return min(self.wrong_options.items(), key=lambda item: (-item[1], item[0]))
+
+    @property
+    def flag(self) -> str | None:
+        share = self.share_correct
+        if share is None:
+            return None
+        if share < FLAG_HARD_BELOW:
+            return "hard"
+        if share > FLAG_EASY_ABOVE:
+            return "easy"
+        return None
+
+
+@dataclass
+class QuestionAnalysis:
+    attempts: int
+    group_size: int
+    questions: dict[str, QuestionStats]
+
+
+def question_analysis(viewer: User, course_id: str, quiz_id: str, question_options: dict[str, set[str]]) -> QuestionAnalysis:
+    """Per question of a quiz, over submitted attempts of officers in scope, in every language.
+
+    question_options maps each question id to its correct option ids, so that wrong
+    options can be counted. Upper and lower groups: the best and worst 27% of attempts by
+    score (ties broken by attempt id), at least one attempt each once there are four.
+    """
+    ranked = (
+        sa.select(
+            QuizAttempt.id.label("attempt_id"),
+            sa.func.row_number().over(order_by=(QuizAttempt.score.desc(), QuizAttempt.id)).label("high"),
+            sa.func.row_number().over(order_by=(QuizAttempt.score.asc(), QuizAttempt.id.desc())).label("low"),
+            sa.func.count().over().label("n"),
+        )
+        .join(User, User.id == QuizAttempt.user_id)
+        .where(QuizAttempt.course_id == course_id, QuizAttempt.quiz_id == quiz_id,
+               QuizAttempt.submitted_at.is_not(None), QuizAttempt.score.is_not(None),
+               officers_in_scope(viewer))
+        .subquery()
+    )
+    upper = ranked.c.high * 100 <= ranked.c.n * DISCRIMINATION_SHARE
+    lower = ranked.c.low * 100 <= ranked.c.n * DISCRIMINATION_SHARE
+    right = AttemptAnswer.is_correct.is_(True)
+    stats: dict[str, QuestionStats] = {}
+    attempts = 0
+    for qid, n_attempts, answered, correct, up, up_ok, low, low_ok in db.session.execute(
+        sa.select(
+            AttemptAnswer.question_id, sa.func.max(ranked.c.n), sa.func.count(), _count_if(right),
+            _count_if(upper), _count_if(sa.and_(upper, right)),
+            _count_if(lower), _count_if(sa.and_(lower, right)),
+        )
+        .join(ranked, ranked.c.attempt_id == AttemptAnswer.attempt_id)
+        .group_by(AttemptAnswer.question_id)
+    ):
+        attempts = int(n_attempts)
+        stats[qid] = QuestionStats(qid, int(answered), int(correct), int(up), int(up_ok), int(low), int(low_ok))
+    # Wrong answers grouped by the exact set chosen (a few combinations per question).
+    for qid, selected, n in db.session.execute(
+        sa.select(AttemptAnswer.question_id, sa.cast(AttemptAnswer.selected, sa.Text), sa.func.count())
+        .join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id)
+        .join(User, User.id == QuizAttempt.user_id)
+        .where(QuizAttempt.course_id == course_id, QuizAttempt.quiz_id == quiz_id,
+               QuizAttempt.submitted_at.is_not(None), QuizAttempt.score.is_not(None),
+               AttemptAnswer.is_correct.is_(False), officers_in_scope(viewer))
+        .group_by(AttemptAnswer.question_id, sa.cast(AttemptAnswer.selected, sa.Text))
+    ):
+        if qid not in stats:
+            continue
+        correct_ids = question_options.get(qid, set())
+        for option in json.loads(selected or "[]"):
+            if option not in correct_ids:
+                stats[qid].wrong_options[option] = stats[qid].wrong_options.get(option, 0) + int(n)
+    group = attempts * DISCRIMINATION_SHARE // 100
+    return QuestionAnalysis(attempts, group, stats)

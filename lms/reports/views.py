@@ -1,0 +1,350 @@
+"""Report pages for trainers, managers and admins, each limited to the viewer's scope."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms import access
+from lms.catalog.models import Course, CourseVersion
+from lms.catalog.queries import Translator, current_version
+from lms.core.views import add_home_links
+from lms.extensions import db
+from lms.i18n import current_language, pick, text_direction
+from lms.org.labels import GENDER_LABELS, SERVICE_LABELS
+from lms.org.models import Gender, Institution, Role, Service, User, audit
+from lms.org.scope import can_see_user
+from lms.reports import charts, exports, queries
+from lms.reports.forms import ProgressFilterForm, QuizChoiceForm, RegisterFilterForm, SummaryForm
+from lms.reports.labels import FLAG_LABELS, STATUS_LABELS, timeline_kind
+from lms.timeutil import utcnow
+
+bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
+STAFF = (Role.TRAINER, Role.MANAGER, Role.ADMIN)
+PAGE_SIZE = 50
+EXPORT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _home_links(user) -> list[dict]:
+    if user.role in STAFF:
+        return [{"url": url_for("reports.index"), "label": _("Reports")}]
+    return []
+
+
+add_home_links(_home_links)
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+def _threshold() -> int:
+    return int(current_app.config.get("LMS_SMALL_GROUP_THRESHOLD", 5))
+
+
+def _course_choices(titles: dict, lang: str) -> list[tuple[str, str]]:
+    return [(cid, exports.course_title(titles, cid, lang)) for cid in titles]
+
+
+def _institution_names(ids) -> dict[int, Institution]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {i.id: i for i in db.session.scalars(sa.select(Institution).where(Institution.id.in_(ids)))}
+
+
+@bp.get("/")
+@access.roles(*STAFF)
+def index() -> ResponseReturnValue:
+    return render_template("reports/index.html")
+
+
+# Dashboard -------------------------------------------------------------------------------
+
+@bp.get("/dashboard")
+@access.roles(*STAFF)
+def dashboard() -> ResponseReturnValue:
+    lang = current_language()
+    titles = queries.course_titles()
+    course_id = request.args.get("course")
+    if course_id not in titles:
+        course_id = next(iter(titles), None)
+    if course_id is None:
+        return render_template("reports/dashboard.html", data=None, courses=[], course_id=None)
+    data = queries.dashboard(current_user, course_id, _today())
+    institutions = _institution_names(i for i, _t in data.by_institution)
+    rtl = text_direction(lang) == "rtl"
+    series = [(str(STATUS_LABELS[s]), charts.STATUS_COLOURS[s]) for s in queries.STATUSES]
+
+    def number(n: int) -> str:
+        return format_decimal(n)
+
+    def breakdown(key: str, title: str, items: list) -> dict:
+        rows = [(label, tally) for label, tally in items]
+        chart = charts.stacked_bars(
+            f"chart-{key}", title,
+            _("Enrolments by status for each group; the table beside the chart gives the same numbers."),
+            [(label, [t.completed, t.in_progress, t.overdue, t.not_started]) for label, t in rows],
+            series, rtl=rtl, fmt=number,
+        )
+        return {"key": key, "title": title, "rows": rows, "chart": chart}
+
+    sections = [
+        breakdown("institution", _("By institution"),
+                  [(institutions[i].name(lang).text if i in institutions else str(i), t)
+                   for i, t in data.by_institution]),
+        breakdown("service", _("By service"),
+                  [(str(SERVICE_LABELS[Service(s)]), t) for s, t in data.by_service]),
+        breakdown("position", _("By position"),
+                  [(p or _("No position given"), t) for p, t in data.by_position]),
+        breakdown("gender", _("By gender"),
+                  [(str(GENDER_LABELS[Gender(g)]), t) for g, t in data.by_gender]),
+    ]
+    months = [(format_date(start, "MMM y"), n) for start, n in data.months]
+    month_chart = charts.columns(
+        "chart-months", _("Completions per month"),
+        _("Courses completed in each of the last twelve months; the table beside the chart gives the same numbers."),
+        months, rtl=rtl, fmt=number,
+    )
+    return render_template(
+        "reports/dashboard.html", data=data, sections=sections, months=months,
+        month_chart=month_chart, courses=_course_choices(titles, lang), course_id=course_id,
+        course_title=exports.course_title(titles, course_id, lang),
+    )
+
+
+# Completion register ---------------------------------------------------------------------
+
+def _register_filter(titles: dict, lang: str) -> tuple[RegisterFilterForm, queries.RegisterFilter]:
+    form = RegisterFilterForm(request.args)
+    form.course.choices = [("", _("All courses"))] + _course_choices(titles, lang)
+    form.institution.choices = [("", _("All institutions"))] + [
+        (i.id, f"{i.name(lang).text} ({i.country.code})") for i in queries.institutions_in_scope(current_user)
+    ]
+    form.status.choices = [("", _("Any status"))] + [(s, str(STATUS_LABELS[s])) for s in queries.STATUSES]
+    form.gender.choices = [("", _("Any gender"))] + [(g.value, str(GENDER_LABELS[g])) for g in Gender]
+    form.validate()
+    flt = queries.RegisterFilter(
+        course_id=form.course.data if form.course.data in titles else None,
+        institution_id=form.institution.data or None,
+        status=form.status.data if form.status.data in queries.STATUSES else None,
+        gender=form.gender.data if form.gender.data in {g.value for g in Gender} else None,
+        completed_from=form.completed_from.data if not form.completed_from.errors else None,
+        completed_to=form.completed_to.data if not form.completed_to.errors else None,
+        q=(form.q.data or "").strip()[:100],
+    )
+    return form, flt
+
+
+def _filter_args(flt: queries.RegisterFilter) -> dict:
+    args = {
+        "course": flt.course_id, "institution": flt.institution_id, "status": flt.status,
+        "gender": flt.gender, "q": flt.q or None,
+        "completed_from": flt.completed_from.isoformat() if flt.completed_from else None,
+        "completed_to": flt.completed_to.isoformat() if flt.completed_to else None,
+    }
+    return {k: v for k, v in args.items() if v}
+
+
+@bp.get("/register")
+@access.roles(*STAFF)
+def register() -> ResponseReturnValue:
+    lang = current_language()
+    titles = queries.course_titles()
+    form, flt = _register_filter(titles, lang)
+    page = max(1, request.args.get("page", 1, type=int))
+    today = _today()
+    rows, has_next = queries.register_page(current_user, flt, today, page, PAGE_SIZE)
+    total = queries.register_count(current_user, flt, today)
+    return render_template(
+        "reports/register.html", form=form, rows=rows, page=page, has_next=has_next, total=total,
+        args=_filter_args(flt), titles={cid: exports.course_title(titles, cid, lang) for cid in titles},
+        statuses=STATUS_LABELS, pick=pick,
+    )
+
+
+def _send_table(table: exports.Table, fmt: str, name: str, sheet: str) -> ResponseReturnValue:
+    filename = f"{name}-{_today().isoformat()}.{fmt}"
+    if fmt == "csv":
+        text = io.StringIO()
+        exports.write_csv(text, table)
+        return send_file(io.BytesIO(text.getvalue().encode("utf-8")), mimetype=EXPORT_FORMATS[fmt],
+                         as_attachment=True, download_name=filename)
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (send_file closes it)
+    exports.write_xlsx(spool, table, sheet)
+    spool.seek(0)
+    return send_file(spool, mimetype=EXPORT_FORMATS[fmt], as_attachment=True, download_name=filename)
+
+
+@bp.get("/register/export.<fmt>")
+@access.roles(*STAFF)
+def register_export(fmt: str) -> ResponseReturnValue:
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    lang = current_language()
+    titles = queries.course_titles()
+    _form, flt = _register_filter(titles, lang)
+    # Exports carry personal data out of the platform: record who took which extract.
+    audit(current_user, "report.exported", "register", format=fmt, filters=_filter_args(flt))
+    db.session.commit()
+    table = exports.register_table(queries.register_rows(current_user, flt, _today()), lang, titles)
+    return _send_table(table, fmt, "completion-register", _("Register"))
+
+
+# Training record -------------------------------------------------------------------------
+
+@bp.get("/people/<int:user_id>")
+@access.roles(*STAFF)
+def record(user_id: int) -> ResponseReturnValue:
+    person = db.get_or_404(User, user_id)
+    if not can_see_user(current_user, person):
+        abort(404)  # do not reveal that the account exists
+    lang = current_language()
+    titles = queries.course_titles()
+    data = queries.training_record(person, _today())
+    return render_template(
+        "reports/record.html", person=person, data=data, lang=lang,
+        modules=_module_titles({e.course_id for e in data.entries if e.course_id}, lang),
+        titles={cid: exports.course_title(titles, cid, lang) for cid in titles},
+        statuses=STATUS_LABELS, kind_name=timeline_kind, genders=GENDER_LABELS, services=SERVICE_LABELS,
+        today=_today(),
+    )
+
+
+def _module_titles(course_ids: set[str], lang: str) -> dict[tuple[str, str], str]:
+    """Titles of every module (and pre-test) of these courses' current versions, in one query."""
+    if not course_ids:
+        return {}
+    titles = {}
+    for version in db.session.scalars(
+        sa.select(CourseVersion)
+        .join(Course, sa.and_(Course.id == CourseVersion.course_id,
+                              Course.current_version == CourseVersion.version))
+        .where(Course.id.in_(course_ids))
+    ):
+        tr = Translator(version, lang)
+        for module in [version.content.get("pre_test"), *version.content["modules"]]:
+            if module:
+                titles[(version.course_id, module["id"])] = tr(module["title"]).text
+    return titles
+
+
+# Donor summary ---------------------------------------------------------------------------
+
+def _period() -> tuple[SummaryForm, date, date]:
+    form = SummaryForm(request.args)
+    form.validate()
+    today = _today()
+    start = form.start.data if form.start.data and not form.start.errors else date(today.year, 1, 1)
+    end = form.end.data if form.end.data and not form.end.errors else today
+    if end < start:
+        start, end = end, start
+    form.start.data, form.end.data = start, end
+    return form, start, end
+
+
+@bp.get("/summary")
+@access.roles(*STAFF)
+def summary() -> ResponseReturnValue:
+    form, start, end = _period()
+    lang = current_language()
+    titles = queries.course_titles()
+    data = queries.donor_summary(current_user, start, end)
+    threshold = _threshold()
+    items = exports.summary_items(data, lang, titles, threshold)
+    return render_template(
+        "reports/summary.html", form=form, data=data, items=items, total=items[-1].shared, threshold=threshold, start=start, end=end,
+        args={"start": start.isoformat(), "end": end.isoformat()},
+    )
+
+
+@bp.get("/summary/export.<fmt>")
+@access.roles(*STAFF)
+def summary_export(fmt: str) -> ResponseReturnValue:
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    _form, start, end = _period()
+    lang = current_language()
+    data = queries.donor_summary(current_user, start, end)
+    table = exports.summary_table(data, lang, queries.course_titles(), _threshold())
+    return _send_table(table, fmt, f"training-summary-{start.isoformat()}-{end.isoformat()}", _("Summary"))
+
+
+# Trainers: progress and question analysis ------------------------------------------------
+
+@bp.get("/progress")
+@access.roles(*STAFF)
+def progress() -> ResponseReturnValue:
+    lang = current_language()
+    titles = queries.course_titles()
+    form = ProgressFilterForm(request.args)
+    form.course.choices = _course_choices(titles, lang)
+    cohorts = queries.cohorts_in_scope(current_user)
+    form.cohort.choices = [("", _("All cohorts"))] + [(c.id, c.name) for c in cohorts]
+    institutions = queries.institutions_in_scope(current_user)
+    form.institution.choices = [("", _("All institutions"))] + [
+        (i.id, f"{i.name(lang).text} ({i.country.code})") for i in institutions]
+    course_id = form.course.data if form.course.data in titles else next(iter(titles), None)
+    form.course.data = course_id
+    if course_id is None:
+        return render_template("reports/progress.html", form=form, version=None, rows=[])
+    cohort_id = form.cohort.data if form.cohort.data in {c.id for c in cohorts} else None
+    institution_id = form.institution.data if form.institution.data in {i.id for i in institutions} else None
+    page = max(1, request.args.get("page", 1, type=int))
+    version = current_version(course_id)
+    rows, has_next = queries.progress_page(current_user, course_id, _today(), cohort_id, institution_id,
+                                           page, PAGE_SIZE)
+    args = {k: v for k, v in {"course": course_id, "cohort": cohort_id, "institution": institution_id}.items() if v}
+    return render_template(
+        "reports/progress.html", form=form, version=version, tr=Translator(version, lang), rows=rows,
+        page=page, has_next=has_next, args=args, statuses=STATUS_LABELS,
+    )
+
+
+def _quizzes(version) -> list[dict]:
+    """The quizzes of a course version in order: the pre-test first, then each module's."""
+    modules = []
+    if version.content.get("pre_test"):
+        modules.append(version.content["pre_test"])
+    modules.extend(version.content["modules"])
+    return [m for m in modules if m.get("quiz")]
+
+
+@bp.get("/questions")
+@access.roles(*STAFF)
+def questions() -> ResponseReturnValue:
+    lang = current_language()
+    titles = queries.course_titles()
+    form = QuizChoiceForm(request.args)
+    form.course.choices = _course_choices(titles, lang)
+    course_id = form.course.data if form.course.data in titles else next(iter(titles), None)
+    form.course.data = course_id
+    if course_id is None:
+        form.quiz.choices = []
+        return render_template("reports/questions.html", form=form, analysis=None)
+    version = current_version(course_id)
+    tr = Translator(version, lang)
+    modules = _quizzes(version)
+    form.quiz.choices = [(m["quiz"]["id"], tr(m["title"]).text) for m in modules]
+    module = next((m for m in modules if m["quiz"]["id"] == form.quiz.data), modules[0] if modules else None)
+    if module is None:
+        return render_template("reports/questions.html", form=form, analysis=None)
+    form.quiz.data = module["quiz"]["id"]
+    quiz = module["quiz"]
+    correct = {q["id"]: {o["id"] for o in q["options"] if o["correct"]} for q in quiz["questions"]}
+    analysis = queries.question_analysis(current_user, course_id, quiz["id"], correct)
+    return render_template(
+        "reports/questions.html", form=form, analysis=analysis, quiz=quiz, tr=tr, flags=FLAG_LABELS,
+        module=module,
+    )
