@@ -59,7 +59,8 @@ check-courses: venv
 	$(BIN)/lms courses check
 
 bench: venv translations
-	$(BIN)/python bench/run.py
+	@command -v wrk >/dev/null || (SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/lesson.py
 
 clean:
 	rm -rf $(VENV) *.egg-info test-artifacts .pgtest

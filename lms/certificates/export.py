@@ -8,11 +8,14 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from lms.certificates.keys import SigningKey, app_store
 from lms.certificates.models import Certificate
-from lms.certificates.pdf import Document, document, draw
 from lms.certificates.printed import languages_for, payload, qr_text
+
+if TYPE_CHECKING:  # fpdf and Pillow load on first use, not in every web worker
+    from lms.certificates.pdf import Document
 
 
 def prepare(cert: Certificate, requested: str | None = None, officer_lang: str | None = None,
@@ -20,10 +23,14 @@ def prepare(cert: Certificate, requested: str | None = None, officer_lang: str |
     """The certificate in its languages, with its signed QR payload, ready to draw."""
     main, second = languages_for(cert, requested, officer_lang)
     signed = payload(cert, main, key or app_store().current())
+    from lms.certificates.pdf import document
+
     return document(cert, main, second, qr_text(cert, signed))
 
 
 def pdf_bytes(cert: Certificate, requested: str | None = None, officer_lang: str | None = None) -> bytes:
+    from lms.certificates.pdf import draw
+
     return draw(prepare(cert, requested, officer_lang))
 
 
@@ -77,6 +84,8 @@ def pdf_files(certs: list[Certificate], workers: int = 1,
     key = app_store().current()
     docs = (prepare(cert, None, cert.user.locale, key) for cert in certs)
     names = (file_name(cert) for cert in certs)
+    from lms.certificates.pdf import draw
+
     if workers > 1:
         # The pool reads its tasks in a thread without the app context: prepare them here.
         with multiprocessing.get_context("fork").Pool(workers) as pool:

@@ -14,8 +14,6 @@ from typing import IO
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from lms.i18n import pick
 from lms.org.labels import GENDER_LABELS, SERVICE_LABELS
@@ -123,6 +121,9 @@ def write_csv(stream: IO[str], table: Table) -> None:
 
 def write_xlsx(target, table: Table, sheet_title: str) -> None:
     """An XLSX workbook written row by row (constant memory), to a path or a binary file."""
+    from openpyxl import Workbook  # loaded on first export, not in every web worker
+    from openpyxl.cell import WriteOnlyCell
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=sheet_title[:31])
     sheet.append(table.headers)

@@ -27,7 +27,6 @@ from lms.learning import progress as learning
 from lms.org.models import Role, User
 from lms.org.scope import can_see_user
 from lms.scenarios import classroom, engine, forms, runs
-from lms.scenarios import script_pdf as script_pdf_module
 from lms.scenarios.models import ScenarioRun
 
 bp = Blueprint("scenarios", __name__, template_folder="templates")
@@ -187,6 +186,8 @@ def script_pdf(course_id: str, module_id: str) -> ResponseReturnValue:
     scenario = module["scenario"]
     # The handout's headings in the script's language when the interface has it.
     with force_locale(lang if lang in LOCALES else current_language()):
+        from lms.scenarios import script_pdf as script_pdf_module  # fpdf on first use only
+
         labels = script_pdf_module.Labels(
             briefing=_("Briefing"),
             pass_score=_("Score needed to pass: %(score)s.", score=scenario["pass_score"]),
