@@ -40,6 +40,10 @@ def test_demo_graduate_has_completed_a_course(app, runner, ctx):
     graduate = db.session.scalar(sa.select(User).where(User.personnel_number == "graduate"))
     completion = db.session.scalar(sa.select(CourseCompletion).where(CourseCompletion.user_id == graduate.id))
     assert completion is not None and completion.final_score == 100
+    from lms.certificates.models import Certificate
+
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.user_id == graduate.id))
+    assert certificate is not None and certificate.revoked_at is None
     runner.invoke(args=["demo"])
     assert db.session.scalar(sa.select(sa.func.count(CourseCompletion.id))) == 1
 

@@ -24,22 +24,26 @@ def test_migrations_run_down_and_up_again_with_data(app, database_url, tmp_path)
 
     from lms import create_app
 
-    url = database_url
-    if url.startswith("sqlite"):
+    if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}"
+    else:
+        # A database of its own on the same server, away from the suite's tables.
+        admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        with admin.connect() as conn:
+            conn.execute(sa.text("DROP DATABASE IF EXISTS roundtrip"))
+            conn.execute(sa.text("CREATE DATABASE roundtrip"))
+        admin.dispose()
+        url = database_url.rsplit("/", 1)[0] + "/roundtrip"
     other = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with other.app_context():
-        if not url.startswith("sqlite"):
-            # A separate schema keeps the round trip away from the suite's own tables.
-            pass
-        else:
-            upgrade()
-            make_user()
-            db.session.commit()
-            downgrade(revision="base")
-            assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
-            upgrade()
-            assert "users" in sa.inspect(db.engine).get_table_names()
+        upgrade()
+        make_user()
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="base")
+        assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
+        upgrade()
+        assert "users" in sa.inspect(db.engine).get_table_names()
         db.session.remove()
         db.engine.dispose()
 

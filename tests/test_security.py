@@ -1,0 +1,103 @@
+"""Regression tests of the security review: redirects, sessions, exports, media, lessons."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from lms.catalog.models import Course
+from lms.catalog.render import render_lesson
+from lms.extensions import db
+from lms.org.models import User
+from lms.reports.exports import Table, write_csv
+from tests.course_helpers import COURSE, load_sample
+from tests.factories import PASSWORD, login, make_user
+
+OFF_SITE = ["/\\evil.example/", "/\\/evil.example", "/\t/evil.example", "/\n/evil.example",
+            "//evil.example", "https://evil.example/"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_sign_in_never_redirects_to_another_host(client, ctx, target):
+    user = make_user()
+    db.session.commit()
+    response = client.post("/login", query_string={"next": target},
+                           data={"personnel_number": user.personnel_number, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_sign_in_still_follows_a_next_page_within_the_site(client, ctx):
+    user = make_user()
+    db.session.commit()
+    response = client.post("/login", query_string={"next": "/certificates?page=2"},
+                           data={"personnel_number": user.personnel_number, "password": PASSWORD})
+    assert response.headers["Location"] == "/certificates?page=2"
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_language_switch_never_redirects_to_another_host(client, target):
+    response = client.get("/language/ru", query_string={"next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_language_switch_returns_to_the_page_within_the_site(client):
+    response = client.get("/language/ru", query_string={"next": "/verify?serial=x"})
+    assert response.headers["Location"] == "/verify?serial=x"
+
+
+def test_a_disabled_account_loses_its_open_session(client, ctx):
+    user = make_user()
+    db.session.commit()
+    login(client, user)
+    assert client.get("/learning").status_code == 200
+    db.session.get(User, user.id).is_active_account = False
+    db.session.commit()
+    response = client.get("/learning")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_csv_export_neutralises_formulas_behind_a_tab_or_carriage_return():
+    out = io.StringIO()
+    write_csv(out, Table(["h"], [["\t=HYPERLINK(\"http://evil.example\")"], ["\r=1+1"], ["=1+1"], ["plain"]]))
+    lines = out.getvalue().lstrip("\ufeff").splitlines()
+    assert lines[1].startswith(("'\t", "\"'\t"))
+    assert lines[2].startswith(("'\r", "\"'\r"))
+    assert "'=1+1" in out.getvalue() and "\nplain" in out.getvalue().replace("\r\n", "\n")
+
+
+def _media_url(client) -> str:
+    import re
+
+    page = client.get(f"/courses/{COURSE}/modules/01-admission-basics").get_data(as_text=True)
+    return re.search(r'<img[^>]+src="([^"]+)"', page).group(1)
+
+
+def test_course_media_follow_the_course_page_rules(client, ctx):
+    load_sample()
+    enrolled, outsider = make_user(), make_user()
+    db.session.commit()
+    login(client, enrolled)
+    client.post(f"/courses/{COURSE}/enrol")
+    src = _media_url(client)
+    db.session.get(Course, COURSE).is_open = False
+    db.session.commit()
+    assert client.get(src).status_code == 200  # enrolled: still theirs
+    client.post("/logout")
+
+    login(client, outsider)
+    assert client.get(f"/courses/{COURSE}").status_code == 404
+    assert client.get(src).status_code == 404  # a closed course's pictures too
+    db.session.get(Course, COURSE).is_open = True
+    db.session.get(Course, COURSE).is_published = False
+    db.session.commit()
+    assert client.get(src).status_code == 404  # an unpublished course's pictures
+
+
+def test_lesson_links_with_a_backslash_do_not_leave_the_site():
+    html = render_lesson("[a](/\\evil.example/x) [b](/courses) [c](#top)", lambda src: None)
+    assert "evil.example" not in html.split("href=")[1] if "href=" in html else True
+    assert 'href="/courses"' in html and 'href="#top"' in html
+    assert 'href="/\\evil.example/x"' not in html
