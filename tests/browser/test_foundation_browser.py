@@ -43,12 +43,20 @@ def test_sign_in_and_home_pages_in_arabic_and_kazakh(page, ctx, artifacts, code)
     page.screenshot(path=str(artifacts / f"home-{code}.png"), full_page=True)
 
 
-def test_pages_fit_a_360px_screen_and_focus_is_visible(browser, live_server, ctx):
+def test_pages_fit_a_360px_screen_and_focus_is_visible(browser, live_server, ctx, artifacts):
+    admin = make_user(role=Role.ADMIN, number="narrow-1")
+    db.session.commit()
     context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740})
     page = context.new_page()
     page.goto("/login")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    sign_in(page, admin.personnel_number, PASSWORD)
+    for path in ("/", "/admin/users", "/reports/register", "/language/ar?next=/courses"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+    page.screenshot(path=str(artifacts / "courses-ar-360px.png"), full_page=True)
+    page.click("form.signout button")
+    page.goto("/login")
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.className")
     assert focused == "skip-link"
