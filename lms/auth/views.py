@@ -34,6 +34,10 @@ def _safe_next(target: str | None) -> str | None:
     """Only follow redirects within this site."""
     if not target:
         return None
+    # Browsers read a backslash as a slash and drop tabs and newlines: "/\\evil.example"
+    # and "/\t/evil.example" lead to another host.
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None

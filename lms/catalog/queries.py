@@ -53,6 +53,15 @@ def current_version(course_id: str) -> CourseVersion:
     return with_content([version])[0]
 
 
+def module_with(course_id: str, module_id: str, part: str) -> tuple[CourseVersion, dict]:
+    """The current version and a module of it that has this part (quiz, scenario), or 404."""
+    version = current_version(course_id)
+    module = version.module(module_id)
+    if module is None or not module.get(part):
+        abort(404)
+    return version, module
+
+
 def version_of(course_id: str, number: int) -> CourseVersion | None:
     version = db.session.scalar(
         _light().where(CourseVersion.course_id == course_id, CourseVersion.version == number)

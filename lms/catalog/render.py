@@ -9,7 +9,7 @@ import nh3
 from markdown.extensions.toc import slugify_unicode
 
 # Bump when rendering changes, so loading the same files renders their lessons again.
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 EXTENSIONS = ["tables", "admonition", "footnotes", "sane_lists", "toc"]
 ALLOWED_TAGS = {
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "table", "thead", "tbody",
@@ -49,7 +49,9 @@ def render_lesson(text: str, media_url: Callable[[str], str | None]) -> str:
             return media_url(value) if value.startswith("media/") else None
         if tag == "a" and attr == "href":
             # Footnote anchors and links within the site only: no request leaves the intranet.
-            return value if value.startswith(("#", "/")) and not value.startswith("//") else None
+            # (a backslash counts as a slash in browsers: "/\\host" is another host)
+            local = value.startswith(("#", "/")) and not value.startswith("//") and "\\" not in value
+            return value if local else None
         if attr == "style":
             return value if value in ("text-align: left;", "text-align: right;", "text-align: center;") else None
         return value

@@ -141,7 +141,12 @@ def mark_read(course_id: str, module_id: str) -> ResponseReturnValue:
 @access.signed_in
 def media(course_id: str, version: int, module_id: str, filename: str) -> ResponseReturnValue:
     row = version_of(course_id, version)
-    if row is None:
+    course_row = db.session.get(Course, course_id)
+    if row is None or course_row is None or not course_row.is_published:
+        abort(404)
+    # The same rule as the course page: an officer sees a closed course's pictures only when enrolled.
+    if (current_user.role == Role.OFFICER and not course_row.is_open
+            and learning.enrolment_of(current_user.id, course_id) is None):
         abort(404)
     item = db.session.scalar(sa.select(CourseMedia).where(
         CourseMedia.course_version_id == row.id, CourseMedia.module_id == module_id,

@@ -61,7 +61,9 @@ def about() -> ResponseReturnValue:
 def set_language(code: str) -> ResponseReturnValue:
     """Switch the interface language; saved on the account when signed in."""
     target = request.args.get("next") or url_for("core.home")
-    if not target.startswith("/") or target.startswith("//"):
+    # Only within this site; browsers read "/\\host" as "//host" and drop tabs and newlines.
+    if (not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(c) < 32 or ord(c) == 127 for c in target)):
         target = url_for("core.home")
     if code not in LOCALES:
         flash(_("This language is not available. Choose one from the list."), "error")

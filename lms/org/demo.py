@@ -90,6 +90,7 @@ def ensure_demo() -> list[tuple[str, str, str]]:
     demo_graduate(places)
     db.session.commit()
     fd = os.open(store, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # the mode above applies only to a new file: passwords stay private
     with os.fdopen(fd, "w") as fh:
         json.dump(known, fh)
     return result

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from lms import access
 from lms.admin.forms import ConfirmForm
-from lms.catalog.queries import Translator, current_version, version_of
+from lms.catalog.queries import Translator, module_with, version_of
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import progress as learning
@@ -28,18 +28,10 @@ MESSAGES = {
 }
 
 
-def _quiz_module(course_id: str, module_id: str):
-    version = current_version(course_id)
-    module = version.module(module_id)
-    if module is None or not module.get("quiz"):
-        abort(404)
-    return version, module
-
-
 @bp.get("/courses/<course_id>/modules/<module_id>/quiz")
 @access.signed_in
 def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
-    version, module = _quiz_module(course_id, module_id)
+    version, module = module_with(course_id, module_id, "quiz")
     if learning.enrolment_of(current_user.id, course_id) is None:
         flash(_("Enrol in the course to take its quizzes."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
@@ -76,7 +68,7 @@ def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr) -> Respon
 @bp.post("/courses/<course_id>/modules/<module_id>/quiz/start")
 @access.signed_in
 def start(course_id: str, module_id: str) -> ResponseReturnValue:
-    version, module = _quiz_module(course_id, module_id)
+    version, module = module_with(course_id, module_id, "quiz")
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if learning.enrolment_of(current_user.id, course_id) is None:

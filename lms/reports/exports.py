@@ -8,6 +8,7 @@ the one the command forces). Dates are ISO 8601 so other systems can read them.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -104,19 +105,32 @@ def summary_table(summary: Summary, lang: str, titles: dict, threshold: int) -> 
 
 
 def _cell_text(value) -> object:
-    # A spreadsheet would run a cell starting with = + - @ as a formula: keep text as text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    # A spreadsheet would run a cell starting with = + - @ (or a tab or carriage return
+    # before one) as a formula: keep text as text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return "" if value is None else value
 
 
-def write_csv(stream: IO[str], table: Table) -> None:
-    """CSV with a byte-order mark, so spreadsheet programs read Cyrillic and Arabic right."""
-    stream.write("\ufeff")
-    writer = csv.writer(stream)
+def iter_csv(table: Table, rows_per_chunk: int = 500) -> Iterator[str]:
+    """CSV text in chunks (streamed, so a large register never sits in memory), starting
+    with a byte-order mark so that spreadsheet programs read Cyrillic and Arabic right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
     writer.writerow(table.headers)
-    for row in table.rows:
+    for n, row in enumerate(table.rows, start=1):
         writer.writerow([_cell_text(v) for v in row])
+        if n % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_csv(stream: IO[str], table: Table) -> None:
+    for chunk in iter_csv(table):
+        stream.write(chunk)
 
 
 def write_xlsx(target, table: Table, sheet_title: str) -> None:

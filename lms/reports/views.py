@@ -175,14 +175,16 @@ def register() -> ResponseReturnValue:
 
 
 def _send_table(table: exports.Table, fmt: str, name: str, sheet: str) -> ResponseReturnValue:
+    """Write the export to a spooled file (in memory while small, then on disk), then send it."""
     filename = f"{name}-{_today().isoformat()}.{fmt}"
-    if fmt == "csv":
-        text = io.StringIO()
-        exports.write_csv(text, table)
-        return send_file(io.BytesIO(text.getvalue().encode("utf-8")), mimetype=EXPORT_FORMATS[fmt],
-                         as_attachment=True, download_name=filename)
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (send_file closes it)
-    exports.write_xlsx(spool, table, sheet)
+    if fmt == "csv":
+        text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+        exports.write_csv(text, table)
+        text.flush()
+        text.detach()
+    else:
+        exports.write_xlsx(spool, table, sheet)
     spool.seek(0)
     return send_file(spool, mimetype=EXPORT_FORMATS[fmt], as_attachment=True, download_name=filename)
 

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from lms import access
 from lms.admin.forms import ConfirmForm
-from lms.catalog.queries import Translator, current_version, version_of
+from lms.catalog.queries import Translator, module_with, version_of
 from lms.core.views import add_home_links
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language
@@ -32,18 +32,10 @@ from lms.scenarios.models import ScenarioRun
 bp = Blueprint("scenarios", __name__, template_folder="templates")
 
 
-def _scenario_module(course_id: str, module_id: str):
-    version = current_version(course_id)
-    module = version.module(module_id)
-    if module is None or not module.get("scenario"):
-        abort(404)
-    return version, module
-
-
 @bp.get("/courses/<course_id>/modules/<module_id>/scenario")
 @access.signed_in
 def play(course_id: str, module_id: str) -> ResponseReturnValue:
-    version, module = _scenario_module(course_id, module_id)
+    version, module = module_with(course_id, module_id, "scenario")
     if learning.enrolment_of(current_user.id, course_id) is None:
         flash(_("Enrol in the course to play its role-plays."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
@@ -69,7 +61,7 @@ def play(course_id: str, module_id: str) -> ResponseReturnValue:
 @bp.post("/courses/<course_id>/modules/<module_id>/scenario/start")
 @access.signed_in
 def start(course_id: str, module_id: str) -> ResponseReturnValue:
-    version, module = _scenario_module(course_id, module_id)
+    version, module = module_with(course_id, module_id, "scenario")
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if learning.enrolment_of(current_user.id, course_id) is None:
@@ -143,7 +135,7 @@ def debrief(run_id: int) -> ResponseReturnValue:
 @access.signed_in
 def script(course_id: str, module_id: str) -> ResponseReturnValue:
     """A printable classroom script in any course language (?lang=...)."""
-    version, module = _scenario_module(course_id, module_id)
+    version, module = module_with(course_id, module_id, "scenario")
     lang = request.args.get("lang") or current_language()
     if lang not in version.content["languages"]:
         lang = version.content["source_language"]
@@ -181,7 +173,7 @@ def _script_lang(version) -> str:
 @access.signed_in
 def script_pdf(course_id: str, module_id: str) -> ResponseReturnValue:
     """The classroom script as an A4 PDF in any course language (?lang=...)."""
-    version, module = _scenario_module(course_id, module_id)
+    version, module = module_with(course_id, module_id, "scenario")
     lang = _script_lang(version)
     scenario = module["scenario"]
     # The handout's headings in the script's language when the interface has it.
@@ -232,7 +224,7 @@ def classroom_sessions() -> ResponseReturnValue:
 @bp.get("/courses/<course_id>/modules/<module_id>/classroom")
 @access.roles(Role.TRAINER, Role.ADMIN)
 def classroom_module(course_id: str, module_id: str) -> ResponseReturnValue:
-    version, module = _scenario_module(course_id, module_id)
+    version, module = module_with(course_id, module_id, "scenario")
     rows, page, has_next = _session_rows(course_id, module_id)
     return render_template("scenarios/classroom_list.html", rows=rows, page=page, has_next=has_next,
                            version=version, module=module, tr=Translator(version, current_language()))
@@ -242,7 +234,7 @@ def classroom_module(course_id: str, module_id: str) -> ResponseReturnValue:
 @access.roles(Role.TRAINER, Role.ADMIN)
 def classroom_new(course_id: str, module_id: str) -> ResponseReturnValue:
     """Step one (GET): a cohort or chosen officers. Step two: attendance and outcomes."""
-    version, module = _scenario_module(course_id, module_id)
+    version, module = module_with(course_id, module_id, "scenario")
     scenario = module["scenario"]
     tr = Translator(version, current_language())
     cohorts = classroom.cohorts_for(current_user)
