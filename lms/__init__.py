@@ -104,6 +104,11 @@ def _register_template_helpers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if "Vary" in response.headers:
             response.headers["Vary"] += ", Cookie"
+        from flask_login import current_user
+
+        # Pages of a signed-in account hold personal data: keep them out of shared caches.
+        if current_user and current_user.is_authenticated and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -193,3 +193,20 @@ def test_trainer_builds_a_cohort_of_officers_in_scope_only(client, ctx):
     client.post("/logout")
     login(client, other_trainer)
     assert client.get(cohort_url).status_code == 404
+
+
+def test_a_roster_with_too_long_values_or_a_bad_personnel_number_imports_nothing(client, ctx):
+    _admin(client)
+    inst = make_institution()
+    db.session.commit()
+    long_position = "x" * 121
+    data = {"file": _csv(f"R 1,Name,Name,female,prison,{long_position},{inst.id},,")}
+    page = client.post("/admin/roster", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert "Too long: at most 120 characters." in page
+    assert "Use Latin letters, digits, dot, dash or underscore." in page
+    assert db.session.scalar(sa.select(User).where(User.name_latin == "Name")) is None
+
+
+def test_signed_in_pages_are_not_cached(client, ctx):
+    _admin(client)
+    assert client.get("/admin/users").headers["Cache-Control"] == "private, no-store"

@@ -393,6 +393,15 @@ def test_register_filters_by_course_institution_status_gender_dates_and_search(c
         assert _register_keys(page) == register_expectation("admin", pred=pred), query
 
 
+def test_register_ignores_a_malformed_date_or_status_and_says_so(client, ctx):
+    world = build_world()
+    login(client, world.admin)
+    page = page_of(client, "/reports/register?completed_from=31.12.2025&status=bogus&institution=x")
+    assert _register_keys(page) == register_expectation("admin")
+    assert "Not a valid date value." in client.get("/reports/register?completed_from=31.12.2025").get_data(as_text=True)
+    assert client.get("/reports/register/export.pdf").status_code == 404
+
+
 def test_register_pages_through_every_row_once(client, ctx, monkeypatch):
     import lms.reports.views as views
 
@@ -839,7 +848,7 @@ def test_question_analysis_works_in_every_language_of_the_course(client, ctx):
     login(client, world.country_manager)
     page = page_of(client, f"/reports/questions?course={A}&quiz={QUIZ}")
     assert len(body_rows(page, "questions")) == 5
-    assert page.ids["attempts"].startswith("4")
+    assert re.search(r"\b4\b", page.ids["attempts"])
 
 
 # A fixed number of queries whatever the number of officers ---------------------------------

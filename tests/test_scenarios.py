@@ -585,8 +585,24 @@ def _pdf_text(path) -> str:
     return " ".join(re.sub(r"[\u200e\u200f\u202a-\u202e]", "", out).split())
 
 
-def test_printable_script_in_tajik_as_html_and_pdf(client, ctx, tmp_path, artifacts):
+def _trainer(client):
+    load_sample()
+    trainer = make_user(role=Role.TRAINER)
+    db.session.commit()
+    login(client, trainer)
+    return trainer
+
+
+def test_the_script_with_its_answers_is_for_staff_not_for_officers(client, ctx):
     _enrolled_officer(client)
+    assert client.get(SCRIPT).status_code == 403
+    assert client.get(f"{SCRIPT}.pdf").status_code == 403
+    briefing = client.get(f"/courses/{COURSE}/modules/{MODULE}/scenario").get_data(as_text=True)
+    assert SCRIPT not in briefing
+
+
+def test_printable_script_in_tajik_as_html_and_pdf(client, ctx, tmp_path, artifacts):
+    _trainer(client)
     page = client.get(f"{SCRIPT}?lang=tg").get_data(as_text=True)
     assert 'lang="tg"' in page
     for text in TAJIK:
@@ -611,7 +627,7 @@ def test_printable_script_in_tajik_as_html_and_pdf(client, ctx, tmp_path, artifa
 
 
 def test_printable_script_pdf_in_arabic_and_unknown_language_falls_back(client, ctx, tmp_path):
-    _enrolled_officer(client)
+    _trainer(client)
     pdf = tmp_path / "script-ar.pdf"
     pdf.write_bytes(client.get(f"{SCRIPT}.pdf?lang=ar").data)
     text = _pdf_text(pdf)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,6 +19,8 @@ COLUMNS = ["personnel_number", "name_native", "name_latin", "gender", "service",
            "institution_id", "role", "language"]
 REQUIRED = {"personnel_number", "name_native", "name_latin", "gender", "service", "institution_id"}
 MAX_ROWS = 5000
+MAX_LENGTH = {"personnel_number": 40, "name_native": 200, "name_latin": 200, "position": 120}
+NUMBER_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
 @dataclass
@@ -51,7 +54,13 @@ def parse(data: bytes) -> tuple[list[dict], list[RowError]]:
         for column in sorted(REQUIRED):
             if not row.get(column):
                 errors.append(RowError(line, column, _("This field is required.")))
+        for column, limit in MAX_LENGTH.items():
+            if len(row.get(column, "")) > limit:
+                errors.append(RowError(line, column, _("Too long: at most %(n)d characters.", n=limit)))
         number = row.get("personnel_number", "")
+        if number and not NUMBER_RE.match(number):
+            errors.append(RowError(line, "personnel_number",
+                                   _("Use Latin letters, digits, dot, dash or underscore.")))
         if number:
             if number.lower() in taken:
                 errors.append(RowError(line, "personnel_number", _("This personnel number is already in use.")))

@@ -132,7 +132,7 @@ def debrief(run_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/courses/<course_id>/modules/<module_id>/script")
-@access.signed_in
+@access.roles(Role.TRAINER, Role.MANAGER, Role.ADMIN)  # it shows every reply's points
 def script(course_id: str, module_id: str) -> ResponseReturnValue:
     """A printable classroom script in any course language (?lang=...)."""
     version, module = module_with(course_id, module_id, "scenario")
@@ -170,7 +170,7 @@ def _script_lang(version) -> str:
 
 
 @bp.get("/courses/<course_id>/modules/<module_id>/script.pdf")
-@access.signed_in
+@access.roles(Role.TRAINER, Role.MANAGER, Role.ADMIN)
 def script_pdf(course_id: str, module_id: str) -> ResponseReturnValue:
     """The classroom script as an A4 PDF in any course language (?lang=...)."""
     version, module = module_with(course_id, module_id, "scenario")
