@@ -53,7 +53,7 @@ test-sqlite: venv translations
 	$(BIN)/pytest -p no:cacheprovider --db=sqlite
 
 test-postgres: venv translations
-	$(BIN)/pytest -p no:cacheprovider --db=postgres -m "not browser"
+	$(BIN)/pytest -p no:cacheprovider --db=postgres
 
 check-courses: venv
 	$(BIN)/lms courses check
