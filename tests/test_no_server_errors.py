@@ -1,0 +1,61 @@
+"""Every GET route, with real, unknown and malformed arguments, answers without a server error."""
+
+import re
+
+import pytest
+
+from lms.extensions import db
+from lms.org.models import Role
+from tests.course_helpers import COURSE, load_sample, take_quiz
+from tests.factories import login, make_country, make_user
+
+VALUES = {
+    "course_id": [COURSE, "no-such-course", "%00"],
+    "module_id": ["01-admission-basics", "02-role-play-admission", "nope"],
+    "serial": ["XXXX-XXXX-XXXX-XXXX-X", "not a serial", "0"],
+    "filename": ["admission-steps.svg", "../../etc/passwd"],
+    "fmt": ["csv", "xlsx", "pdf"],
+    "code": ["ru", "xx"],
+}
+QUERY_NOISE = "?page=-1&q=%27%3B--&course=zzz&from=2026-13-45&to=yesterday&lang=xx&quiz=nope&institution=abc&status=weird"
+
+
+def _paths(app, ids):
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        options = []
+        for arg in rule.arguments:
+            if arg in VALUES:
+                options.append(VALUES[arg])
+            elif rule._converters[arg].__class__.__name__ == "IntegerConverter":
+                options.append([ids.get(arg, 1), 999999])
+            else:
+                options.append(["1", "x"])
+        combos = [{}]
+        for arg, values in zip(rule.arguments, options, strict=True):
+            combos = [dict(c, **{arg: v}) for c in combos for v in values]
+        for combo in combos[:12]:
+            path = rule.rule
+            for arg, value in combo.items():
+                path = re.sub(rf"<(?:[a-z]+:)?{arg}>", str(value), path)
+            yield path
+
+
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.TRAINER, Role.MANAGER, Role.ADMIN])
+def test_no_get_route_answers_500(app, client, ctx, role):
+    version = load_sample()
+    kz = make_country()
+    user = make_user(role=role, scope_country=kz if role == Role.MANAGER else None)
+    db.session.commit()
+    login(client, user)
+    client.post(f"/courses/{COURSE}/enrol")
+    attempt_id, _ = take_quiz(client, version, "01-admission-basics")
+    ids = {"attempt_id": attempt_id, "user_id": user.id}
+    failures = []
+    for path in _paths(app, ids):
+        for url in (path, path + QUERY_NOISE):
+            status = client.get(url).status_code
+            if status >= 500:
+                failures.append((url, status))
+    assert failures == []
