@@ -44,12 +44,13 @@ REPORT_INDEXES = [
     # Breakdowns: the officer's grouping keys read from the index alone
     # (would replace ix_users_institution_role, its prefix).
     ("ix_users_institution_role_keys", "users", ["institution_id", "role", "gender", "service", "position"]),
-    # Final score of the latest version, read from the index alone.
+    # Final score of the latest version, and completions in a period, read from the index alone.
     ("ix_course_completions_user_course_score", "course_completions",
-     ["user_id", "course_id", "course_version", "final_score"]),
-    # First pre-test attempt and its score.
+     ["user_id", "course_id", "course_version", "final_score", "completed_at"]),
+    # First pre-test attempt and its score (course first: PostgreSQL reads one course's
+    # pre-tests from the index alone; SQLite probes it with all four equalities).
     ("ix_quiz_attempts_first_score", "quiz_attempts",
-     ["user_id", "course_id", "is_pre_test", "number", "submitted_at", "score"]),
+     ["course_id", "is_pre_test", "number", "user_id", "submitted_at", "score"]),
     # Register: the first page in name order without sorting the whole scope.
     ("ix_users_name_latin", "users", ["name_latin", "id"]),
 ]
@@ -204,6 +205,13 @@ def build_database(url: str, officers: int, courses: int = 4, per_officer: int =
             sys.exit("The database already holds accounts; give an empty one.")
         started = time.perf_counter()
         result = generate(officers, courses, per_officer, seed)
+        if db.engine.dialect.name == "postgresql":
+            # Ids were given explicitly: move the sequences past them.
+            with db.engine.begin() as conn:
+                for table in ("users", "quiz_attempts"):
+                    conn.execute(sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
+                    ))
         if report_indexes:
             add_report_indexes(db.engine)
         else:

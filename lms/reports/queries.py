@@ -18,6 +18,7 @@ Definitions used everywhere (pages, exports and the command line):
 from __future__ import annotations
 
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -50,6 +51,18 @@ FLAG_EASY_ABOVE = 0.95
 def officers_in_scope(viewer: User) -> sa.ColumnElement[bool]:
     """Condition on User: officers the viewer may see (scope decided in lms.org.scope)."""
     return sa.and_(User.role == Role.OFFICER, user_scope_clause(viewer))
+
+
+def user_of(user_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """Join condition from a large table to its officer's account, for the big aggregates.
+
+    "+ 0" makes the join usable only from the enrolment (or completion) side, so SQLite
+    walks those rows in user order and checks the scope on each officer's row, instead of
+    starting at the officers of each institution, whose scattered ids make every later
+    lookup a cache miss (about twice as slow at 100,000 officers). PostgreSQL plans the
+    same hash join either way.
+    """
+    return User.id == user_id + 0
 
 
 def status_expr(today: date) -> sa.ColumnElement[str]:
@@ -155,7 +168,7 @@ def institutions_in_scope(viewer: User) -> list[Institution]:
 
 @dataclass
 class Tally:
-    """Counts for a group of enrolments; sums add up across groups."""
+    """Counts and score sums for a group of enrolments (sums, so that groups add up)."""
 
     enrolled: int = 0
     completed: int = 0
@@ -167,10 +180,6 @@ class Tally:
     gain_final_sum: int = 0
     gain_pre_sum: int = 0
     gain_count: int = 0
-
-    def add(self, other: Tally) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
     def completion_rate(self) -> float | None:
@@ -241,24 +250,30 @@ def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Da
                 _count_if(both),
             )
             .select_from(Enrolment)
-            .join(User, User.id == Enrolment.user_id),
+            .join(User, user_of(Enrolment.user_id)),
             completed_only=True,
         )
         .where(Enrolment.course_id == course_id, officers_in_scope(viewer))
         .group_by(*keys)
     ).all()
-    total = Tally()
-    groups: dict[str, dict] = {name: defaultdict(Tally) for name in ("inst", "service", "position", "gender")}
+    # Fold the month buckets away, then add the groups up per breakdown (a few hundred).
     counted = [0] * months
+    merged: dict[tuple, list] = {}
     for inst_id, gender, service, position, month_key, *numbers in rows:
-        tally = Tally(*(int(n) for n in numbers))
-        total.add(tally)
-        groups["inst"][inst_id].add(tally)
-        groups["service"][str(service)].add(tally)
-        groups["position"][position or ""].add(tally)
-        groups["gender"][str(gender)].add(tally)
+        key = (inst_id, str(gender), str(service), position or "")
+        acc = merged.get(key)
+        merged[key] = numbers if acc is None else list(map(operator.add, acc, numbers))
         if month_key is not None:
-            counted[int(month_key)] += tally.completed
+            counted[int(month_key)] += int(numbers[1])
+    sums: dict[str, dict] = {name: {} for name in ("total", "inst", "service", "position", "gender")}
+    for (inst_id, gender, service, position), numbers in merged.items():
+        for name, key in (("total", None), ("inst", inst_id), ("service", service),
+                          ("position", position), ("gender", gender)):
+            acc = sums[name].get(key)
+            sums[name][key] = numbers if acc is None else list(map(operator.add, acc, numbers))
+    groups = {name: {key: Tally(*(int(n) for n in acc)) for key, acc in found.items()}
+              for name, found in sums.items()}
+    total = groups["total"].get(None, Tally())
     series = list(zip(starts, counted, strict=True))
 
     def ordered(group: dict, keys=None) -> list:
@@ -433,16 +448,23 @@ def donor_summary(viewer: User, start: date, end: date) -> Summary:
     Two grouped queries, split by gender so that a distinct count gives both the officers
     and the women; the overall total adds up the countries (an officer is in one country).
     """
+    # Completions of the officers in scope (ids from a subquery: SQLite then reads each
+    # officer's completions from the user-first index rather than every completion of the
+    # period by date), with the officer's gender and country from a second look at users.
+    officer = aliased(User, name="officer")
+    in_scope = sa.select(User.id).where(officers_in_scope(viewer)).correlate(None)
+
     def query(*keys):
         return (
-            sa.select(*keys, User.gender, sa.func.count(sa.distinct(User.id)), sa.func.count(CourseCompletion.id))
+            sa.select(*keys, officer.gender, sa.func.count(sa.distinct(officer.id)),
+                      sa.func.count(CourseCompletion.id))
             .select_from(CourseCompletion)
-            .join(User, User.id == CourseCompletion.user_id)
-            .join(Institution, Institution.id == User.institution_id)
-            .where(officers_in_scope(viewer),
+            .join(officer, officer.id == CourseCompletion.user_id + 0)
+            .join(Institution, Institution.id == officer.institution_id)
+            .where(CourseCompletion.user_id.in_(in_scope),
                    CourseCompletion.completed_at >= day_start(start),
                    CourseCompletion.completed_at < day_start(end + timedelta(days=1)))
-            .group_by(*keys, User.gender)
+            .group_by(*keys, officer.gender)
         )
 
     def lines(rows, width: int) -> dict[tuple, SummaryLine]:
