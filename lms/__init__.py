@@ -35,8 +35,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from lms.org.models import User
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    def load_user(session_id: str) -> User | None:
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        # A password change or reset raises the version: older sessions end.
+        return user if user is not None and user.session_version == int(version) else None
 
     _register_blueprints(app)
     app.before_request(access.enforce)

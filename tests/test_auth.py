@@ -160,3 +160,29 @@ def test_too_many_sign_in_requests_get_a_translated_429(app):
     finally:
         limiter.enabled = False
         limiter.reset()
+
+
+def test_a_password_reset_ends_sessions_already_open(app, client, ctx):
+    from lms.org.models import Role
+
+    officer = make_user(number="S-1")
+    admin = make_user(role=Role.ADMIN, number="S-adm")
+    db.session.commit()
+    login(client, officer)
+    assert client.get("/learning").status_code == 200
+    admin_client = app.test_client()
+    login(admin_client, admin)
+    admin_client.post(f"/admin/users/{officer.id}/reset-password")
+    assert client.get("/learning").headers["Location"].startswith("/login")
+
+
+def test_changing_my_password_signs_out_my_other_browsers_but_not_this_one(app, client, ctx):
+    make_user(number="S-2")
+    db.session.commit()
+    other = app.test_client()
+    login(client, "S-2")
+    login(other, "S-2")
+    client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "a-much-better-secret", "confirm": "a-much-better-secret"})
+    assert client.get("/learning").status_code == 200
+    assert other.get("/learning").headers["Location"].startswith("/login")

@@ -269,6 +269,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     user.must_change_password = True
     user.failed_logins = 0
     user.locked_until = None
+    user.end_other_sessions()
     audit(current_user, "user.password_reset", f"user:{user.id}")
     db.session.commit()
     return render_template("admin/one_time_password.html", user=user, password=password)

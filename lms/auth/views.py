@@ -114,8 +114,10 @@ def change_password() -> ResponseReturnValue:
             else:
                 current_user.password_hash = hash_password(form.new_password.data)
                 current_user.must_change_password = False
+                current_user.end_other_sessions()
                 audit(current_user, "password.changed", f"user:{current_user.id}")
                 db.session.commit()
+                login_user(current_user._get_current_object())  # this session goes on
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("core.home"))
     return render_template("auth/change_password.html", form=form)
