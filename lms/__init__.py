@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         return user if user is not None and user.session_version == int(version) else None
 
     _register_blueprints(app)
+    app.before_request(_reject_nul_bytes)
     app.before_request(access.enforce)
     _register_errors(app)
     _register_template_helpers(app)
@@ -52,6 +53,16 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def _reject_nul_bytes():
+    """A NUL byte is never valid input, and PostgreSQL refuses it in text: answer 400 early."""
+    from flask import abort
+
+    if "\x00" in request.path or any(
+        "\x00" in value for values in (request.args, request.form) for value in values.values()
+    ):
+        abort(400)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -59,3 +59,8 @@ def test_no_get_route_answers_500(app, client, ctx, role):
             if status >= 500:
                 failures.append((url, status))
     assert failures == []
+
+
+def test_a_nul_byte_in_a_form_gets_400_not_500(client):
+    response = client.post("/login", data={"personnel_number": "a\x00b", "password": "x"})
+    assert response.status_code == 400
