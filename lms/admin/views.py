@@ -24,7 +24,7 @@ from lms.extensions import db
 from lms.i18n import LOCALES, current_language
 from lms.org.labels import GENDER_LABELS, KIND_LABELS, ROLE_LABELS, SERVICE_LABELS, choices
 from lms.org.models import AuditEvent, Cohort, Country, Institution, Role, User, audit
-from lms.org.scope import can_see_user, institution_scope_clause, user_scope_clause
+from lms.org.scope import can_see_user, institution_scope_clause, person_matches, user_scope_clause
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 PAGE_SIZE = 50
@@ -298,14 +298,7 @@ def _people_list(template: str) -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()
     stmt = sa.select(User).where(user_scope_clause(current_user))
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(
-            sa.or_(
-                sa.func.lower(User.name_native).like(like),
-                sa.func.lower(User.name_latin).like(like),
-                sa.func.lower(User.personnel_number).like(like),
-            )
-        )
+        stmt = stmt.where(person_matches(q))
     rows = db.session.scalars(
         stmt.options(joinedload(User.institution))
         .order_by(User.name_latin, User.id)
@@ -407,12 +400,9 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()
     candidates = []
     if q:
-        like = f"%{q.lower()}%"
         candidates = db.session.scalars(
             sa.select(User).where(
-                user_scope_clause(current_user), User.role == Role.OFFICER,
-                sa.or_(sa.func.lower(User.name_native).like(like), sa.func.lower(User.name_latin).like(like),
-                       sa.func.lower(User.personnel_number).like(like)),
+                user_scope_clause(current_user), User.role == Role.OFFICER, person_matches(q),
             ).order_by(User.name_latin).limit(50)
         ).all()
     if form.validate_on_submit():

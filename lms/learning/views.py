@@ -19,7 +19,7 @@ from lms.i18n import current_language
 from lms.learning import progress
 from lms.learning.forms import AssignForm
 from lms.org.models import Cohort, Role, User, audit
-from lms.org.scope import user_scope_clause
+from lms.org.scope import person_matches, user_scope_clause
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 ASSIGN_LIST_LIMIT = 300
@@ -51,10 +51,7 @@ def assign(course_id: str) -> ResponseReturnValue:
     stmt = sa.select(User).where(user_scope_clause(current_user), User.role == Role.OFFICER,
                                  User.is_active_account.is_(True))
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(User.name_native).like(like),
-                                 sa.func.lower(User.name_latin).like(like),
-                                 sa.func.lower(User.personnel_number).like(like)))
+        stmt = stmt.where(person_matches(q))
     officers = db.session.scalars(stmt.order_by(User.name_latin).limit(ASSIGN_LIST_LIMIT)).all()
     form.officers.choices = [(u.id, f"{u.name_native} ({u.personnel_number})") for u in officers]
     cohorts = db.session.scalars(

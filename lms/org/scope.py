@@ -70,3 +70,13 @@ def _cohorts_of(user: User) -> list[Cohort]:
             .where(cohort_members.c.user_id == user.id)
         )
     )
+
+
+def person_matches(q: str) -> sa.ColumnElement[bool]:
+    """Name (native or Latin) or personnel number contains q; % and _ are searched literally."""
+    q = q.strip().lower()
+    return sa.or_(
+        sa.func.lower(User.name_native).contains(q, autoescape=True),
+        sa.func.lower(User.name_latin).contains(q, autoescape=True),
+        sa.func.lower(User.personnel_number).contains(q, autoescape=True),
+    )

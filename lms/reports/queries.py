@@ -31,7 +31,7 @@ from lms.catalog.models import Course, CourseVersion
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress
 from lms.org.models import Cohort, Country, Gender, Institution, Role, User, cohort_members
-from lms.org.scope import institution_scope_clause, user_scope_clause
+from lms.org.scope import institution_scope_clause, person_matches, user_scope_clause
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 
 COMPLETE = "complete"
@@ -339,12 +339,7 @@ def _register_where(viewer: User, flt: RegisterFilter, today: date) -> list:
     if flt.completed_to:
         where.append(Enrolment.completed_at < day_start(flt.completed_to + timedelta(days=1)))
     if flt.q:
-        q = flt.q.strip().lower()
-        where.append(sa.or_(
-            sa.func.lower(User.name_native).contains(q, autoescape=True),
-            sa.func.lower(User.name_latin).contains(q, autoescape=True),
-            sa.func.lower(User.personnel_number).contains(q, autoescape=True),
-        ))
+        where.append(person_matches(flt.q))
     return where
 
 

@@ -18,7 +18,7 @@ from lms.extensions import db
 from lms.learning import completion
 from lms.learning import progress as learning
 from lms.org.models import Cohort, Role, User, audit, cohort_members
-from lms.org.scope import user_scope_clause
+from lms.org.scope import person_matches, user_scope_clause
 from lms.scenarios.models import ClassroomSession, ScenarioRun
 from lms.scenarios.spec import ENDINGS
 from lms.timeutil import utcnow
@@ -59,10 +59,7 @@ def officers_to_choose(viewer: User, q: str = "") -> list[User]:
     """Officers in the viewer's scope, optionally searched by name or personnel number."""
     stmt = _officers(viewer)
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(User.name_native).like(like),
-                                 sa.func.lower(User.name_latin).like(like),
-                                 sa.func.lower(User.personnel_number).like(like)))
+        stmt = stmt.where(person_matches(q))
     return list(db.session.scalars(stmt.order_by(User.name_latin).limit(OFFICER_LIST_LIMIT)))
 
 
