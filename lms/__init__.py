@@ -108,6 +108,15 @@ def _register_template_helpers(app: Flask) -> None:
             "text_dir": text_direction(lang),
         }
 
+    from flask_login import current_user
+
+    from lms.org.labels import describe_scope
+
+    def scope_in_words() -> str:
+        return describe_scope(current_user, current_language())
+
+    app.jinja_env.globals["scope_in_words"] = scope_in_words
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault(

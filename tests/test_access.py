@@ -164,7 +164,7 @@ def test_manager_never_sees_an_account_outside_their_scope(client, ctx):
     assert client.get(f"/people/{beside.id}").status_code == 404
     assert client.get(f"/people/{outside.id}").status_code == 404
     searched = client.get("/people?q=Beside").get_data(as_text=True)
-    assert "Beside Officer" not in searched and "No one found." in searched
+    assert "Beside Officer" not in searched and "No account matched “Beside”" in searched
     client.post("/logout")
 
     login(client, country_manager)

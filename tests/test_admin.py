@@ -188,10 +188,17 @@ def test_trainer_builds_a_cohort_of_officers_in_scope_only(client, ctx):
     cohort = db.session.scalar(sa.select(Cohort))
     db.session.refresh(cohort)
     assert [m.id for m in cohort.members] == [mine.id]
-    other_trainer = make_user(role=Role.TRAINER, institution=trainer.institution)
+    # A colleague at the same institution sees the cohort but cannot change it; a trainer
+    # elsewhere does not see it at all (lms.org.scope.cohort_scope_clause).
+    colleague = make_user(role=Role.TRAINER, institution=trainer.institution)
+    elsewhere = make_user(role=Role.TRAINER)
     db.session.commit()
     client.post("/logout")
-    login(client, other_trainer)
+    login(client, colleague)
+    assert client.get(cohort_url).status_code == 200
+    assert client.post(cohort_url, data={"remove": [mine.id]}).status_code == 403
+    client.post("/logout")
+    login(client, elsewhere)
     assert client.get(cohort_url).status_code == 404
 
 

@@ -67,7 +67,7 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), validators=[REQUIRED])
     locale = SelectField(_l("Language"), validators=[Optional()])
     is_active_account = BooleanField(_l("Account is active"), default=True)
-    scope_kind = SelectField(_l("Manager's scope"), validators=[Optional()])
+    scope_kind = SelectField(_l("Scope"), validators=[Optional()])
     scope_institution_id = SelectField(_l("Scope: institution"), coerce=int, validators=[Optional()])
     scope_country_id = SelectField(_l("Scope: country"), coerce=int, validators=[Optional()])
 

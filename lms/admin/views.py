@@ -24,7 +24,14 @@ from lms.extensions import db
 from lms.i18n import LOCALES, current_language
 from lms.org.labels import GENDER_LABELS, KIND_LABELS, ROLE_LABELS, SERVICE_LABELS, choices
 from lms.org.models import AuditEvent, Cohort, Country, Institution, Role, User, audit
-from lms.org.scope import can_see_user, institution_scope_clause, person_matches, user_scope_clause
+from lms.org.scope import (
+    can_manage_cohort,
+    can_see_user,
+    cohort_scope_clause,
+    institution_scope_clause,
+    person_matches,
+    user_scope_clause,
+)
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 PAGE_SIZE = 50
@@ -163,7 +170,7 @@ def _user_form(user: User | None) -> UserForm:
     form.locale.choices = [("", _("Not chosen"))] + list(LOCALES.items())
     form.institution_id.choices = _institution_choices()
     form.scope_kind.choices = [
-        ("", _("No scope (not a manager)")),
+        ("", _("No scope set (trainers: their own institution, or their country at an academy)")),
         ("institution", _("One institution")),
         ("country", _("One country")),
     ]
@@ -183,16 +190,19 @@ def _user_form(user: User | None) -> UserForm:
 
 
 def _apply_scope(form: UserForm, user: User) -> bool:
-    """Set a manager's scope from the form; False (with a form error) when it is incomplete."""
+    """Set a manager's or trainer's scope from the form; False (with a form error) when a
+    manager's is incomplete. A trainer without one has the default of lms.org.scope.scope_of."""
     user.scope_institution_id = None
     user.scope_country_id = None
-    if form.role.data != Role.MANAGER.value:
+    if form.role.data not in (Role.MANAGER.value, Role.TRAINER.value):
         return True
     if form.scope_kind.data == "institution" and form.scope_institution_id.data:
         user.scope_institution_id = form.scope_institution_id.data
         return True
     if form.scope_kind.data == "country" and form.scope_country_id.data:
         user.scope_country_id = form.scope_country_id.data
+        return True
+    if form.role.data == Role.TRAINER.value and not form.scope_kind.data:
         return True
     form.scope_kind.errors.append(_("A manager needs a scope: choose one institution or one country."))
     return False
@@ -356,8 +366,8 @@ def roster_import() -> ResponseReturnValue:
 # Cohorts --------------------------------------------------------------------------------
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
-    cohort = db.get_or_404(Cohort, cohort_id)
-    if current_user.role == Role.TRAINER and cohort.trainer_id != current_user.id:
+    cohort = db.session.scalar(sa.select(Cohort).where(Cohort.id == cohort_id, cohort_scope_clause(current_user)))
+    if cohort is None:
         abort(404)
     return cohort
 
@@ -365,9 +375,8 @@ def _cohort_or_404(cohort_id: int) -> Cohort:
 @bp.get("/cohorts")
 @access.roles(Role.TRAINER, Role.ADMIN)
 def cohorts() -> ResponseReturnValue:
-    stmt = sa.select(Cohort).options(joinedload(Cohort.institution)).order_by(Cohort.name)
-    if current_user.role == Role.TRAINER:
-        stmt = stmt.where(Cohort.trainer_id == current_user.id)
+    stmt = (sa.select(Cohort).where(cohort_scope_clause(current_user))
+            .options(joinedload(Cohort.institution), joinedload(Cohort.trainer)).order_by(Cohort.name))
     return render_template("admin/cohorts.html", cohorts=db.session.scalars(stmt).all())
 
 
@@ -396,10 +405,13 @@ def cohort_new() -> ResponseReturnValue:
 @access.roles(Role.TRAINER, Role.ADMIN)
 def cohort(cohort_id: int) -> ResponseReturnValue:
     cohort = _cohort_or_404(cohort_id)
+    may_manage = can_manage_cohort(current_user, cohort)
+    if request.method == "POST" and not may_manage:
+        abort(403)
     form = ConfirmForm()
     q = (request.args.get("q") or "").strip()
     candidates = []
-    if q:
+    if q and may_manage:
         candidates = db.session.scalars(
             sa.select(User).where(
                 user_scope_clause(current_user), User.role == Role.OFFICER, person_matches(q),
@@ -421,4 +433,5 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
         db.session.commit()
         flash(_("The cohort has been saved."), "success")
         return redirect(url_for("admin.cohort", cohort_id=cohort.id))
-    return render_template("admin/cohort.html", cohort=cohort, confirm=form, q=q, candidates=candidates)
+    return render_template("admin/cohort.html", cohort=cohort, confirm=form, q=q, candidates=candidates,
+                           may_manage=may_manage)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from lms.certificates.models import Certificate
 from lms.extensions import db
 from lms.org.models import Cohort, Country, Institution, User, cohort_members
-from lms.org.scope import institution_scope_clause, user_scope_clause
+from lms.org.scope import cohort_scope_clause, institution_scope_clause, user_scope_clause
 
 PAGE_SIZE = 50
 
@@ -55,13 +55,7 @@ def search(viewer: User, q: str, page: int, course_id: str | None = None) -> tup
 
 def cohorts_for(viewer: User) -> list[Cohort]:
     """Cohorts whose certificates the viewer may download together."""
-    from lms.org.models import Role
-
-    stmt = sa.select(Cohort).join(Institution, Institution.id == Cohort.institution_id)
-    if viewer.role == Role.TRAINER:
-        stmt = stmt.where(sa.or_(Cohort.trainer_id == viewer.id, Cohort.institution_id == viewer.institution_id))
-    else:
-        stmt = stmt.where(institution_scope_clause(viewer))
+    stmt = sa.select(Cohort).where(cohort_scope_clause(viewer))
     return list(db.session.scalars(stmt.order_by(Cohort.name, Cohort.id)))
 
 

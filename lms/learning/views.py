@@ -19,7 +19,7 @@ from lms.i18n import current_language
 from lms.learning import progress
 from lms.learning.forms import AssignForm
 from lms.org.models import Cohort, Role, User, audit
-from lms.org.scope import person_matches, user_scope_clause
+from lms.org.scope import cohort_scope_clause, person_matches, user_scope_clause
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 ASSIGN_LIST_LIMIT = 300
@@ -54,10 +54,8 @@ def assign(course_id: str) -> ResponseReturnValue:
         stmt = stmt.where(person_matches(q))
     officers = db.session.scalars(stmt.order_by(User.name_latin).limit(ASSIGN_LIST_LIMIT)).all()
     form.officers.choices = [(u.id, f"{u.name_native} ({u.personnel_number})") for u in officers]
-    cohorts = db.session.scalars(
-        sa.select(Cohort).where(Cohort.trainer_id == current_user.id)
-        if current_user.role == Role.TRAINER else sa.select(Cohort)
-    ).all()
+    cohorts = db.session.scalars(sa.select(Cohort).where(cohort_scope_clause(current_user))
+                                 .order_by(Cohort.name)).all()
     form.cohort_id.choices = [(0, "—")] + [(c.id, c.name) for c in cohorts]
     if form.validate_on_submit():
         chosen_ids = set(form.officers.data or [])

@@ -1,8 +1,11 @@
 """Translated names of the fixed choices (roles, genders, services, kinds of institution)."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lms.org.models import Gender, InstitutionKind, Role, Service
+from lms.extensions import db
+from lms.org.models import Country, Gender, Institution, InstitutionKind, Role, Service, User
+from lms.org.scope import scope_of
 
 ROLE_LABELS = {
     Role.OFFICER: _l("Officer"),
@@ -22,3 +25,17 @@ KIND_LABELS = {
 
 def choices(labels: dict) -> list[tuple[str, str]]:
     return [(key.value, str(label)) for key, label in labels.items()]
+
+
+def describe_scope(viewer: User, lang: str) -> str:
+    """The viewer's scope in words, for pages that search or list people in it."""
+    scope = scope_of(viewer)
+    if scope.kind == "all":
+        return _("every institution")
+    if scope.kind == "country":
+        country = db.session.get(Country, scope.id)
+        return _("the institutions of %(country)s", country=country.name(lang) if country else "?")
+    if scope.kind == "institution":
+        inst = db.session.get(Institution, scope.id)
+        return str(inst.name(lang)) if inst else "?"
+    return _("your own records")

@@ -7,10 +7,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lms.extensions import db
 from lms.i18n import Localized, pick
+from lms.org.search import search_key
 from lms.timeutil import UTCDateTime, utcnow
 
 
@@ -97,6 +98,8 @@ class User(UserMixin, db.Model):
     gender: Mapped[Gender] = mapped_column(_enum(Gender, "gender"))
     service: Mapped[Service] = mapped_column(_enum(Service, "service"))
     position: Mapped[str] = mapped_column(sa.String(120), default="")
+    # Names and personnel number folded for search (lms.org.search); kept by _keep_search_key.
+    search_key: Mapped[str] = mapped_column(sa.String(480), default="", server_default="")
     institution_id: Mapped[int] = mapped_column(sa.ForeignKey("institutions.id"), index=True)
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.OFFICER)
     locale: Mapped[str | None] = mapped_column(sa.String(10))
@@ -123,6 +126,13 @@ class User(UserMixin, db.Model):
         sa.Index("ix_users_institution_role_keys", "institution_id", "role", "gender", "service", "position"),
         sa.Index("ix_users_name_latin", "name_latin", "id"),  # the register's first page in name order
     )
+
+    @validates("name_native", "name_latin", "personnel_number")
+    def _keep_search_key(self, key: str, value: str) -> str:
+        fields = {"name_native": self.name_native, "name_latin": self.name_latin,
+                  "personnel_number": self.personnel_number, key: value}
+        self.search_key = search_key(fields["name_native"], fields["name_latin"], fields["personnel_number"])
+        return value
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

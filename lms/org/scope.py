@@ -1,68 +1,128 @@
-"""Who may see whose records: the one place that decides scope."""
+"""Who may see whose records: the one place that decides scope.
+
+Managers and trainers each see one scope: an institution, or a whole country, set by an
+admin. A trainer without a scope set sees their own institution, or, at an academy (which
+trains officers of the whole country and has almost none of its own), their country.
+A trainer also sees the members of the cohorts they lead, wherever those officers work.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
-from lms.org.models import Cohort, Institution, Role, User, cohort_members
+from lms.extensions import db
+from lms.org.models import Cohort, Institution, InstitutionKind, Role, User, cohort_members
+from lms.org.search import fold
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a viewer's records reach: everything, a country, an institution, or only themselves."""
+
+    kind: str  # "all", "country", "institution", "self"
+    id: int | None = None
+    set_by_admin: bool = False  # False: a trainer's default (own institution or academy's country)
+
+
+def scope_of(viewer: User) -> Scope:
+    """The scope of a viewer: the rule every staff page follows."""
+    if viewer.role == Role.ADMIN:
+        return Scope("all", None, True)
+    if viewer.role in (Role.MANAGER, Role.TRAINER):
+        if viewer.scope_institution_id is not None:
+            return Scope("institution", viewer.scope_institution_id, True)
+        if viewer.scope_country_id is not None:
+            return Scope("country", viewer.scope_country_id, True)
+        if viewer.role == Role.TRAINER:
+            if viewer.institution.kind == InstitutionKind.ACADEMY:
+                return Scope("country", viewer.institution.country_id)
+            return Scope("institution", viewer.institution_id)
+    return Scope("self", viewer.id)
+
+
+def _institutions_of(scope: Scope) -> sa.ColumnElement[bool]:
+    if scope.kind == "all":
+        return sa.true()
+    if scope.kind == "country":
+        return Institution.country_id == scope.id
+    if scope.kind == "institution":
+        return Institution.id == scope.id
+    return sa.false()
+
+
+def _led_members(viewer: User):
+    return (
+        sa.select(cohort_members.c.user_id)
+        .join(Cohort, Cohort.id == cohort_members.c.cohort_id)
+        .where(Cohort.trainer_id == viewer.id)
+    )
 
 
 def user_scope_clause(viewer: User) -> sa.ColumnElement[bool]:
     """A SQL condition on User selecting the accounts the viewer may see."""
-    if viewer.role == Role.ADMIN:
+    scope = scope_of(viewer)
+    if scope.kind == "all":
         return sa.true()
-    if viewer.role == Role.MANAGER:
-        if viewer.scope_institution_id is not None:
-            return User.institution_id == viewer.scope_institution_id
-        if viewer.scope_country_id is not None:
-            return User.institution_id.in_(
-                sa.select(Institution.id).where(Institution.country_id == viewer.scope_country_id)
-            )
-        return sa.false()
+    if scope.kind == "self":
+        return User.id == viewer.id
+    if scope.kind == "institution":
+        in_scope = User.institution_id == scope.id
+    else:
+        in_scope = User.institution_id.in_(sa.select(Institution.id).where(_institutions_of(scope)))
     if viewer.role == Role.TRAINER:
-        # A trainer sees their own institution and the members of cohorts they lead.
-        led = (
-            sa.select(cohort_members.c.user_id)
-            .join(Cohort, Cohort.id == cohort_members.c.cohort_id)
-            .where(Cohort.trainer_id == viewer.id)
-        )
-        return sa.or_(User.institution_id == viewer.institution_id, User.id.in_(led))
-    return User.id == viewer.id
+        return sa.or_(in_scope, User.id.in_(_led_members(viewer)))
+    return in_scope
 
 
 def institution_scope_clause(viewer: User) -> sa.ColumnElement[bool]:
     """A SQL condition on Institution selecting the institutions in the viewer's scope."""
-    if viewer.role == Role.ADMIN:
+    scope = scope_of(viewer)
+    if scope.kind == "self":
+        return Institution.id == viewer.institution_id
+    return _institutions_of(scope)
+
+
+def cohort_scope_clause(viewer: User) -> sa.ColumnElement[bool]:
+    """A SQL condition on Cohort: the cohorts a viewer sees (and may pick officers from).
+
+    A trainer sees the cohorts they lead and the cohorts of the institutions in their
+    scope; a manager the cohorts of their scope; an admin every cohort.
+    """
+    scope = scope_of(viewer)
+    if scope.kind == "all":
         return sa.true()
-    if viewer.role == Role.MANAGER:
-        if viewer.scope_institution_id is not None:
-            return Institution.id == viewer.scope_institution_id
-        if viewer.scope_country_id is not None:
-            return Institution.country_id == viewer.scope_country_id
+    if scope.kind == "self":
         return sa.false()
-    return Institution.id == viewer.institution_id
+    of_scope = Cohort.institution_id.in_(sa.select(Institution.id).where(_institutions_of(scope)))
+    if viewer.role == Role.TRAINER:
+        return sa.or_(Cohort.trainer_id == viewer.id, of_scope)
+    return of_scope
+
+
+def can_manage_cohort(viewer: User, cohort: Cohort) -> bool:
+    """Whether the viewer may change a cohort's members: the trainer who leads it, or an admin."""
+    return viewer.role == Role.ADMIN or (viewer.role == Role.TRAINER and cohort.trainer_id == viewer.id)
 
 
 def can_see_user(viewer: User, user: User) -> bool:
     """Whether the viewer may see this account's records."""
-    if viewer.id == user.id or viewer.role == Role.ADMIN:
+    if viewer.id == user.id:
         return True
-    if viewer.role == Role.MANAGER:
-        if viewer.scope_institution_id is not None:
-            return user.institution_id == viewer.scope_institution_id
-        if viewer.scope_country_id is not None:
-            return user.institution.country_id == viewer.scope_country_id
-        return False
+    scope = scope_of(viewer)
+    if scope.kind == "all":
+        return True
+    if scope.kind == "institution" and user.institution_id == scope.id:
+        return True
+    if scope.kind == "country" and user.institution.country_id == scope.id:
+        return True
     if viewer.role == Role.TRAINER:
-        if user.institution_id == viewer.institution_id:
-            return True
         return any(c.trainer_id == viewer.id for c in _cohorts_of(user))
     return False
 
 
 def _cohorts_of(user: User) -> list[Cohort]:
-    from lms.extensions import db
-
     return list(
         db.session.scalars(
             sa.select(Cohort)
@@ -73,10 +133,6 @@ def _cohorts_of(user: User) -> list[Cohort]:
 
 
 def person_matches(q: str) -> sa.ColumnElement[bool]:
-    """Name (native or Latin) or personnel number contains q; % and _ are searched literally."""
-    q = q.strip().lower()
-    return sa.or_(
-        sa.func.lower(User.name_native).contains(q, autoescape=True),
-        sa.func.lower(User.name_latin).contains(q, autoescape=True),
-        sa.func.lower(User.personnel_number).contains(q, autoescape=True),
-    )
+    """Name (native or Latin) or personnel number contains q, whatever the letter case or
+    script variant (see lms.org.search.fold); % and _ are searched literally."""
+    return User.search_key.contains(fold(q), autoescape=True)

@@ -31,7 +31,12 @@ from lms.catalog.models import Course, CourseVersion
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress
 from lms.org.models import Cohort, Country, Gender, Institution, Role, User, cohort_members
-from lms.org.scope import institution_scope_clause, person_matches, user_scope_clause
+from lms.org.scope import (
+    cohort_scope_clause,
+    institution_scope_clause,
+    person_matches,
+    user_scope_clause,
+)
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 
 COMPLETE = "complete"
@@ -598,12 +603,8 @@ def training_record(user: User, today: date) -> TrainingRecord:
 # Trainers: progress per officer and module -----------------------------------------------
 
 def cohorts_in_scope(viewer: User) -> list[Cohort]:
-    """Cohorts a viewer may pick: a trainer's own and their institution's; a manager's scope."""
-    stmt = sa.select(Cohort).join(Institution, Institution.id == Cohort.institution_id)
-    if viewer.role == Role.TRAINER:
-        stmt = stmt.where(sa.or_(Cohort.trainer_id == viewer.id, institution_scope_clause(viewer)))
-    else:
-        stmt = stmt.where(institution_scope_clause(viewer))
+    """Cohorts a viewer may pick (lms.org.scope.cohort_scope_clause)."""
+    stmt = sa.select(Cohort).where(cohort_scope_clause(viewer))
     return list(db.session.scalars(stmt.order_by(Cohort.name, Cohort.id)))
 
 

@@ -18,7 +18,7 @@ from lms.extensions import db
 from lms.learning import completion
 from lms.learning import progress as learning
 from lms.org.models import Cohort, Role, User, audit, cohort_members
-from lms.org.scope import person_matches, user_scope_clause
+from lms.org.scope import cohort_scope_clause, person_matches, user_scope_clause
 from lms.scenarios.models import ClassroomSession, ScenarioRun
 from lms.scenarios.spec import ENDINGS
 from lms.timeutil import utcnow
@@ -42,10 +42,8 @@ class Outcome:
 
 
 def cohorts_for(viewer: User) -> list[Cohort]:
-    """The cohorts a trainer leads; every cohort for an admin."""
-    stmt = sa.select(Cohort).order_by(Cohort.name)
-    if viewer.role != Role.ADMIN:
-        stmt = stmt.where(Cohort.trainer_id == viewer.id)
+    """The cohorts the viewer sees (lms.org.scope.cohort_scope_clause)."""
+    stmt = sa.select(Cohort).where(cohort_scope_clause(viewer)).order_by(Cohort.name)
     return list(db.session.scalars(stmt))
 
 
