@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from lms import access
 from lms.config import from_environment, instance_path
 from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
-from lms.i18n import LOCALES, current_language, select_locale, text_direction
+from lms.i18n import LOCALES, current_language, list_html, select_locale, text_direction
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -116,6 +116,8 @@ def _register_template_helpers(app: Flask) -> None:
         return describe_scope(current_user, current_language())
 
     app.jinja_env.globals["scope_in_words"] = scope_in_words
+
+    app.add_template_filter(list_html, "listformat")
 
     @app.after_request
     def security_headers(response):

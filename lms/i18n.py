@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel.lists import format_list
 from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 # Interface languages, in the order they are offered. Names are written in the language itself.
 LOCALES: dict[str, str] = {
@@ -37,6 +39,11 @@ def current_language() -> str:
 
 def text_direction(lang: str | None = None) -> str:
     return "rtl" if (lang or current_language()).split("_")[0] in RTL_LANGUAGES else "ltr"
+
+
+def list_html(items, lang: str | None = None) -> Markup:
+    """Items joined the locale's way ("a, b and c"; the Arabic comma in Arabic), HTML-safe."""
+    return Markup(format_list([str(escape(item)) for item in items], locale=lang or current_language()))  # noqa: S704
 
 
 @dataclass(frozen=True)

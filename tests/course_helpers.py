@@ -34,8 +34,15 @@ def wrong_answers(version: CourseVersion, module_id: str) -> dict[str, list[str]
     return {q["id"]: [next(o["id"] for o in q["options"] if not o["correct"])] for q in quiz["questions"]}
 
 
-def form_of(answers: dict[str, list[str]], action: str = "submit") -> dict:
-    data = {f"q-{qid}": opts for qid, opts in answers.items()}
+def form_of(answers: dict[str, list[str]], attempt_id: int, action: str = "submit") -> dict:
+    """The form a browser sends: options under the attempt's opaque keys, as the page names them."""
+    from flask import current_app
+
+    from lms.quizzes.attempts import option_key
+
+    secret = current_app.config["SECRET_KEY"]
+    data = {f"q-{qid}": [option_key(secret, int(attempt_id), qid, o) for o in opts]
+            for qid, opts in answers.items()}
     data["action"] = action
     return data
 
@@ -49,7 +56,7 @@ def take_quiz(client, version, module_id: str, correct: bool = True):
     client.post(f"/courses/{COURSE}/modules/{module_id}/quiz/start")
     attempt_id = open_attempt_id(client, module_id)
     answers = correct_answers(version, module_id) if correct else wrong_answers(version, module_id)
-    response = client.post(f"/attempts/{attempt_id}", data=form_of(answers))
+    response = client.post(f"/attempts/{attempt_id}", data=form_of(answers, attempt_id))
     return attempt_id, response
 
 

@@ -23,7 +23,7 @@ def test_two_threads_submitting_the_same_attempt_grade_it_once(app, ctx):
     clients[0].post(f"/courses/{COURSE}/enrol")
     clients[0].post(f"/courses/{COURSE}/modules/{M1}/quiz/start")
     attempt_id = open_attempt_id(clients[0], M1)
-    data = form_of(correct_answers(version, M1))
+    data = form_of(correct_answers(version, M1), attempt_id)
     barrier = threading.Barrier(2)
     statuses = []
 

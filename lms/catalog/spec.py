@@ -15,6 +15,8 @@ import yaml
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MODULE_KINDS = {"lesson", "scenario", "assessment"}
 QUESTION_TYPES = {"single", "multiple", "true_false"}
+# What a quiz review shows (see docs/courses.md); the first is the default.
+QUIZ_REVIEW = ("after_last_attempt", "after_each_attempt", "never")
 IMAGE_SUFFIXES = {".svg", ".png", ".webp", ".jpg", ".jpeg"}
 IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*([^)\s]+)")
 
@@ -144,9 +146,13 @@ def read_course(course_dir: Path) -> tuple[dict | None, list[Problem]]:
             "enabled": bool(certificate.get("enabled", False)),
             "hours": certificate.get("hours", 0),
         },
+        "quiz_review": data.get("quiz_review", "after_last_attempt"),
         "pre_test": None,
         "modules": [],
     }
+    if course["quiz_review"] not in QUIZ_REVIEW:
+        r.problem(path, "quiz_review", "must be one of " + ", ".join(QUIZ_REVIEW))
+        course["quiz_review"] = "after_last_attempt"
     if not isinstance(course["certificate"]["hours"], (int, float)) or course["certificate"]["hours"] < 0:
         r.problem(path, "certificate.hours", "must be a number of hours")
         course["certificate"]["hours"] = 0

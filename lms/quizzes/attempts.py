@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import random
 
 import sqlalchemy as sa
 
 from lms.catalog.models import CourseVersion
+from lms.catalog.spec import QUIZ_REVIEW
 from lms.extensions import db
 from lms.learning import completion
 from lms.learning.models import ModuleProgress
@@ -88,6 +92,57 @@ def _is_pre_test(version: CourseVersion, module: dict) -> bool:
     return (version.content.get("pre_test") or {}).get("id") == module["id"]
 
 
+def option_key(secret: str, attempt_id: int, question_id: str, option_id: str) -> str:
+    """The opaque name an option has in one attempt's form.
+
+    An HMAC of the attempt and the option under the deployment's secret: it changes with
+    every attempt and says nothing of the option's id in the course file (ids such as `a`
+    are often the correct one), so the page source gives nothing away. Nothing is stored:
+    the server derives the same keys again to read the answers back.
+    """
+    message = f"quiz-option\x1f{attempt_id}\x1f{question_id}\x1f{option_id}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return base64.b32encode(digest[:10]).decode().lower()
+
+
+def option_keys(attempt: QuizAttempt, secret: str) -> dict[str, dict[str, str]]:
+    """{question id: {option id: key}} for the options laid out in this attempt."""
+    return {qid: {oid: option_key(secret, attempt.id, qid, oid) for oid in option_ids}
+            for qid, option_ids in attempt.layout}
+
+
+def answers_from_keys(attempt: QuizAttempt, secret: str, chosen: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Map the keys a form sent back to option ids; unknown keys are dropped."""
+    answers = {}
+    for qid, keys in option_keys(attempt, secret).items():
+        by_key = {key: oid for oid, key in keys.items()}
+        picked = [by_key[k] for k in chosen.get(qid, []) if k in by_key]
+        if picked:
+            answers[qid] = picked
+    return answers
+
+
+# How much a review shows (course setting `quiz_review`, see docs/courses.md).
+REVIEW_AFTER_LAST_ATTEMPT, REVIEW_AFTER_EACH_ATTEMPT, REVIEW_NEVER = QUIZ_REVIEW
+
+
+def review_policy(version: CourseVersion) -> str:
+    return version.content.get("quiz_review") or REVIEW_AFTER_LAST_ATTEMPT
+
+
+def shows_correct_options(policy: str, passed: bool, left: int | None) -> bool:
+    """Whether a review may show the correct options and explanations of every question.
+
+    By default (after_last_attempt) only once the quiz is passed or no attempt is left, so
+    a failed attempt shows which questions were wrong, not how to answer them next time.
+    """
+    if policy == REVIEW_AFTER_EACH_ATTEMPT:
+        return True
+    if policy == REVIEW_NEVER:
+        return False
+    return passed or left == 0
+
+
 def clean_answers(quiz: dict, form_answers: dict[str, list[str]]) -> dict[str, list[str]]:
     """Keep only known questions and options, in a stable order."""
     answers = {}
@@ -143,6 +198,12 @@ def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str,
     return True
 
 
+def is_final_assessment(version: CourseVersion, module_id: str) -> bool:
+    """The course's last module, when it is an assessment: its score is the course result."""
+    modules = version.content["modules"]
+    return bool(modules) and modules[-1]["kind"] == "assessment" and modules[-1]["id"] == module_id
+
+
 def final_score(user_id: int, version: CourseVersion) -> int | None:
     """The score of the final assessment if the course has one, else the average best quiz score."""
     modules = version.content["modules"]
@@ -152,7 +213,7 @@ def final_score(user_id: int, version: CourseVersion) -> int | None:
             QuizAttempt.is_pre_test.is_(False), QuizAttempt.score.is_not(None),
         ).group_by(QuizAttempt.module_id)
     ).all())
-    if modules and modules[-1]["kind"] == "assessment" and modules[-1]["id"] in best:
+    if modules and is_final_assessment(version, modules[-1]["id"]) and modules[-1]["id"] in best:
         return best[modules[-1]["id"]]
     scores = [best[m["id"]] for m in modules if m.get("quiz") and m["id"] in best]
     return round(sum(scores) / len(scores)) if scores else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -45,24 +45,39 @@ def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
         "quizzes/start.html", version=version, module=module, tr=tr, attempts=attempts,
         left=quiz_attempts.attempts_left(module["quiz"], attempts),
         passed=any(a.passed for a in attempts), confirm=ConfirmForm(),
+        is_final=quiz_attempts.is_final_assessment(version, module_id),
     )
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
 
 
 def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr) -> ResponseReturnValue:
     module = version.module(module_id)
     by_id = {q["id"]: q for q in module["quiz"]["questions"]}
+    keys = quiz_attempts.option_keys(attempt, _secret())
+    confirming = bool(request.args.get("confirm"))
     questions = []
     for qid, option_ids in attempt.layout:
         q = by_id[qid]
         options = {o["id"]: o for o in q["options"]}
-        # Only text goes to the page: never which option is correct, never feedback.
+        selected = set(attempt.draft.get(qid, []))
+        # Only text goes to the page, under keys of this attempt: never an option's id,
+        # never which option is correct, never feedback.
         questions.append({
             "id": qid, "type": q["type"], "text": tr(q["text"]),
-            "options": [{"id": oid, "text": tr(options[oid]["text"])} for oid in option_ids if oid in options],
-            "selected": set(attempt.draft.get(qid, [])),
+            "options": [{"key": keys[qid][oid], "text": tr(options[oid]["text"]), "selected": oid in selected}
+                        for oid in option_ids if oid in options],
+            "unanswered": confirming and not selected,
         })
+    attempts = quiz_attempts.attempts_of(attempt.user_id, attempt.course_id, module_id)
+    left = quiz_attempts.attempts_left(module["quiz"], attempts)
     return render_template("quizzes/attempt.html", attempt=attempt, version=version, module=module,
-                           tr=tr, questions=questions, confirm=ConfirmForm())
+                           tr=tr, questions=questions, confirm=ConfirmForm(), confirming=confirming,
+                           unanswered=[i for i, q in enumerate(questions, 1) if q["unanswered"]],
+                           left_after=None if left is None else max(0, left - 1),
+                           is_final=quiz_attempts.is_final_assessment(version, module_id))
 
 
 @bp.post("/courses/<course_id>/modules/<module_id>/quiz/start")
@@ -84,8 +99,10 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
     return redirect(url_for("quizzes.quiz", course_id=course_id, module_id=module_id))
 
 
-def _form_answers(layout: list) -> dict[str, list[str]]:
-    return {qid: request.form.getlist(f"q-{qid}") for qid, _options in layout}
+def _form_answers(attempt: QuizAttempt) -> dict[str, list[str]]:
+    """The answers of the form, as option ids (the form names options by opaque keys)."""
+    chosen = {qid: request.form.getlist(f"q-{qid}") for qid, _options in attempt.layout}
+    return quiz_attempts.answers_from_keys(attempt, _secret(), chosen)
 
 
 @bp.post("/attempts/<int:attempt_id>")
@@ -102,7 +119,7 @@ def answer(attempt_id: int) -> ResponseReturnValue:
     if attempt.is_submitted:
         flash(MESSAGES["already-submitted"](), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
-    answers = _form_answers(attempt.layout)
+    answers = _form_answers(attempt)
     if request.form.get("action") == "save":
         quiz_attempts.save_draft(attempt, module["quiz"], answers)
         db.session.commit()
@@ -138,22 +155,33 @@ def review(attempt_id: int) -> ResponseReturnValue:
     tr = Translator(version, current_language())
     by_id = {q["id"]: q for q in module["quiz"]["questions"]}
     answers = {a.question_id: a for a in attempt.answers}
+    history = quiz_attempts.attempts_of(attempt.user_id, attempt.course_id, attempt.module_id)
+    left = quiz_attempts.attempts_left(module["quiz"], history)
+    passed = any(a.passed for a in history) and not attempt.is_pre_test
+    # What the review may show follows the course's setting, decided in one place.
+    reveal = quiz_attempts.shows_correct_options(quiz_attempts.review_policy(version), passed, left)
     questions = []
     for qid, option_ids in attempt.layout:
         q = by_id[qid]
         options = {o["id"]: o for o in q["options"]}
         answer = answers.get(qid)
         selected = set(answer.selected) if answer else set()
+        right = bool(answer and answer.is_correct)
+        shown = reveal or right  # a question answered right gives nothing away
         questions.append({
-            "text": tr(q["text"]), "correct": bool(answer and answer.is_correct),
-            "explanation": tr(q.get("explanation")) if q.get("explanation") else None,
+            "text": tr(q["text"]), "correct": right,
+            "explanation": tr(q.get("explanation")) if q.get("explanation") and shown else None,
             "refs": q.get("refs", []),
             "options": [{
-                "text": tr(options[oid]["text"]), "is_correct": options[oid]["correct"],
+                "text": tr(options[oid]["text"]), "is_correct": shown and options[oid]["correct"],
                 "selected": oid in selected,
-                "feedback": tr(options[oid].get("feedback")) if options[oid].get("feedback") else None,
+                "feedback": (tr(options[oid]["feedback"]) if options[oid].get("feedback")
+                             and (oid in selected or (shown and options[oid]["correct"])) else None),
             } for oid in option_ids if oid in options],
         })
     pass_mark = module["quiz"]["pass_mark"]
+    own = attempt.user_id == current_user.id
     return render_template("quizzes/review.html", attempt=attempt, version=version, module=module,
-                           tr=tr, questions=questions, pass_mark=pass_mark)
+                           tr=tr, questions=questions, pass_mark=pass_mark, reveal=reveal, left=left,
+                           can_retry=own and not passed and not attempt.is_pre_test and left != 0,
+                           confirm=ConfirmForm())

@@ -6,16 +6,18 @@ import sqlalchemy as sa
 from lms.extensions import db
 from lms.learning.models import CourseCompletion
 from tests.browser.conftest import sign_in
-from tests.course_helpers import COURSE, best_path, load_sample
+from tests.course_helpers import COURSE, best_path, correct_answers, form_of, load_sample
 from tests.factories import PASSWORD, make_user
 
 
 def answer_quiz(page, version, module_id: str) -> None:
-    quiz = version.module(module_id)["quiz"]
-    for q in quiz["questions"]:
-        for o in q["options"]:
-            if o["correct"]:
-                page.check(f"input[name='q-{q['id']}'][value='{o['id']}']")
+    """Check the correct options, found under this attempt's opaque keys."""
+    action = page.locator("form[action^='/attempts/']").get_attribute("action")
+    attempt_id = int(action.rsplit("/", 1)[1])
+    form = form_of(correct_answers(version, module_id), attempt_id)
+    for name, keys in form.items():
+        for key in keys if name != "action" else []:
+            page.check(f"input[name='{name}'][value='{key}']")
     page.click("button[name=action][value=submit]")
 
 

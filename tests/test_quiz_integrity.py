@@ -1,0 +1,201 @@
+"""Quizzes an officer can trust: nothing given away in the page, reviews by the course's
+setting, a clear way to try again, unanswered questions marked, the stakes said."""
+
+import re
+
+import sqlalchemy as sa
+from markupsafe import escape
+
+from lms.catalog.models import CourseVersion
+from lms.extensions import db
+from lms.quizzes.attempts import answers_from_keys, option_keys, shows_correct_options
+from lms.quizzes.models import QuizAttempt
+from tests.course_helpers import (
+    COURSE,
+    correct_answers,
+    form_of,
+    load_sample,
+    open_attempt_id,
+    take_quiz,
+    wrong_answers,
+)
+from tests.factories import login, make_user
+
+M1 = "01-admission-basics"
+
+
+def _officer(client, number="quiz-1"):
+    user = make_user(number=number)
+    db.session.commit()
+    login(client, user)
+    client.post(f"/courses/{COURSE}/enrol")
+    return user
+
+
+def _option_values(html: str) -> list[str]:
+    return re.findall(r'name="q-[a-z0-9-]+" value="([^"]+)"', html)
+
+
+def test_option_values_in_the_page_are_opaque_and_change_with_each_attempt(client, ctx):
+    version = load_sample()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/modules/{M1}/quiz/start")
+    first = client.get(f"/courses/{COURSE}/modules/{M1}/quiz").get_data(as_text=True)
+    ids = {o["id"] for q in version.module(M1)["quiz"]["questions"] for o in q["options"]}
+    values = _option_values(first)
+    assert values and not ids & set(values)  # no course-file id (a, b, true...) reaches the page
+    assert all(re.fullmatch(r"[a-z2-7]{16}", v) for v in values)
+    attempt_id = open_attempt_id(client, M1)
+    client.post(f"/attempts/{attempt_id}", data=form_of(wrong_answers(version, M1), attempt_id))
+    client.post(f"/courses/{COURSE}/modules/{M1}/quiz/start")
+    second = client.get(f"/courses/{COURSE}/modules/{M1}/quiz").get_data(as_text=True)
+    assert not set(values) & set(_option_values(second))
+
+
+def test_keys_map_back_to_options_and_unknown_keys_count_for_nothing(client, ctx):
+    version = load_sample()
+    _officer(client)
+    attempt_id, _ = take_quiz(client, version, M1, correct=True)
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.score == 100
+    keys = option_keys(attempt, "secret")
+    qid, options = attempt.layout[0]
+    assert answers_from_keys(attempt, "secret", {qid: [keys[qid][options[1]]]}) == {qid: [options[1]]}
+    # An option id sent as such, or a key of another question, is not an answer.
+    other = attempt.layout[1][0]
+    assert answers_from_keys(attempt, "secret", {qid: [options[0], keys[other][attempt.layout[1][1][0]]]}) == {}
+
+
+def test_submitting_course_ids_instead_of_keys_scores_nothing(client, ctx):
+    version = load_sample()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/modules/{M1}/quiz/start")
+    attempt_id = open_attempt_id(client, M1)
+    data = {f"q-{qid}": opts for qid, opts in correct_answers(version, M1).items()}
+    client.post(f"/attempts/{attempt_id}", data=data | {"action": "submit", "confirm_unanswered": "yes"})
+    assert db.session.get(QuizAttempt, attempt_id).score == 0
+
+
+def test_review_policy_default_hides_correct_options_while_attempts_remain():
+    assert shows_correct_options("after_last_attempt", passed=False, left=2) is False
+    assert shows_correct_options("after_last_attempt", passed=False, left=None) is False
+    assert shows_correct_options("after_last_attempt", passed=False, left=0) is True
+    assert shows_correct_options("after_last_attempt", passed=True, left=2) is True
+    assert shows_correct_options("after_each_attempt", passed=False, left=2) is True
+    assert shows_correct_options("never", passed=True, left=0) is False
+
+
+def _explanations_and_correct_feedback(version):
+    quiz = version.module(M1)["quiz"]
+    explanations = [q["explanation"]["en"] for q in quiz["questions"] if q.get("explanation")]
+    correct_feedback = [o["feedback"]["en"] for q in quiz["questions"] for o in q["options"]
+                        if o["correct"] and o.get("feedback")]
+    return explanations, correct_feedback
+
+
+def test_failed_attempt_with_attempts_left_shows_what_was_wrong_but_not_the_answers(client, ctx):
+    version = load_sample()
+    _officer(client)
+    attempt_id, _ = take_quiz(client, version, M1, correct=False)
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    explanations, correct_feedback = _explanations_and_correct_feedback(version)
+    assert "Incorrect" in page
+    assert "correct option" not in page
+    assert not any(str(escape(e)) in page for e in explanations)
+    assert not any(str(escape(f)) in page for f in correct_feedback)
+    # The feedback on the officer's own (wrong) answer is there.
+    quiz = version.module(M1)["quiz"]
+    chosen = wrong_answers(version, M1)
+    first = quiz["questions"][0]
+    feedback = next(o["feedback"]["en"] for o in first["options"] if o["id"] == chosen[first["id"]][0])
+    assert str(escape(feedback)) in page
+    # A clear way to try again, with the attempts left.
+    assert "Try again" in page and "2 attempts left" in page
+    assert f'action="/courses/{COURSE}/modules/{M1}/quiz/start"' in page
+
+
+def test_correct_answers_show_when_no_attempt_is_left(client, ctx):
+    version = load_sample()
+    _officer(client)
+    for _ in range(3):
+        attempt_id, _ = take_quiz(client, version, M1, correct=False)
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    explanations, _ = _explanations_and_correct_feedback(version)
+    assert "correct option" in page and str(escape(explanations[0])) in page
+    assert "Try again" not in page
+
+
+def test_course_setting_after_each_attempt_shows_answers_at_once(client, ctx):
+    version = load_sample()
+    content = dict(version.content, quiz_review="after_each_attempt")
+    db.session.execute(sa.update(CourseVersion).where(CourseVersion.id == version.id)
+                       .values(content=content, content_hash="changed-for-test"))
+    db.session.commit()
+    _officer(client)
+    attempt_id, _ = take_quiz(client, version, M1, correct=False)
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "correct option" in page and "Try again" in page
+
+
+def test_unanswered_questions_are_marked_and_submission_asks_to_confirm(client, ctx):
+    version = load_sample()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/modules/{M1}/quiz/start")
+    attempt_id = open_attempt_id(client, M1)
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    qid, _ = attempt.layout[0]
+    only_first = {qid: correct_answers(version, M1)[qid]}
+    response = client.post(f"/attempts/{attempt_id}", data=form_of(only_first, attempt_id))
+    assert response.status_code == 302 and "confirm=1" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    others = len(attempt.layout) - 1
+    assert page.count('class="question unanswered"') == others
+    assert f"{others} questions have no answer" in page
+    assert 'href="#question-2"' in page and 'href="#question-1"' not in page
+    assert "Submit with unanswered questions" in page
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt_id).submitted_at is None
+    # Submitting again from that page (it carries the confirmation) grades the attempt.
+    client.post(f"/attempts/{attempt_id}", data=form_of(only_first, attempt_id) | {"confirm_unanswered": "yes"})
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt_id).submitted_at is not None
+
+
+def test_final_assessment_says_what_is_at_stake(client, ctx):
+    from tests.browser.test_nmr_course_browser import COURSE as NMR
+    from tests.browser.test_nmr_course_browser import load_nmr
+
+    load_nmr()
+    user = make_user(number="quiz-final")
+    db.session.commit()
+    login(client, user)
+    client.post(f"/courses/{NMR}/enrol")
+    final = f"/courses/{NMR}/modules/14-final-assessment/quiz"
+    page = client.get(final).get_data(as_text=True)
+    assert "This is the final assessment" in page and "printed on your certificate" in page
+    assert "Pass mark: 80%" in page and "3 attempts left" in page
+    client.post(f"{final}/start")
+    page = client.get(final).get_data(as_text=True)
+    assert "This is the final assessment" in page and "After this attempt, 2 attempts are left." in page
+    # An ordinary module's quiz says nothing of the kind.
+    page = client.get(f"/courses/{NMR}/modules/01-rules-and-basic-principles/quiz").get_data(as_text=True)
+    assert "final assessment" not in page
+
+
+def test_course_check_refuses_an_unknown_review_setting(tmp_path):
+    import shutil
+
+    from lms.catalog.spec import read_course
+    from tests.course_helpers import SAMPLE
+
+    course_dir = tmp_path / COURSE
+    shutil.copytree(SAMPLE, course_dir)
+    course, problems = read_course(course_dir)
+    assert course["quiz_review"] == "after_last_attempt" and not problems
+    yaml_path = course_dir / "course.yaml"
+    yaml_path.write_text(yaml_path.read_text() + "quiz_review: at_once\n")
+    course, problems = read_course(course_dir)
+    assert course is None
+    assert [p.field for p in problems] == ["quiz_review"]
+    yaml_path.write_text(yaml_path.read_text().replace("at_once", "never"))
+    assert read_course(course_dir)[0]["quiz_review"] == "never"
