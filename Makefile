@@ -3,9 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_TEST_PACKAGES := chromium postgresql poppler-utils zbar-tools
+DEBIAN_TEST_PACKAGES := chromium postgresql poppler-utils zbar-tools nodejs npm
+# The independent Open Badges verifier (Node.js packages pinned by its package-lock.json).
+VERIFIER := tests/verifier
+VERIFIER_STAMP := $(VERIFIER)/node_modules/.installed
 
-.PHONY: run test venv translations messages check-courses system-test-deps lint test-sqlite test-postgres bench clean
+.PHONY: run test venv translations messages check-courses system-test-deps verifier lint test-sqlite test-postgres bench clean
 
 run: venv translations
 	$(BIN)/lms db upgrade
@@ -13,7 +16,7 @@ run: venv translations
 	$(BIN)/lms demo
 	$(BIN)/lms run --host 127.0.0.1 --port 5000
 
-test: venv translations system-test-deps lint
+test: venv translations system-test-deps verifier lint
 	$(BIN)/lms courses check
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
@@ -36,24 +39,36 @@ messages: venv
 		--project lms --copyright-holder "LMS contributors" -o translations/messages.pot .
 	$(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
 
-# Debian packages the tests need: a real browser, a real PostgreSQL server, PDF and QR readers.
+# Debian packages the tests need: a real browser, a real PostgreSQL server, PDF and QR readers,
+# Node.js for the independent verifier. A package counts as there if installed or if its command
+# is (a nodejs package that bundles npm provides it).
 system-test-deps:
 	@missing=""; \
-	for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(DEBIAN_TEST_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# npm packages of the independent verifier, exactly as locked; the tests run it offline.
+verifier: $(VERIFIER_STAMP)
+
+$(VERIFIER_STAMP): $(VERIFIER)/package.json $(VERIFIER)/package-lock.json
+	cd $(VERIFIER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(VERIFIER_STAMP)
+
 lint: venv
 	$(BIN)/ruff check lms tests bench
 
-test-sqlite: venv translations
-	$(BIN)/pytest -p no:cacheprovider --db=sqlite
+# LMS_REQUIRE_VERIFIER: here the independent verifier must run (elsewhere its test says how to install it).
+test-sqlite: venv translations verifier
+	LMS_REQUIRE_VERIFIER=1 $(BIN)/pytest -p no:cacheprovider --db=sqlite
 
-test-postgres: venv translations
-	$(BIN)/pytest -p no:cacheprovider --db=postgres
+test-postgres: venv translations verifier
+	LMS_REQUIRE_VERIFIER=1 $(BIN)/pytest -p no:cacheprovider --db=postgres
 
 check-courses: venv
 	$(BIN)/lms courses check
@@ -63,4 +78,4 @@ bench: venv translations
 	$(BIN)/python bench/lesson.py
 
 clean:
-	rm -rf $(VENV) *.egg-info test-artifacts .pgtest
+	rm -rf $(VENV) *.egg-info test-artifacts .pgtest $(VERIFIER)/node_modules

@@ -18,7 +18,6 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lms.certificates import badge
 from lms.certificates.export import pdf_bytes, prepare
 from lms.certificates.fonts import charset
 from lms.certificates.issue import issue
@@ -484,32 +483,6 @@ def test_officers_download_only_their_own_certificates(app, client, ctx):
     page = client.get("/certificates").get_data(as_text=True)
     assert mine_cert.serial in page and their_cert.serial not in page
     assert client.get("/certificates/manage").status_code == 403
-
-
-def test_badge_is_an_open_badges_credential_signed_with_the_platform_key(client, ctx):
-    version = load_sample()
-    officer = make_user(institution=signed_institution(), number="b1")
-    officer.name_latin = "Badge Holder"
-    cert = certify(officer, version)
-    login(client, officer)
-    response = client.get(f"/certificates/{cert.serial}/badge.json")
-    assert response.status_code == 200
-    signed = json.loads(response.data)
-    assert signed["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
-    assert "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json" in signed["@context"]
-    assert signed["credentialSubject"]["achievement"]["name"].startswith("First steps")
-    assert signed["proof"]["cryptosuite"] == "eddsa-jcs-2022"
-    assert badge.verify(signed)["id"].endswith(f"/verify/{cert.serial}")
-    assert badge.public_key_of_did(signed["issuer"]["id"]) is not None
-    published = app_store().published()[app_store().current().id]
-    import base64
-
-    from lms.certificates.keys import raw_public
-
-    assert base64.b64encode(raw_public(badge.public_key_of_did(signed["issuer"]["id"]))).decode() == published
-    signed["credentialSubject"]["identifier"][0]["identityHash"] = "Someone Else"
-    with pytest.raises(badge.InvalidProofError):
-        badge.verify(signed)
 
 
 def _zip_serials(data: bytes) -> set[str]:

@@ -10,7 +10,7 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
-from lms.certificates import queries
+from lms.certificates import badge, queries
 from lms.certificates.export import pdf_bytes, pdf_files, zip_stream
 from lms.certificates.keys import app_store, store_for
 from lms.certificates.models import Certificate
@@ -97,6 +97,29 @@ def verify_command(payload: str, keys_file: Path | None) -> None:
     for name in ("serial", "name", "name_latin", "title", "version", "hours", "date", "score",
                  "institution", "signer", "signer_title", "lang"):
         click.echo(f"{name}: {fields[name] if fields[name] is not None else ''}")
+
+
+@certificates_group.command("verify-badge")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--public-keys", "keys_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON of public keys as published at /certificates/public-keys "
+                   "(default: the keys in the instance folder).")
+@click.option("--name", help="Also check that the credential was issued to this name (as printed).")
+def verify_badge_command(file: Path, keys_file: Path | None, name: str | None) -> None:
+    """Check an Open Badges credential (badge.json) with the platform's public keys alone."""
+    keys = json.loads(keys_file.read_text()) if keys_file else app_store().published()
+    try:
+        document = badge.verify(json.loads(file.read_text(encoding="utf-8")), keys)
+    except ValueError as exc:  # InvalidProofError, or not JSON
+        click.echo(f"INVALID: {exc}", err=True)
+        raise SystemExit(1) from exc
+    click.echo(f"VALID: signed by the platform key of {badge.issuer_id(document)}")
+    click.echo(f"credential: {document.get('id', '')}")
+    if name is not None:
+        if not badge.holder_named(document, name):
+            click.echo("INVALID: the credential was not issued to this name", err=True)
+            raise SystemExit(1)
+        click.echo("holder: the name matches")
 
 
 @certificates_group.command("export")

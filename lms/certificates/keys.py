@@ -29,6 +29,15 @@ def raw_public(public_key: Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(*_RAW)
 
 
+def as_public_key(value: Ed25519PublicKey | bytes | str) -> Ed25519PublicKey:
+    """A public key given as a key, its raw 32 bytes or their base64 text (as published)."""
+    if isinstance(value, Ed25519PublicKey):
+        return value
+    if isinstance(value, str):
+        value = base64.b64decode(value)
+    return Ed25519PublicKey.from_public_bytes(value)
+
+
 @dataclass(frozen=True)
 class SigningKey:
     id: str

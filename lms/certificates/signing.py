@@ -17,9 +17,8 @@ import zlib
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from lms.certificates.keys import SigningKey
+from lms.certificates.keys import SigningKey, as_public_key
 from lms.certificates.serial import normalise
 
 # The fields a payload must carry (all printed on the certificate).
@@ -53,14 +52,6 @@ def sign_fields(fields: Mapping, key: SigningKey) -> str:
     return f"{b64url(zlib.compress(data, 9))}.{b64url(key.private.sign(data))}"
 
 
-def _public_key(value) -> Ed25519PublicKey:
-    if isinstance(value, Ed25519PublicKey):
-        return value
-    if isinstance(value, str):
-        value = base64.b64decode(value)
-    return Ed25519PublicKey.from_public_bytes(value)
-
-
 def verify_payload(text: str, public_keys: Mapping) -> dict:
     """Check a payload (or a whole QR link) against public keys; return its fields or raise.
 
@@ -92,7 +83,7 @@ def verify_payload(text: str, public_keys: Mapping) -> dict:
     if kid not in public_keys:
         raise InvalidPayloadError("signed by an unknown key")
     try:
-        _public_key(public_keys[kid]).verify(sig, data)
+        as_public_key(public_keys[kid]).verify(sig, data)
     except (InvalidSignature, ValueError) as exc:
         raise InvalidPayloadError("the signature does not match: the certificate was altered") from exc
     if url_serial is not None and url_serial != fields["serial"]:
