@@ -68,6 +68,38 @@ def test_verifying_accepts_the_w3c_vector_and_refuses_its_altered_copies():
             badge.verify_proof(copy_)
 
 
+def _altered(path: tuple, value):
+    document = copy.deepcopy(VECTOR["securedDocument"])
+    target = document
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return document
+
+
+@pytest.mark.parametrize("secured", [
+    _altered(("proof", "proofValue"), 5),
+    _altered(("proof", "proofValue"), "z0OIl"),  # not base58
+    _altered(("proof", "proofValue"), "z"),
+    _altered(("proof", "verificationMethod"), 5),
+    _altered(("proof", "verificationMethod"), "did:key:zzz"),
+    _altered(("proof", "verificationMethod"), "https://vc.example/issuers/5678#key-1"),
+    _altered(("proof", "@context"), {"@vocab": "https://example.org/"}),
+    _altered(("proof", "created"), "2023-02-24"),
+    _altered(("proof", "proofPurpose"), "authentication"),
+    _altered(("proof", "cryptosuite"), "eddsa-rdfc-2022"),
+    _altered(("proof",), [VECTOR["securedDocument"]["proof"]]),
+    _altered(("credentialSubject", "age"), float("nan")),
+    _altered(("credentialSubject", "age"), 2**60),  # beyond what JSON numbers hold exactly
+    [1], "text", None,
+])
+def test_malformed_credentials_are_refused_with_a_reason(secured):
+    with pytest.raises(badge.InvalidProofError):
+        badge.verify_proof(secured)
+    with pytest.raises(badge.InvalidProofError):
+        badge.verify(secured, {})
+
+
 def test_canonicalisation_is_rfc8785_where_sorted_json_is_not():
     # Numbers in their shortest ECMAScript form, keys ordered by UTF-16 code units
     # (U+1F600 is D83D DE00, before U+FB01), strings unescaped where JSON allows.
