@@ -80,7 +80,7 @@ def test_course_can_be_completed_in_each_language(client, ctx, lang):
             quiz_page = client.get(f"/courses/{COURSE}/modules/{module['id']}/quiz").get_data(as_text=True)
             attempt_id = re.search(r'action="/attempts/(\d+)"', quiz_page).group(1)
             assert str(escape(module["quiz"]["questions"][0]["text"][lang])) in quiz_page
-            client.post(f"/attempts/{attempt_id}", data=form_of(correct_answers(version, module["id"])))
+            client.post(f"/attempts/{attempt_id}", data=form_of(correct_answers(version, module["id"]), attempt_id))
         if module.get("scenario"):
             client.post(f"/courses/{COURSE}/modules/{module['id']}/scenario/start")
             run_page = client.get(f"/courses/{COURSE}/modules/{module['id']}/scenario").get_data(as_text=True)
