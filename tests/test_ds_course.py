@@ -53,6 +53,28 @@ def test_each_lesson_meets_the_brief(ctx):
             assert any(o["correct"] for o in q["options"]), (module["id"], q["id"])
 
 
+def test_course_shape_meets_the_brief(ctx):
+    content = load_ds().content
+    lessons = [m for m in content["modules"] if m["kind"] == "lesson"]
+    scenarios = [m for m in content["modules"] if m["kind"] == "scenario"]
+    assert len(lessons) >= 8 and len(scenarios) >= 2
+    assert content["pre_test"]["kind"] == "assessment" and content["pre_test"]["quiz"]["questions"]
+    final = content["modules"][-1]
+    assert final["kind"] == "assessment" and len(final["quiz"]["questions"]) >= 15
+    for module in scenarios:
+        s = module["scenario"]
+        assert len(s["nodes"]) >= 10, module["id"]
+        assert {n["ending"] for n in s["nodes"].values() if n.get("ending")} == {"good", "mixed", "poor"}, module["id"]
+        assert s["observer_checklist"] and all(role.get("card") for role in s["roles"].values()), module["id"]
+        # The best reply is not always in the same place among the choices.
+        best_places = set()
+        for node in s["nodes"].values():
+            scores = [c["score"] for c in node.get("choices", [])]
+            if len(scores) > 1:
+                best_places.add(scores.index(max(scores)))
+        assert len(best_places) > 1, (module["id"], best_places)
+
+
 def test_minutes_and_certificate_hours_are_consistent(ctx):
     content = load_ds().content
     total = sum(m["estimated_minutes"] for m in [*content["modules"], content["pre_test"]])
