@@ -34,6 +34,8 @@ EXPECTED = {
     "admin.user_edit": ADMIN,
     "admin.reset_password": ADMIN,
     "admin.audit_log": ADMIN,
+    "admin.audit_export": ADMIN,
+    "admin.roster_template": ADMIN,
     "admin.roster_import": ADMIN,
     "admin.cohorts": frozenset({T, A}),
     "admin.cohort_new": frozenset({T, A}),

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, Form, SelectField, StringField
+from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from lms.i18n import LOCALES
@@ -77,9 +78,26 @@ class ConfirmForm(FlaskForm):
 
 
 class RosterForm(FlaskForm):
-    file = FileField(_l("Roster file (CSV, UTF-8)"), validators=[FileRequired(message=_l("Choose a file."))])
+    file = FileField(_l("Roster file (XLSX or CSV)"), validators=[FileRequired(message=_l("Choose a file."))])
 
 
 class CohortForm(FlaskForm):
     name = StringField(_l("Name of the cohort"), validators=[REQUIRED, Length(max=200)])
     institution_id = SelectField(_l("Institution"), coerce=int, validators=[REQUIRED])
+
+
+class AuditFilterForm(Form):
+    """Filters of the audit log (GET, so no CSRF token)."""
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("Until"), validators=[Optional()])
+    actor = StringField(_l("Who (name or personnel number)"), validators=[Optional(), Length(max=100)])
+    action = SelectField(_l("Action"), validators=[Optional()])
+
+
+class PeopleFilterForm(Form):
+    """Filters of an account list (GET)."""
+
+    institution = SelectField(_l("Institution"), coerce=int, default=0, validators=[Optional()])
+    role = SelectField(_l("Role"), default="", validators=[Optional()])
+    active = SelectField(_l("Status"), default="", validators=[Optional()])

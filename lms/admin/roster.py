@@ -1,15 +1,14 @@
-"""Roster import: a CSV of officers is checked whole, then imported whole, or not at all."""
+"""Roster import: a CSV or XLSX of officers is checked whole, then imported whole, or not at all."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from lms.admin import roster_files
 from lms.auth.passwords import hash_password, one_time_password
 from lms.extensions import db
 from lms.i18n import LOCALES
@@ -33,24 +32,30 @@ class RowError:
 def parse(data: bytes) -> tuple[list[dict], list[RowError]]:
     """Check every row; return the rows to create and every problem found."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [RowError(0, "", _("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."))]
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+        sheet = roster_files.read(data)
+    except roster_files.RosterFileError as error:
+        return [], [RowError(0, "", str(error))]
+    header = sheet.header
     missing = sorted(REQUIRED - set(header))
     if missing:
         return [], [RowError(1, ", ".join(missing), _("Required columns are missing."))]
     institutions = set(db.session.scalars(sa.select(Institution.id)))
     taken = {n.lower() for n in db.session.scalars(sa.select(User.personnel_number))}
     rows, errors, seen = [], [], {}
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in sheet.rows:
         if line - 1 > MAX_ROWS:
             errors.append(RowError(line, "", _("Too many rows: at most %(n)d in one file.", n=MAX_ROWS)))
             break
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         if not any(row.values()):
             continue
+        if sheet.encoding == "cp1251":
+            # Windows-1251 has no Kazakh or Tajik letters: Excel wrote "?" in their place.
+            for column in ("name_native", "position"):
+                if "?" in row.get(column, ""):
+                    errors.append(RowError(line, column, _(
+                        "A letter was lost when the file was saved in Windows-1251 (it shows as “?”). "
+                        "Save the file as “CSV UTF-8” or as XLSX and send it again.")))
         for column in sorted(REQUIRED):
             if not row.get(column):
                 errors.append(RowError(line, column, _("This field is required.")))

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from lms import access
-from lms.admin import roster
+from lms.admin import audit_log as audit_log_queries
+from lms.admin import roster, roster_files
 from lms.admin.forms import (
+    AuditFilterForm,
     CohortForm,
     ConfirmForm,
     CountryForm,
     InstitutionForm,
+    PeopleFilterForm,
     RosterForm,
     UserForm,
 )
@@ -32,9 +47,12 @@ from lms.org.scope import (
     person_matches,
     user_scope_clause,
 )
+from lms.reports import exports
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 PAGE_SIZE = 50
+# Dates outside this range are mistakes, not filters (and would overflow date arithmetic).
+MIN_DAY, MAX_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 admin_only = access.roles(Role.ADMIN)
 
@@ -267,11 +285,14 @@ def user_edit(user_id: int | None = None) -> ResponseReturnValue:
     return render_template("admin/user_form.html", form=form, user=user, confirm=ConfirmForm())
 
 
-@bp.post("/admin/users/<int:user_id>/reset-password")
+@bp.route("/admin/users/<int:user_id>/reset-password", methods=["GET", "POST"])
 @admin_only
 def reset_password(user_id: int) -> ResponseReturnValue:
+    """GET asks for confirmation; POST gives a new one-time password on a printable slip."""
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()
+    if request.method == "GET":
+        return render_template("admin/reset_confirm.html", user=user, form=form)
     if not form.validate_on_submit():
         abort(400)
     password = one_time_password()
@@ -282,23 +303,81 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     user.end_other_sessions()
     audit(current_user, "user.password_reset", f"user:{user.id}")
     db.session.commit()
-    return render_template("admin/one_time_password.html", user=user, password=password)
+    return render_template("admin/one_time_password.html", user=user, password=password, reset=True)
+
+
+def _audit_filter() -> tuple[AuditFilterForm, audit_log_queries.AuditFilter]:
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", _("Any action"))] + [
+        (a, audit_log_queries.action_label(a)) for a in audit_log_queries.known_actions()
+    ]
+    form.validate()
+    if form.action.errors:
+        form.action.data = ""
+    for field in (form.start, form.end):
+        if field.data and not (MIN_DAY <= field.data <= MAX_DAY):
+            field.errors = [*field.errors, _("Choose a date between %(start)s and %(end)s.",
+                                             start=MIN_DAY.isoformat(), end=MAX_DAY.isoformat())]
+        if field.errors:
+            field.data = None
+    flt = audit_log_queries.AuditFilter(
+        start=form.start.data, end=form.end.data, actor=(form.actor.data or "").strip(),
+        action=form.action.data or "",
+    )
+    return form, flt
 
 
 @bp.get("/admin/audit")
 @admin_only
 def audit_log() -> ResponseReturnValue:
     page = max(1, request.args.get("page", 1, type=int))
-    rows = db.session.scalars(
-        sa.select(AuditEvent)
-        .options(joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.id.desc())
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    form, flt = _audit_filter()
+    events, has_next = audit_log_queries.events(flt, page, PAGE_SIZE)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "admin/audit.html", events=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE
+        "admin/audit.html", events=events, page=page, has_next=has_next, form=form, args=args,
+        total=audit_log_queries.count(flt), targets=audit_log_queries.targets(events, current_language()),
+        action_label=audit_log_queries.action_label, details=audit_log_queries.detail_items,
     )
+
+
+@bp.get("/admin/audit/export.csv")
+@admin_only
+def audit_export() -> ResponseReturnValue:
+    _form, flt = _audit_filter()
+    lang = current_language()
+    headers = [_("When (UTC)"), _("Who: personnel number"), _("Who: name"), _("Action"), _("Action code"),
+               _("Record"), _("Record name"), _("Details")]
+
+    def rows():
+        batch: list[AuditEvent] = []
+        for event in audit_log_queries.all_events(flt):
+            batch.append(event)
+            if len(batch) == 500:
+                yield from _audit_rows(batch, lang)
+                batch = []
+        yield from _audit_rows(batch, lang)
+
+    table = exports.Table([str(h) for h in headers], rows())
+    audit(current_user, "report.exported", "audit", format="csv")
+    db.session.commit()
+    return Response(stream_with_context(exports.iter_csv(table)), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
+
+
+def _audit_rows(batch: list[AuditEvent], lang: str):
+    names = audit_log_queries.targets(batch, lang)
+    for e in batch:
+        yield [
+            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor.personnel_number if e.actor else "",
+            e.actor.name_native if e.actor else "",
+            audit_log_queries.action_label(e.action),
+            e.action,
+            e.target,
+            names[e.target].label,
+            "; ".join(f"{k}: {v}" for k, v in audit_log_queries.detail_items(e)),
+        ]
 
 
 # People, as managers and trainers see them --------------------------------------------
@@ -306,9 +385,30 @@ def audit_log() -> ResponseReturnValue:
 def _people_list(template: str) -> ResponseReturnValue:
     page = max(1, request.args.get("page", 1, type=int))
     q = (request.args.get("q") or "").strip()
-    stmt = sa.select(User).where(user_scope_clause(current_user))
+    lang = current_language()
+    institutions = db.session.scalars(
+        sa.select(Institution).where(institution_scope_clause(current_user)).order_by(Institution.id)
+    ).all()
+    form = PeopleFilterForm(request.args)
+    form.institution.choices = [(0, _("Any institution"))] + [(i.id, str(i.name(lang))) for i in institutions]
+    form.role.choices = [("", _("Any role"))] + choices(ROLE_LABELS)
+    form.active.choices = [("", _("Active and disabled")), ("yes", _("Active only")), ("no", _("Disabled only"))]
+    form.validate()
+    for f in (form.institution, form.role, form.active):
+        if f.errors:
+            f.data = f.default
+    where = [user_scope_clause(current_user)]
     if q:
-        stmt = stmt.where(person_matches(q))
+        where.append(person_matches(q))
+    if form.institution.data:
+        where.append(User.institution_id == form.institution.data)
+    if form.role.data:
+        where.append(User.role == Role(form.role.data))
+    if form.active.data:
+        where.append(User.is_active_account.is_(form.active.data == "yes"))
+    stmt = sa.select(User).where(*where)
+    total = db.session.scalar(sa.select(sa.func.count(User.id)).where(*where))
+    args = {k: v for k, v in request.args.items() if k != "page" and v and v != "0"}
     rows = db.session.scalars(
         stmt.options(joinedload(User.institution))
         .order_by(User.name_latin, User.id)
@@ -323,6 +423,9 @@ def _people_list(template: str) -> ResponseReturnValue:
         q=q,
         roles=ROLE_LABELS,
         genders=GENDER_LABELS,
+        filters=form,
+        total=total,
+        args=args,
     )
 
 
@@ -360,7 +463,30 @@ def roster_import() -> ResponseReturnValue:
             return render_template("admin/roster_done.html", created=created)
         db.session.rollback()
         flash(_("Nothing was imported. Correct the file and send it again."), "error")
-    return render_template("admin/roster.html", form=form, errors=errors, columns=roster.COLUMNS)
+    return render_template("admin/roster.html", form=form, errors=errors, columns=[(c, roster_files.COLUMN_LABELS[c]) for c in roster.COLUMNS])
+
+
+def _roster_notes() -> list[str]:
+    return [
+        _("One officer per row. The whole file is checked first: if any row has a problem, nothing is imported."),
+        _("gender: female or male; service: prison or probation; institution_id: the number shown in the list of institutions; role: officer (default) or trainer; language: en, ru, kk, tg or ar."),
+        _("Keep the first row as it is. Columns may be in any order; position, role and language may be left empty."),
+    ]
+
+
+@bp.get("/admin/roster/template.<fmt>")
+@admin_only
+def roster_template(fmt: str) -> ResponseReturnValue:
+    if fmt == "csv":
+        body = roster_files.template_csv(roster.COLUMNS).encode("utf-8")
+        mimetype = "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body = roster_files.template_xlsx(roster.COLUMNS, _roster_notes())
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=roster-template.{fmt}"})
 
 
 # Cohorts --------------------------------------------------------------------------------
