@@ -122,7 +122,7 @@ def generate(officers: int, courses: int, per_officer: int, seed: int) -> dict:
             "gender": "female" if woman else "male", "service": service,
             "position": rng.choice(PROBATION_POSITIONS if service == "probation" else POSITIONS),
             "institution_id": inst_id, "role": "officer", "is_active_account": True,
-            "must_change_password": False, "failed_logins": 0, "created_at": now,
+            "must_change_password": False, "created_at": now,
         })
         user_id += 1
     _insert(User, users)

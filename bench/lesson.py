@@ -107,7 +107,7 @@ with app.app_context():
     h = hash_password("bench-password-1")
     rows = [dict(personnel_number=f"b{{i}}", password_hash=h, name_native=f"Officer {{i}}", name_latin=f"Officer {{i}}",
                  gender="female" if i % 3 else "male", service="prison", position="Inspector", institution_id=inst.id,
-                 role="officer", is_active_account=True, must_change_password=False, failed_logins=0)
+                 role="officer", is_active_account=True, must_change_password=False)
             for i in range({officers})]
     for start in range(0, len(rows), 5000):
         db.session.execute(sa.insert(User), rows[start:start + 5000])

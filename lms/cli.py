@@ -43,13 +43,15 @@ def create_admin(personnel_number: str, name: str, country: str, password: str) 
     """Create an administrator account (and a headquarters institution if none exists)."""
     import sqlalchemy as sa
 
-    from lms.auth.passwords import hash_password, one_time_password, password_problems
+    from lms.auth.passwords import one_time_password, password_problems, set_password
     from lms.extensions import db
+    from lms.org import personnel
     from lms.org.models import Country, Gender, Institution, InstitutionKind, Role, Service, User
 
-    if db.session.scalar(sa.select(User).where(User.personnel_number == personnel_number)):
-        raise click.ClickException(f"Personnel number {personnel_number} is already in use.")
-    if password and (problems := password_problems(password, personnel_number)):
+    personnel_number = personnel.clean(personnel_number)
+    if problem := personnel.problem(personnel_number):
+        raise click.ClickException(f"{personnel_number}: {problem}")
+    if password and (problems := password_problems(password, personnel_number, (name,))):
         raise click.ClickException(" ".join(problems))
     code = country.upper()
     ctry = db.session.scalar(sa.select(Country).where(Country.code == code))
@@ -65,13 +67,12 @@ def create_admin(personnel_number: str, name: str, country: str, password: str) 
         db.session.add(inst)
         db.session.flush()
     chosen = password or one_time_password()
-    db.session.add(
-        User(
-            personnel_number=personnel_number, password_hash=hash_password(chosen),
-            name_native=name, name_latin=name, gender=Gender.FEMALE, service=Service.PRISON,
-            institution_id=inst.id, role=Role.ADMIN, must_change_password=not password,
-        )
+    user = User(
+        personnel_number=personnel_number, name_native=name, name_latin=name,
+        gender=Gender.FEMALE, service=Service.PRISON, institution_id=inst.id, role=Role.ADMIN,
     )
+    set_password(user, chosen, one_time=not password)
+    db.session.add(user)
     db.session.commit()
     click.echo(f"Administrator {personnel_number} created.")
     if not password:

@@ -30,6 +30,10 @@ def instance_path() -> str | None:
 def from_environment(instance_path: Path) -> dict:
     """Build the Flask config mapping from the environment."""
     default_db = f"sqlite:///{instance_path / 'lms.sqlite3'}"
+    public_url = os.environ.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000")
+    # Cookies travel only over HTTPS whenever the public address is HTTPS.
+    secure_default = "1" if public_url.lower().startswith("https://") else "0"
+    secure_cookies = os.environ.get("LMS_SECURE_COOKIES", secure_default) == "1"
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("LMS_DATABASE_URL", default_db),
@@ -39,12 +43,13 @@ def from_environment(instance_path: Path) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "LMS_COURSES_DIR": os.environ.get("LMS_COURSES_DIR", str(PROJECT_ROOT / "courses")),
         # The address certificates' QR codes and links point to.
-        "LMS_PUBLIC_URL": os.environ.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000"),
+        "LMS_PUBLIC_URL": public_url,
         "RATELIMIT_STORAGE_URI": os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("LMS_RATELIMIT_ENABLED", "1") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("LMS_SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -55,9 +60,11 @@ def from_environment(instance_path: Path) -> dict:
             "text/html", "text/css", "text/csv", "application/javascript", "application/json",
             "image/svg+xml",
         ],
-        # Sign-in throttling: this many failures in a row lock the account for a while.
-        "LMS_MAX_FAILED_LOGINS": int(os.environ.get("LMS_MAX_FAILED_LOGINS", "5")),
-        "LMS_LOCKOUT_MINUTES": int(os.environ.get("LMS_LOCKOUT_MINUTES", "15")),
+        # Sign-in throttling (lms/auth/throttle.py): after this many failures on an account
+        # from one address each attempt waits twice as long as the last, up to the ceiling.
+        "LMS_SIGNIN_FREE_FAILURES": int(os.environ.get("LMS_SIGNIN_FREE_FAILURES", "5")),
+        "LMS_SIGNIN_MAX_DELAY_SECONDS": int(os.environ.get("LMS_SIGNIN_MAX_DELAY_SECONDS", "900")),
+        "LMS_SIGNIN_WINDOW_MINUTES": int(os.environ.get("LMS_SIGNIN_WINDOW_MINUTES", "60")),
         # Groups smaller than this are shown as "<N" in breakdowns meant for sharing.
         "LMS_SMALL_GROUP_THRESHOLD": int(os.environ.get("LMS_SMALL_GROUP_THRESHOLD", "5")),
     }

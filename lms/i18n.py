@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from babel.lists import format_list
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -24,6 +24,8 @@ RTL_LANGUAGES = frozenset({"ar", "ckb", "fa", "he", "ur"})
 
 def select_locale() -> str:
     """Pick the locale: saved choice, then the session, then the browser, then the default."""
+    if not has_request_context():  # the `lms` command
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     chosen = session.get("locale")

@@ -1,5 +1,6 @@
 """Import every feature's models, so the metadata is complete wherever it is used."""
 
+from lms.auth.models import SignInThrottle  # noqa: F401
 from lms.catalog.models import Course, CourseMedia, CourseVersion, LessonPage  # noqa: F401
 from lms.certificates.models import Certificate  # noqa: F401
 from lms.learning.models import (  # noqa: F401

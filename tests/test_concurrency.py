@@ -44,3 +44,25 @@ def test_two_threads_submitting_the_same_attempt_grade_it_once(app, ctx):
     graded = db.session.scalars(sa.select(ProgressEvent).where(ProgressEvent.kind == "quiz_submitted")).all()
     assert len(graded) == 1
     assert db.session.get(QuizAttempt, attempt_id).score == 100
+
+
+def test_parallel_wrong_passwords_are_all_counted(app, ctx):
+    """Twelve wrong passwords at the same moment: only the free allowance is checked."""
+    make_user(number="race-signin")
+    db.session.commit()
+    clients = [app.test_client() for _ in range(12)]
+    barrier = threading.Barrier(len(clients))
+    statuses = []
+
+    def guess(client):
+        barrier.wait()
+        r = client.post("/login", data={"personnel_number": "race-signin", "password": "guess"})
+        statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=guess, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    free = app.config["LMS_SIGNIN_FREE_FAILURES"]
+    assert sorted(statuses) == [200] * free + [429] * (len(clients) - free), statuses

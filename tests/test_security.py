@@ -19,8 +19,10 @@ from lms.reports.exports import Table, write_csv
 from tests.course_helpers import COURSE, load_sample
 from tests.factories import PASSWORD, login, make_user
 
+# The attack corpus: every way seen to leave the site from a link or redirect "within" it.
 OFF_SITE = ["/\\evil.example/", "/\\/evil.example", "/\t/evil.example", "/\n/evil.example",
-            "//evil.example", "https://evil.example/"]
+            "//evil.example", "https://evil.example/", "/\r/evil.example", "/\x7f/evil.example",
+            " //evil.example", "javascript:alert(1)", "\t//evil.example", "/\\\\evil.example"]
 
 
 @pytest.mark.parametrize("target", OFF_SITE)
@@ -102,6 +104,22 @@ def test_lesson_links_with_a_backslash_do_not_leave_the_site():
     html = render_lesson("[a](/\\evil.example/x) [b](/courses) [c](#top)", lambda src: None)
     assert 'href="/courses"' in html and 'href="#top"' in html
     assert "evil.example" not in html and "<a>a</a>" in html
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_lesson_links_follow_the_same_rule_as_redirects(target):
+    markdown_link = render_lesson(f"[x](<{target}>)", lambda src: None)
+    assert "evil.example" not in markdown_link and "javascript" not in markdown_link
+
+
+@pytest.mark.parametrize("html", [
+    '<a href="/&#9;/example.org/x">x</a>', '<a href="/&#x09;/example.org/x">x</a>',
+    '<a href="/&#10;/example.org/x">x</a>', '<a href="/&Tab;/example.org/x">x</a>',
+    '<a href="/&NewLine;/example.org/x">x</a>', '<a href="&#47;&#47;example.org/x">x</a>',
+])
+def test_lesson_links_written_with_character_references_do_not_leave_the_site(html):
+    rendered = render_lesson(f"Read {html} first.", lambda src: None)
+    assert "example.org" not in rendered
 
 
 def test_demo_passwords_file_is_private_even_when_it_existed_before(app, runner, ctx):

@@ -3,9 +3,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields import DateField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from lms.i18n import LOCALES
+from lms.org import personnel
 
 REQUIRED = DataRequired(message=_l("This field is required."))
 
@@ -49,14 +50,15 @@ for _prefix, _label in (
         setattr(InstitutionForm, _name, _field)
 
 
+def _well_formed_number(form, field) -> None:
+    if (problem := personnel.format_problem(field.data or "")) is not None:
+        raise ValidationError(problem)
+
+
 class UserForm(FlaskForm):
     personnel_number = StringField(
         _l("Personnel number"),
-        validators=[
-            REQUIRED,
-            Length(max=40),
-            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Use Latin letters, digits, dot, dash or underscore.")),
-        ],
+        validators=[REQUIRED, _well_formed_number],
         render_kw={"dir": "ltr"},
     )
     name_native = StringField(_l("Full name (as written in the officer's language)"), validators=[REQUIRED, Length(max=200)])

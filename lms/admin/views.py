@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -34,9 +35,11 @@ from lms.admin.forms import (
     RosterForm,
     UserForm,
 )
-from lms.auth.passwords import hash_password, one_time_password
+from lms.auth import throttle
+from lms.auth.passwords import give_one_time_password
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language
+from lms.org import personnel
 from lms.org.labels import GENDER_LABELS, KIND_LABELS, ROLE_LABELS, SERVICE_LABELS, choices
 from lms.org.models import AuditEvent, Cohort, Country, Institution, Role, User, audit
 from lms.org.scope import (
@@ -243,17 +246,14 @@ def user_edit(user_id: int | None = None) -> ResponseReturnValue:
         return redirect(url_for("admin.institution_edit"))
     new_password = None
     if form.validate_on_submit():
-        number = form.personnel_number.data.strip()
-        clash = db.session.scalar(
-            sa.select(User).where(sa.func.lower(User.personnel_number) == number.lower())
-        )
-        if clash and clash is not user:
-            form.personnel_number.errors.append(_("This personnel number is already in use."))
+        number = personnel.clean(form.personnel_number.data)
+        if problem := personnel.problem(number, user):
+            form.personnel_number.errors.append(problem)
         elif user is not None and user.id == current_user.id and form.role.data != Role.ADMIN.value:
             form.role.errors.append(_("You cannot remove your own administrator role."))
         else:
             creating = user is None
-            target = user or User(password_hash="")
+            target = user or User()
             with db.session.no_autoflush:
                 target.personnel_number = number
                 target.name_native = form.name_native.data.strip()
@@ -268,9 +268,7 @@ def user_edit(user_id: int | None = None) -> ResponseReturnValue:
                 scope_ok = _apply_scope(form, target)
             if scope_ok:
                 if creating:
-                    new_password = one_time_password()
-                    target.password_hash = hash_password(new_password)
-                    target.must_change_password = True
+                    new_password = give_one_time_password(target)
                     db.session.add(target)
                 db.session.flush()
                 audit(current_user, "user.created" if creating else "user.saved", f"user:{target.id}")
@@ -295,12 +293,8 @@ def reset_password(user_id: int) -> ResponseReturnValue:
         return render_template("admin/reset_confirm.html", user=user, form=form)
     if not form.validate_on_submit():
         abort(400)
-    password = one_time_password()
-    user.password_hash = hash_password(password)
-    user.must_change_password = True
-    user.failed_logins = 0
-    user.locked_until = None
-    user.end_other_sessions()
+    password = give_one_time_password(user)
+    throttle.forget(throttle.Policy.from_config(current_app.config), user.personnel_number)
     audit(current_user, "user.password_reset", f"user:{user.id}")
     db.session.commit()
     return render_template("admin/one_time_password.html", user=user, password=password, reset=True)

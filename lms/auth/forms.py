@@ -20,7 +20,7 @@ class LoginForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"),
-        validators=[DataRequired(message=_l("Enter your current password."))],
+        validators=[DataRequired(message=_l("Enter your current password.")), Length(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(

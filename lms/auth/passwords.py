@@ -1,27 +1,32 @@
-"""Password hashing, policy and sign-in checks with throttling."""
+"""Passwords: the one place that hashes, sets, judges and checks them."""
 
 from __future__ import annotations
 
-import enum
 import secrets
-from datetime import timedelta
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
-from lms.extensions import db
+from lms.org import personnel
 from lms.org.models import User
-from lms.timeutil import utcnow
 
 MIN_LENGTH = 10
-# Rejected outright; a short list of what people pick first.
-COMMON = {
-    "password123", "qwerty12345", "1234567890", "0987654321", "qwertyuiop", "password1234",
-    "1q2w3e4r5t", "1qaz2wsx3edc", "parol12345", "administrator", "passw0rd12",
-}
+# zxcvbn's scale: 3 is "safely unguessable" (about 10^8 guesses and more), enough behind
+# the sign-in throttle.
+MIN_SCORE = 3
+# zxcvbn judges at most this many characters; a longer password is judged by its start.
+_ESTIMATE_LENGTH = 72
 # Easy to read aloud and type from a printed slip: no 0/O, 1/l/I.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# A one-time password has 12 characters of that alphabet (about 69 random bits): a light
+# scrypt is as safe for it as the full one for a chosen password, and a roster of 5,000
+# officers is hashed in seconds instead of minutes. It must be changed at first sign-in.
+_ONE_TIME_METHOD = "scrypt:256:8:1"
+# The same keys typed on a Russian keyboard layout: "йцукен" is "qwerty".
+_RU_LAYOUT = str.maketrans(
+    "йцукенгшщзхъфывапролджэячсмитьбю", "qwertyuiop[]asdfghjkl;'zxcvbnm,."
+)
 
 
 def hash_password(password: str) -> str:
@@ -33,54 +38,71 @@ def one_time_password() -> str:
     return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
 
 
-def password_problems(password: str, personnel_number: str = "") -> list[str]:
+def set_password(user: User, password: str, *, one_time: bool) -> None:
+    """Give the account a password; every session opened with an older one ends.
+
+    A one-time password (handed out by an administrator) must be changed at first sign-in.
+    """
+    method = _ONE_TIME_METHOD if one_time else "scrypt"
+    user.password_hash = generate_password_hash(password, method=method)
+    user.must_change_password = one_time
+    user.end_sessions()
+
+
+def give_one_time_password(user: User) -> str:
+    """Set a fresh one-time password on the account and return it, to be handed over."""
+    password = one_time_password()
+    set_password(user, password, one_time=True)
+    return password
+
+
+def password_problems(password: str, personnel_number: str = "", names: tuple[str, ...] = ()) -> list[str]:
     """Return translated reasons why a new password is too weak (empty when it is fine)."""
     problems = []
     if len(password) < MIN_LENGTH:
         problems.append(_("Use at least %(n)d characters.", n=MIN_LENGTH))
     if password.isdigit():
         problems.append(_("Use letters as well as digits."))
-    if password.lower() in COMMON or len(set(password)) < 4:
-        problems.append(_("This password is too easy to guess."))
-    if personnel_number and personnel_number.lower() in password.lower():
+    lowered = password.lower()
+    number = personnel.key(personnel_number)
+    if len(number) >= 2 and (number in lowered or number.replace("-", "") in lowered.replace("-", "")):
         problems.append(_("Do not use your personnel number in your password."))
+    words = [w.lower() for name in names for w in name.split()]
+    if any(len(w) >= 4 and w in lowered for w in words):
+        problems.append(_("Do not use your name in your password."))
+    if not problems and _score(password, [number, *words]) < MIN_SCORE:
+        problems.append(
+            _("This password is too easy to guess: it is a common password or a simple pattern. "
+              "Add more words or characters.")
+        )
     return problems
 
 
-class SignIn(enum.Enum):
-    OK = "ok"
-    BAD_CREDENTIALS = "bad"
-    LOCKED = "locked"
-    INACTIVE = "inactive"
-
-
-def authenticate(
-    personnel_number: str, password: str, max_failures: int, lockout_minutes: int
-) -> tuple[SignIn, User | None]:
-    """Check credentials; count failures and lock the account after too many in a row."""
-    user = db.session.scalar(
-        sa.select(User).where(sa.func.lower(User.personnel_number) == personnel_number.lower())
+def _score(password: str, user_inputs: list[str]) -> int:
+    start = password[:_ESTIMATE_LENGTH]
+    inputs = [i for i in user_inputs if i]
+    return min(
+        zxcvbn(start, user_inputs=inputs)["score"],
+        zxcvbn(start.lower().translate(_RU_LAYOUT), user_inputs=inputs)["score"],
     )
+
+
+def authenticate(personnel_number: str, password: str) -> User | None:
+    """The account these credentials open, or None. Unknown number, wrong password and a
+    disabled account look the same from outside: same answer, same time spent."""
+    user = personnel.find(personnel_number)
     if user is None:
-        # Spend the same time as a real check, so timing does not reveal who exists.
         check_password_hash(_DUMMY_HASH, password)
-        return SignIn.BAD_CREDENTIALS, None
-    now = utcnow()
-    if user.locked_until and user.locked_until > now:
-        return SignIn.LOCKED, user
-    if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
-            return SignIn.LOCKED, user
-        return SignIn.BAD_CREDENTIALS, user
-    if not user.is_active_account:
-        return SignIn.INACTIVE, user
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    return SignIn.OK, user
+        return None
+    if not user.password_hash.startswith("scrypt:32768:"):
+        check_password_hash(_DUMMY_HASH, password)  # a one-time hash is quick to check
+    if not check_password_hash(user.password_hash, password) or not user.is_active_account:
+        return None
+    return user
+
+
+def check_current_password(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -18,30 +16,55 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
-from werkzeug.security import check_password_hash
 
 from lms import access
+from lms.auth import throttle
 from lms.auth.forms import ChangePasswordForm, LoginForm
-from lms.auth.passwords import SignIn, authenticate, hash_password, password_problems
+from lms.auth.passwords import (
+    authenticate,
+    check_current_password,
+    password_problems,
+    set_password,
+)
 from lms.extensions import db, limiter
+from lms.org import personnel
 from lms.org.models import audit
+from lms.safe_url import local_url
 from lms.timeutil import utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only follow redirects within this site."""
-    if not target:
-        return None
-    # Browsers read a backslash as a slash and drop tabs and newlines: "/\\evil.example"
-    # and "/\t/evil.example" lead to another host.
-    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+def _policy() -> throttle.Policy:
+    return throttle.Policy.from_config(current_app.config)
+
+
+def _wait_message(seconds: int) -> str:
+    if seconds < 120:
+        return ngettext(
+            "Too many failed attempts. Wait %(num)d second and try again.",
+            "Too many failed attempts. Wait %(num)d seconds and try again.",
+            seconds,
+        )
+    minutes = -(-seconds // 60)
+    return ngettext(
+        "Too many failed attempts. Wait %(num)d minute and try again.",
+        "Too many failed attempts. Wait %(num)d minutes and try again.",
+        minutes,
+    )
+
+
+def _record_failure(attempt: throttle.Attempt, number: str) -> None:
+    """Alert administrators (audit log) when failures pile up on an account or an address."""
+    for kind, count in throttle.alerts(_policy(), attempt):
+        if kind == throttle.ACCOUNT:
+            user = personnel.find(number)
+            # The typed number stays out of the log: it may be a password typed in the wrong box.
+            audit(None, "signin.repeated_failures", f"user:{user.id}" if user else "user:unknown",
+                  failures=count)
+        else:
+            audit(None, "signin.repeated_failures_from_address", f"address:{attempt.address}",
+                  failures=count)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -52,46 +75,43 @@ def login() -> ResponseReturnValue:
         return redirect(url_for("core.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        cfg = current_app.config
-        outcome, user = authenticate(
-            form.personnel_number.data.strip(),
-            form.password.data,
-            cfg["LMS_MAX_FAILED_LOGINS"],
-            cfg["LMS_LOCKOUT_MINUTES"],
-        )
-        if outcome is SignIn.OK:
-            chosen = session.get("locale")
-            if chosen and not user.locale:
-                user.locale = chosen
+        number = personnel.clean(form.personnel_number.data)
+        attempt = throttle.begin(_policy(), number, request.remote_addr or "")
+        if attempt.wait:
+            db.session.rollback()
+            flash(_wait_message(attempt.wait), "error")
+            return render_template("auth/login.html", form=form), 429
+        # Counted before the password is checked, so that parallel attempts see each other.
+        db.session.commit()
+        user = authenticate(number, form.password.data)
+        if user is None:
+            _record_failure(attempt, number)
             db.session.commit()
-            session.clear()  # a fresh session on sign-in
-            login_user(user)
-            if user.must_change_password:
-                flash(_("Please choose your own password before you continue."), "info")
-                return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(request.args.get("next")) or url_for("core.home"))
-        db.session.commit()  # keep the failure count
-        if outcome is SignIn.LOCKED:
-            remaining = max(1, int((user.locked_until - utcnow()).total_seconds() // 60) + 1)
-            flash(
-                ngettext(
-                    "Too many failed sign-in attempts. Try again in %(num)d minute.",
-                    "Too many failed sign-in attempts. Try again in %(num)d minutes.",
-                    remaining,
-                ),
-                "error",
-            )
-        elif outcome is SignIn.INACTIVE:
-            flash(_("This account is disabled. Ask your administrator."), "error")
-        else:
+            # The same answer for an unknown number, a wrong password and a disabled account.
             flash(_("The personnel number or password is incorrect."), "error")
-        return render_template("auth/login.html", form=form), 200
+            return render_template("auth/login.html", form=form), 200
+        throttle.succeeded(_policy(), attempt)
+        chosen = session.get("locale")
+        if chosen and not user.locale:
+            user.locale = chosen
+        user.last_login_at = utcnow()
+        db.session.commit()
+        session.clear()  # a fresh session on sign-in
+        login_user(user)
+        if user.must_change_password:
+            flash(_("Please choose your own password before you continue."), "info")
+            return redirect(url_for("auth.change_password"))
+        return redirect(local_url(request.args.get("next")) or url_for("core.home"))
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @access.signed_in
 def logout() -> ResponseReturnValue:
+    # Ends the session on the server too: a copy of the cookie is refused from now on
+    # (and so are the account's sessions in other browsers).
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -102,22 +122,34 @@ def logout() -> ResponseReturnValue:
 @access.signed_in
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        if not check_password_hash(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append(_("The current password is incorrect."))
-        elif form.new_password.data == form.current_password.data:
-            form.new_password.errors.append(_("Choose a password different from the current one."))
-        else:
-            problems = password_problems(form.new_password.data, current_user.personnel_number)
-            if problems:
-                form.new_password.errors.extend(problems)
-            else:
-                current_user.password_hash = hash_password(form.new_password.data)
-                current_user.must_change_password = False
-                current_user.end_other_sessions()
-                audit(current_user, "password.changed", f"user:{current_user.id}")
-                db.session.commit()
-                login_user(current_user._get_current_object())  # this session goes on
-                flash(_("Your password has been changed."), "success")
-                return redirect(url_for("core.home"))
+    if not form.validate_on_submit():
+        return render_template("auth/change_password.html", form=form)
+    user = current_user._get_current_object()
+    number = user.personnel_number
+    attempt = throttle.begin(_policy(), number, request.remote_addr or "")
+    if attempt.wait:
+        db.session.rollback()
+        form.current_password.errors.append(_wait_message(attempt.wait))
+        return render_template("auth/change_password.html", form=form), 429
+    db.session.commit()
+    if not check_current_password(user, form.current_password.data):
+        _record_failure(attempt, number)
+        db.session.commit()
+        form.current_password.errors.append(_("The current password is incorrect."))
+        return render_template("auth/change_password.html", form=form)
+    throttle.succeeded(_policy(), attempt)
+    if form.new_password.data == form.current_password.data:
+        form.new_password.errors.append(_("Choose a password different from the current one."))
+    elif problems := password_problems(
+        form.new_password.data, number, (user.name_native, user.name_latin)
+    ):
+        form.new_password.errors.extend(problems)
+    else:
+        set_password(user, form.new_password.data, one_time=False)
+        audit(user, "password.changed", f"user:{user.id}")
+        db.session.commit()
+        login_user(user)  # this session goes on; the others have ended
+        flash(_("Your password has been changed."), "success")
+        return redirect(url_for("core.home"))
+    db.session.commit()
     return render_template("auth/change_password.html", form=form)

@@ -8,8 +8,10 @@ import markdown
 import nh3
 from markdown.extensions.toc import slugify_unicode
 
+from lms.safe_url import local_url
+
 # Bump when rendering changes, so loading the same files renders their lessons again.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 EXTENSIONS = ["tables", "admonition", "footnotes", "sane_lists", "toc"]
 ALLOWED_TAGS = {
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "table", "thead", "tbody",
@@ -49,9 +51,7 @@ def render_lesson(text: str, media_url: Callable[[str], str | None]) -> str:
             return media_url(value) if value.startswith("media/") else None
         if tag == "a" and attr == "href":
             # Footnote anchors and links within the site only: no request leaves the intranet.
-            # (a backslash counts as a slash in browsers: "/\\host" is another host)
-            local = value.startswith(("#", "/")) and not value.startswith("//") and "\\" not in value
-            return value if local else None
+            return value if value.startswith("#") or local_url(value) else None
         if attr == "style":
             return value if value in ("text-align: left;", "text-align: right;", "text-align: center;") else None
         return value

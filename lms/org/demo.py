@@ -10,8 +10,9 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
-from lms.auth.passwords import hash_password, one_time_password
+from lms.auth.passwords import one_time_password, set_password
 from lms.extensions import db
+from lms.org import personnel
 from lms.org.models import Country, Gender, Institution, InstitutionKind, Role, Service, User
 
 KZ_NAMES = {"en": "Kazakhstan", "ru": "Казахстан", "kk": "Қазақстан", "tg": "Қазоқистон", "ar": "كازاخستان"}
@@ -71,16 +72,17 @@ def ensure_demo() -> list[tuple[str, str, str]]:
     known = json.loads(store.read_text()) if store.exists() else {}
     result = []
     for number, native, latin, gender, role, place, position in DEMO_ACCOUNTS:
-        user = db.session.scalar(sa.select(User).where(User.personnel_number == number))
+        user = personnel.find(number)
         if user is None:
             password = one_time_password()
             user = User(
-                personnel_number=number, password_hash=hash_password(password),
+                personnel_number=number,
                 name_native=native, name_latin=latin, gender=gender, service=Service.PRISON,
                 position=position, institution_id=places[place].id, role=role,
-                must_change_password=False,
                 scope_country_id=kz.id if role == Role.MANAGER else None,
             )
+            # Demo passwords are printed, not handed over once: no change asked at sign-in.
+            set_password(user, password, one_time=False)
             db.session.add(user)
             known[number] = password
         result.append((number, role.value, known.get(number, "(changed by its owner)")))

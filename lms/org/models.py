@@ -105,10 +105,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     is_active_account: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
     # Part of the session identity: raising it signs the account out everywhere.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # A manager sees one scope: an institution, or a whole country.
@@ -141,14 +139,20 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:  # Flask-Login keeps this in the session cookie
         return f"{self.id}:{self.session_version}"
 
-    def end_other_sessions(self) -> None:
-        self.session_version += 1
+    def end_sessions(self) -> None:
+        """Every session opened before ends (the one to go on signs in again)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {Role(r) for r in roles}
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+# Personnel numbers are unique whatever their case (lms.org.personnel decides the rule;
+# this index keeps two simultaneous saves from both passing it).
+sa.Index("uq_users_personnel_number_lower", sa.func.lower(User.personnel_number), unique=True)
 
 
 class Cohort(db.Model):

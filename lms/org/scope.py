@@ -132,7 +132,12 @@ def _cohorts_of(user: User) -> list[Cohort]:
     )
 
 
-def person_matches(q: str) -> sa.ColumnElement[bool]:
+def person_matches(q: str, *also: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
     """Name (native or Latin) or personnel number contains q, whatever the letter case or
-    script variant (see lms.org.search.fold); % and _ are searched literally."""
-    return User.search_key.contains(fold(q), autoescape=True)
+    script variant (see lms.org.search.fold), or so does any column in also (ignoring
+    case); % and _ are searched literally."""
+    found = User.search_key.contains(fold(q), autoescape=True)
+    if not also:
+        return found
+    lowered = q.strip().lower()
+    return sa.or_(found, *(sa.func.lower(column).contains(lowered, autoescape=True) for column in also))
