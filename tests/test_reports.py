@@ -616,16 +616,68 @@ def test_small_groups_are_shown_as_below_the_threshold_and_their_shares_hidden(c
     got = {(r[0], r[1]): r[2:] for r in body_rows(page, "summary")}
     assert got[("Country TJ", TITLES[A])] == ["12", "<5", "—", "12"]
     assert got[("Country KG", TITLES[A])] == ["<5", "<5", "—", "<5"]
-    assert got[("Country UZ", TITLES[A])] == ["10", "—", "—", "10"]  # 3 men: women would reveal them
+    # 3 men: women would reveal them; and KG's 3 = all 25 − TJ's 12 − UZ's 10, so UZ goes too.
+    assert got[("Country UZ", TITLES[A])] == ["—", "—", "—", "—"]
     assert got[("All countries", "All courses")] == ["25", "12", "48.0%", "25"]
     assert "25 officers trained, 48% women" in page.ids["headline"]
     rows = _csv_rows(client.get("/reports/summary/export.csv").data)
     by = {(r[1], r[3]): r[4:] for r in rows[1:]}
     assert by[("Country KG", TITLES[A])] == ["<5", "<5", "hidden", "<5"]
-    assert by[("Country UZ", TITLES[A])] == ["10", "hidden", "hidden", "10"]
+    assert by[("Country UZ", TITLES[A])] == ["hidden", "hidden", "hidden", "hidden"]
     assert by[("All countries", "All courses")] == ["25", "12", "48.0", "25"]
     xlsx = _xlsx_rows(client.get("/reports/summary/export.xlsx").data)
     assert {(r[1], r[3]): r[4:] for r in xlsx[1:]}[("Country TJ", TITLES[A])] == [12, "<5", "hidden", 12]
+
+
+def _attack(rows: list[list], threshold: int = 5) -> None:
+    """Add and subtract every printed number along the table's relations (tests/test_suppression.py)."""
+    from tests.test_suppression import derivable
+
+    def number(value):
+        if isinstance(value, int | float):
+            return int(value)
+        text = str(value).replace("\u202f", "").replace("\xa0", "").replace(",", "")
+        return int(text) if text.isdigit() else None
+
+    known, lines, courses = {}, [], {}
+    for country, course, trained, women, _share, completions in rows:
+        line = ("total",) if country == "All countries" else (
+            ("country", country) if course == "All courses" else ("course", country, course))
+        lines.append(line)
+        if line[0] == "course":
+            courses.setdefault(country, []).append(line)
+        for measure, value in (("trained", trained), ("women", women), ("completions", completions)):
+            if number(value) is not None:
+                known[(line, measure)] = number(value)
+    relations = [(("country", c), parts) for c, parts in courses.items()]
+    relations.append((("total",), [line for line in lines if line[0] == "country"]))
+    for (line, measure), value in derivable(known, relations, lines).items():
+        assert value >= threshold, f"{line} {measure} = {value} worked out by subtraction"
+
+
+def test_no_small_group_can_be_worked_out_from_the_page_csv_xlsx_or_cli(client, ctx, runner, tmp_path):
+    # KZ: course A 30 officers and course B 3 (the country total minus A gave B);
+    # KG: 12; TJ: 2 (all countries minus the others gave TJ).
+    sample_course()
+    for code, course_counts in (("KZ", {A: 30, B: 3}), ("KG", {A: 12}), ("TJ", {A: 2})):
+        inst = make_institution(make_country(code))
+        for course_id, n in course_counts.items():
+            for i in range(n):
+                user = make_user(institution=inst, gender=Gender.FEMALE if i % 2 else Gender.MALE)
+                add_enrolment(user.id, E("x", course_id, "complete", final=80, done_days=3))
+    admin = make_user(role=Role.ADMIN)
+    db.session.commit()
+    login(client, admin)
+    _attack(body_rows(page_of(client, "/reports/summary"), "summary"))
+    for rows in (_csv_rows(client.get("/reports/summary/export.csv").data),
+                 _xlsx_rows(client.get("/reports/summary/export.xlsx").data)):
+        _attack([[r[1], r[3], r[4], r[5], r[6], r[7]] for r in rows[1:]])
+    out = tmp_path / "summary.csv"
+    today = date.today()
+    result = runner.invoke(args=["reports", "summary", "--from", (today - timedelta(days=365)).isoformat(),
+                                 "--to", today.isoformat(), "--format", "csv", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    _attack([[r[1], r[3], r[4], r[5], r[6], r[7]] for r in _csv_rows(out.read_bytes())[1:]])
 
 
 def test_the_threshold_is_configurable(app, client, ctx, monkeypatch):

@@ -8,7 +8,12 @@ from sqlalchemy.orm import selectinload
 from lms.certificates.models import Certificate
 from lms.extensions import db
 from lms.org.models import Cohort, Country, Institution, User, cohort_members
-from lms.org.scope import cohort_scope_clause, institution_scope_clause, user_scope_clause
+from lms.org.scope import (
+    cohort_scope_clause,
+    institution_scope_clause,
+    person_matches,
+    user_scope_clause,
+)
 
 PAGE_SIZE = 50
 
@@ -37,13 +42,8 @@ def search(viewer: User, q: str, page: int, course_id: str | None = None) -> tup
     """A page of certificates in scope matching q (name, personnel number or serial)."""
     stmt = sa.select(Certificate, User).join(User, User.id == Certificate.user_id).where(user_scope_clause(viewer))
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(sa.or_(
-            sa.func.lower(Certificate.name_native).like(like),
-            sa.func.lower(Certificate.name_latin).like(like),
-            sa.func.lower(User.personnel_number).like(like),
-            sa.func.lower(Certificate.serial).like(like),
-        ))
+        # The names as printed on the certificate, and its serial, besides the person's own.
+        stmt = stmt.where(person_matches(q, Certificate.name_native, Certificate.name_latin, Certificate.serial))
     if course_id:
         stmt = stmt.where(Certificate.course_id == course_id)
     rows = db.session.execute(

@@ -94,11 +94,15 @@ def verify(serial: str) -> ResponseReturnValue:
         typed = serial[:60]
         return render_template("certificates/verify.html", cert=None, serial=typed,
                                form=VerifyForm(serial=typed), well_formed=canonical is not None), 404
+    replacement = db.session.get(Certificate, cert.replaced_by_id) if cert.replaced_by_id else None
+    if cert.is_revoked:
+        # Only what it takes to say that this serial is revoked: nothing about the person.
+        return render_template("certificates/verify.html", cert=cert, fields=None,
+                               replacement=replacement, serial=cert.serial)
     lang = current_language()
     lang = lang if lang in cert.languages else cert.source_language
-    replacement = db.session.get(Certificate, cert.replaced_by_id) if cert.replaced_by_id else None
     return render_template("certificates/verify.html", cert=cert, fields=_shown(printed_fields(cert, lang)),
-                           replacement=replacement, serial=serial)
+                           replacement=None, serial=serial)
 
 
 @bp.route("/verify/offline", methods=["GET", "POST"])

@@ -20,7 +20,8 @@ from lms.i18n import pick
 from lms.org.labels import GENDER_LABELS, SERVICE_LABELS
 from lms.org.models import Gender, Service
 from lms.reports.labels import STATUS_LABELS
-from lms.reports.queries import SUPPRESSED, RegisterRow, SharedLine, Summary, shareable
+from lms.reports.queries import RegisterRow, Summary
+from lms.reports.suppression import SUPPRESSED, Counts, SharedLine, shared_lines
 
 
 @dataclass
@@ -76,30 +77,51 @@ class SummaryItem:
 
 
 def summary_items(summary: Summary, lang: str, titles: dict, threshold: int) -> list[SummaryItem]:
-    """The donor summary as shared: each country's courses, then the country, then all countries."""
-    items: list[SummaryItem] = []
+    """The donor summary as shared: each country's courses, then the country, then all countries.
+
+    Suppression looks at the whole table at once, so that no hidden group can be worked out
+    by subtracting the lines around it from a total.
+    """
+    lines: dict[tuple, Counts] = {("total",): _counts(summary.total)}
+    relations = [(("total",), [("country", c) for c, _line in summary.by_country])]
     for country_id, line in summary.by_country:
+        lines[("country", country_id)] = _counts(line)
+        parts = [("course", c, k) for c, k, _l in summary.by_country_course if c == country_id]
+        relations.append((("country", country_id), parts))
+    for c, k, line in summary.by_country_course:
+        lines[("course", c, k)] = _counts(line)
+    shared = shared_lines(lines, relations, threshold)
+    items: list[SummaryItem] = []
+    for country_id, _line in summary.by_country:
         country = summary.countries[country_id]
         name = country.name(lang).text
-        for cid, course_id, course_line in summary.by_country_course:
+        for cid, course_id, _course_line in summary.by_country_course:
             if cid == country_id:
                 items.append(SummaryItem(country.code, name, course_id, course_title(titles, course_id, lang),
-                                         shareable(course_line, threshold)))
-        items.append(SummaryItem(country.code, name, "", _("All courses"), shareable(line, threshold)))
-    items.append(SummaryItem("", _("All countries"), "", _("All courses"), shareable(summary.total, threshold)))
+                                         shared[("course", cid, course_id)]))
+        items.append(SummaryItem(country.code, name, "", _("All courses"), shared[("country", country_id)]))
+    items.append(SummaryItem("", _("All countries"), "", _("All courses"), shared[("total",)]))
     return items
+
+
+def _counts(line) -> Counts:
+    return Counts(line.trained, line.women, line.completions)
 
 
 def summary_table(summary: Summary, lang: str, titles: dict, threshold: int) -> Table:
     hidden = _("hidden")
+
+    def shown(value):
+        return hidden if value is SUPPRESSED else value
+
     rows = []
     for item in summary_items(summary, lang, titles, threshold):
         shared = item.shared
         rows.append([
-            item.country_code, item.country, item.course_id, item.title, shared.trained,
-            hidden if shared.women is SUPPRESSED else shared.women,
+            item.country_code, item.country, item.course_id, item.title, shown(shared.trained),
+            shown(shared.women),
             hidden if shared.share_women is None else round(100 * shared.share_women, 1),
-            shared.completions,
+            shown(shared.completions),
         ])
     return Table([str(h) for h in SUMMARY_HEADERS], rows)
 

@@ -495,39 +495,6 @@ def donor_summary(viewer: User, start: date, end: date) -> Summary:
     )
 
 
-SUPPRESSED = None  # a share or count hidden so that a small group cannot be worked out
-
-
-def shown_count(n: int, threshold: int) -> int | str:
-    """A count as shared: groups below the threshold are shown as "<threshold"."""
-    return f"<{threshold}" if n < threshold else n
-
-
-@dataclass
-class SharedLine:
-    """A summary line as it may be shared: small groups suppressed."""
-
-    trained: int | str
-    women: int | str | None
-    share_women: float | None
-    completions: int | str
-
-
-def shareable(line: SummaryLine, threshold: int) -> SharedLine:
-    """Suppress counts below the threshold, and any share or count derived from one.
-
-    The share of women is hidden when women or men are fewer than the threshold; the
-    number of women is hidden too when the men are few (it would give them away).
-    """
-    small = line.trained < threshold
-    women: int | str | None = shown_count(line.women, threshold)
-    if not small and line.women >= threshold and line.men < threshold:
-        women = SUPPRESSED
-    share = None if small or line.women < threshold or line.men < threshold else line.women / line.trained
-    return SharedLine(shown_count(line.trained, threshold), women, share,
-                      shown_count(line.completions, threshold))
-
-
 # Training record -------------------------------------------------------------------------
 
 @dataclass
