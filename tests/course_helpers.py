@@ -24,6 +24,14 @@ def load_sample() -> CourseVersion:
     return db.session.scalar(sa.select(CourseVersion).where(CourseVersion.course_id == COURSE))
 
 
+def enrol(client, course_id: str = COURSE, skip_pre_test: bool = True) -> None:
+    """Enrol as the signed-in officer; by default also choose to skip the pre-test, as
+    tests that are not about the pre-test go straight to the modules."""
+    client.post(f"/courses/{course_id}/enrol")
+    if skip_pre_test:
+        client.post(f"/courses/{course_id}/pre-test/skip")
+
+
 def correct_answers(version: CourseVersion, module_id: str) -> dict[str, list[str]]:
     quiz = version.module(module_id)["quiz"]
     return {q["id"]: [o["id"] for o in q["options"] if o["correct"]] for q in quiz["questions"]}

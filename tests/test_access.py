@@ -56,6 +56,7 @@ EXPECTED = {
     "catalog.enrol": frozenset({O, T, M, A}),
     "catalog.module": SIGNED,
     "catalog.mark_read": SIGNED,
+    "catalog.skip_pre_test": SIGNED,
     "catalog.media": SIGNED,
     "learning.mine": SIGNED,
     "learning.assign": frozenset({T, A}),

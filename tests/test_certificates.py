@@ -43,7 +43,7 @@ from lms.extensions import db
 from lms.learning.models import CourseCompletion
 from lms.org.models import AuditEvent, Cohort, Role
 from lms.timeutil import utcnow
-from tests.course_helpers import COURSE, best_path, load_sample, play_scenario, take_quiz
+from tests.course_helpers import COURSE, best_path, enrol, load_sample, play_scenario, take_quiz
 from tests.factories import login, make_country, make_institution, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,7 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
 
 def complete_sample(client, version) -> None:
     """Finish the sample course as an officer does: read, pass the quiz, play the role-play."""
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     client.post(f"/courses/{COURSE}/modules/01-admission-basics/read")
     take_quiz(client, version, "01-admission-basics")
     scenario = version.module("02-role-play-admission")["scenario"]

@@ -7,7 +7,14 @@ import sqlalchemy as sa
 from lms.extensions import db
 from lms.learning.models import ProgressEvent
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
-from tests.course_helpers import COURSE, correct_answers, form_of, load_sample, open_attempt_id
+from tests.course_helpers import (
+    COURSE,
+    correct_answers,
+    enrol,
+    form_of,
+    load_sample,
+    open_attempt_id,
+)
 from tests.factories import login, make_user
 
 M1 = "01-admission-basics"
@@ -20,7 +27,7 @@ def test_two_threads_submitting_the_same_attempt_grade_it_once(app, ctx):
     clients = [app.test_client() for _ in range(2)]
     for c in clients:
         login(c, user)
-    clients[0].post(f"/courses/{COURSE}/enrol")
+    enrol(clients[0])
     clients[0].post(f"/courses/{COURSE}/modules/{M1}/quiz/start")
     attempt_id = open_attempt_id(clients[0], M1)
     data = form_of(correct_answers(version, M1), attempt_id)

@@ -10,7 +10,7 @@ from lms.catalog.models import Course, CourseVersion, LessonPage
 from lms.catalog.spec import read_course
 from lms.extensions import db
 from lms.learning.models import CourseCompletion
-from tests.course_helpers import SAMPLE
+from tests.course_helpers import SAMPLE, enrol
 
 M1 = "01-admission-basics"
 
@@ -169,7 +169,7 @@ def test_a_new_version_becomes_current_and_records_keep_theirs(runner, ctx, tmp_
     user = make_user()
     db.session.commit()
     login(client, user)
-    client.post("/courses/sample-first-steps/enrol")
+    enrol(client)
     client.post(f"/courses/sample-first-steps/modules/{M1}/read")
     take_quiz(client, version, M1)
     play_scenario(client, version, "02-role-play-admission", best_path(version.module("02-role-play-admission")["scenario"]))

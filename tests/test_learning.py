@@ -13,6 +13,7 @@ from tests.course_helpers import (
     COURSE,
     best_path,
     correct_answers,
+    enrol,
     form_of,
     load_sample,
     open_attempt_id,
@@ -33,7 +34,7 @@ def test_officer_enrols_in_an_open_course_and_sees_it_in_my_learning(client, ctx
     version = load_sample()
     user = _officer(client)
     assert "First steps" in client.get("/courses").get_data(as_text=True)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     page = client.get("/learning").get_data(as_text=True)
     assert "First steps" in page and "0 of 2 modules" in page
     assert db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user.id))
@@ -43,7 +44,7 @@ def test_officer_enrols_in_an_open_course_and_sees_it_in_my_learning(client, ctx
 def test_lesson_renders_markdown_sanitized_with_image_and_admonitions(client, ctx):
     load_sample()
     _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     page = client.get(f"/courses/{COURSE}/modules/01-admission-basics").get_data(as_text=True)
     assert '<div class="admonition note">' in page and '<div class="admonition warning">' in page
     assert '<div class="admonition example">' in page and '<table>' in page
@@ -57,7 +58,7 @@ def test_lesson_renders_markdown_sanitized_with_image_and_admonitions(client, ct
 def test_lesson_in_the_officers_language_and_rtl_for_arabic(client, ctx):
     load_sample()
     _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     client.get("/language/ar")
     page = client.get(f"/courses/{COURSE}/modules/01-admission-basics").get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in page
@@ -76,7 +77,7 @@ def test_missing_language_falls_back_to_source_with_a_notice(client, ctx):
     db.session.execute(sa.delete(LessonPage).where(LessonPage.lang == "kk"))
     db.session.commit()
     _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     client.get("/language/kk")
     page = client.get(f"/courses/{COURSE}/modules/01-admission-basics").get_data(as_text=True)
     assert 'lang="en"' in page and "First steps" in page
@@ -93,7 +94,7 @@ def test_not_enrolled_officer_is_sent_to_the_course_page(client, ctx):
 def test_correct_answers_never_reach_the_browser_before_submission(client, ctx):
     version = load_sample()
     _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     client.post(f"/courses/{COURSE}/modules/01-admission-basics/quiz/start")
     page = client.get(f"/courses/{COURSE}/modules/01-admission-basics/quiz").get_data(as_text=True)
     quiz = version.module("01-admission-basics")["quiz"]
@@ -107,7 +108,7 @@ def test_correct_answers_never_reach_the_browser_before_submission(client, ctx):
 def test_shuffled_order_is_kept_on_reload_and_the_attempt_resumes(client, ctx):
     load_sample()
     user = _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     client.post(f"/courses/{COURSE}/modules/01-admission-basics/quiz/start")
     first = client.get(f"/courses/{COURSE}/modules/01-admission-basics/quiz").get_data(as_text=True)
     attempt_id = open_attempt_id(client, "01-admission-basics")
@@ -127,7 +128,7 @@ def test_shuffled_order_is_kept_on_reload_and_the_attempt_resumes(client, ctx):
 def test_submitting_twice_grades_once(client, ctx):
     version = load_sample()
     user = _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     attempt_id, response = take_quiz(client, version, "01-admission-basics")
     assert response.headers["Location"].endswith(f"/attempts/{attempt_id}")
     again = client.post(f"/attempts/{attempt_id}", data=form_of(correct_answers(version, "01-admission-basics"), attempt_id),
@@ -142,7 +143,7 @@ def test_submitting_twice_grades_once(client, ctx):
 def test_review_shows_score_feedback_and_explanation_after_submission(client, ctx):
     version = load_sample()
     _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     attempt_id, _ = take_quiz(client, version, "01-admission-basics", correct=True)
     page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     quiz = version.module("01-admission-basics")["quiz"]
@@ -154,7 +155,7 @@ def test_review_shows_score_feedback_and_explanation_after_submission(client, ct
 def test_attempt_limit_is_enforced(client, ctx):
     version = load_sample()
     _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     for _ in range(3):
         take_quiz(client, version, "01-admission-basics", correct=False)
     page = client.post(f"/courses/{COURSE}/modules/01-admission-basics/quiz/start",
@@ -166,7 +167,7 @@ def test_attempt_limit_is_enforced(client, ctx):
 def test_another_officer_cannot_see_or_submit_my_attempt(client, app, ctx):
     version = load_sample()
     _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     attempt_id, _ = take_quiz(client, version, "01-admission-basics")
     other = make_user(number="off2")
     db.session.commit()
@@ -179,7 +180,7 @@ def test_another_officer_cannot_see_or_submit_my_attempt(client, app, ctx):
 def test_pre_test_is_taken_before_the_first_module_and_kept(client, ctx):
     version = load_sample()
     user = _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client, skip_pre_test=False)
     page = client.get(f"/courses/{COURSE}").get_data(as_text=True)
     assert "Take the pre-test" in page
     take_quiz(client, version, "00-pre-test", correct=False)
@@ -189,19 +190,19 @@ def test_pre_test_is_taken_before_the_first_module_and_kept(client, ctx):
     assert db.session.scalar(sa.select(sa.func.count(ModuleProgress.id))) == 0
 
 
-def test_pre_test_closes_once_modules_have_started(client, ctx):
+def test_pre_test_closes_once_skipped_and_modules_have_started(client, ctx):
     load_sample()
     _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)  # and skip the pre-test
     client.post(f"/courses/{COURSE}/modules/01-admission-basics/read")
     page = client.post(f"/courses/{COURSE}/modules/00-pre-test/quiz/start", follow_redirects=True)
-    assert "already started the course" in page.get_data(as_text=True)
+    assert "The pre-test is closed" in page.get_data(as_text=True)
 
 
 def test_completing_every_module_completes_the_course_once(client, ctx):
     version = load_sample()
     user = _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     client.post(f"/courses/{COURSE}/modules/01-admission-basics/read")
     take_quiz(client, version, "01-admission-basics")
     assert db.session.scalar(sa.select(sa.func.count(CourseCompletion.id))) == 0
@@ -220,7 +221,7 @@ def test_completing_every_module_completes_the_course_once(client, ctx):
 def test_a_module_needs_every_part(client, ctx):
     version = load_sample()
     _officer(client)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     take_quiz(client, version, "01-admission-basics")  # quiz passed, lesson not read
     row = db.session.scalar(sa.select(ModuleProgress))
     assert row.quiz_passed_at is not None and row.completed_at is None

@@ -10,7 +10,7 @@ from lms.extensions import db
 from lms.learning.models import CourseCompletion
 from lms.scenarios import engine
 from tests.browser.test_nmr_course_browser import COURSE, load_nmr
-from tests.course_helpers import correct_answers, form_of
+from tests.course_helpers import correct_answers, enrol, form_of
 from tests.factories import login, make_user
 
 
@@ -41,7 +41,7 @@ def test_course_can_be_completed_in_each_language(client, ctx, lang):
     user = make_user(number=f"nmr-c-{lang}", locale=lang)
     db.session.commit()
     login(client, user)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client, COURSE)
     for module in version.content["modules"]:
         page = client.get(f"/courses/{COURSE}/modules/{module['id']}").get_data(as_text=True)
         assert str(escape(module["title"][lang])) in page

@@ -6,7 +6,7 @@ import pytest
 
 from lms.extensions import db
 from lms.org.models import Role
-from tests.course_helpers import COURSE, load_sample, take_quiz
+from tests.course_helpers import COURSE, enrol, load_sample, take_quiz
 from tests.factories import login, make_country, make_user
 
 VALUES = {
@@ -49,7 +49,7 @@ def test_no_get_route_answers_500(app, client, ctx, role):
     user = make_user(role=role, scope_country=kz if role == Role.MANAGER else None)
     db.session.commit()
     login(client, user)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     attempt_id, _ = take_quiz(client, version, "01-admission-basics")
     ids = {"attempt_id": attempt_id, "user_id": user.id}
     failures = []

@@ -1,7 +1,7 @@
 """Lesson and quiz pages send a fixed number of queries, whatever the data size."""
 
 from lms.extensions import db
-from tests.course_helpers import COURSE, load_sample, take_quiz
+from tests.course_helpers import COURSE, enrol, load_sample, take_quiz
 from tests.factories import login, make_institution, make_user
 from tests.querycount import count_queries
 
@@ -15,7 +15,7 @@ def _populate(app, version, officers: int) -> None:
     for user in users:
         c = app.test_client()
         login(c, user)
-        c.post(f"/courses/{COURSE}/enrol")
+        enrol(c)
         take_quiz(c, version, M1, correct=False)
 
 
@@ -36,7 +36,7 @@ def test_page_queries_do_not_grow_with_officers_or_attempts(app, client, ctx):
     me = make_user(number="me-1")
     db.session.commit()
     login(client, me)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     take_quiz(client, version, M1, correct=False)
     small = _measure(app, client)
     _populate(app, version, 12)

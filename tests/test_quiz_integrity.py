@@ -13,6 +13,7 @@ from lms.quizzes.models import QuizAttempt
 from tests.course_helpers import (
     COURSE,
     correct_answers,
+    enrol,
     form_of,
     load_sample,
     open_attempt_id,
@@ -28,7 +29,7 @@ def _officer(client, number="quiz-1"):
     user = make_user(number=number)
     db.session.commit()
     login(client, user)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     return user
 
 
@@ -169,7 +170,7 @@ def test_final_assessment_says_what_is_at_stake(client, ctx):
     user = make_user(number="quiz-final")
     db.session.commit()
     login(client, user)
-    client.post(f"/courses/{NMR}/enrol")
+    enrol(client, NMR)
     final = f"/courses/{NMR}/modules/14-final-assessment/quiz"
     page = client.get(final).get_data(as_text=True)
     assert "This is the final assessment" in page and "printed on your certificate" in page

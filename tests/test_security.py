@@ -16,7 +16,7 @@ from lms.catalog.render import render_lesson
 from lms.extensions import db
 from lms.org.models import User
 from lms.reports.exports import Table, write_csv
-from tests.course_helpers import COURSE, load_sample
+from tests.course_helpers import COURSE, enrol, load_sample
 from tests.factories import PASSWORD, login, make_user
 
 # The attack corpus: every way seen to leave the site from a link or redirect "within" it.
@@ -84,7 +84,7 @@ def test_course_media_follow_the_course_page_rules(client, ctx):
     enrolled, outsider = make_user(), make_user()
     db.session.commit()
     login(client, enrolled)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     src = _media_url(client)
     db.session.get(Course, COURSE).is_open = False
     db.session.commit()

@@ -121,6 +121,8 @@ def mark_read(course_id: str, module_id: str) -> ResponseReturnValue:
     if learning.enrolment_of(current_user.id, course_id) is None:
         flash(_("Enrol in the course to record your progress."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
+    if learning.pre_test_pending(current_user.id, version, module_id):
+        return pre_test_first(course_id)
     done = learning.mark_lesson_read(current_user.id, version, module_id)
     db.session.commit()
     if done:
@@ -135,6 +137,30 @@ def mark_read(course_id: str, module_id: str) -> ResponseReturnValue:
     if nxt:
         return redirect(url_for("catalog.module", course_id=course_id, module_id=nxt))
     return redirect(url_for("catalog.course", course_id=course_id))
+
+
+def pre_test_first(course_id: str) -> ResponseReturnValue:
+    """Progress waits for the officer's choice about the pre-test: take it or skip it."""
+    flash(_("Before the first module, take the pre-test or choose to skip it."), "warning")
+    return redirect(url_for("catalog.course", course_id=course_id) + "#pretest-h")
+
+
+@bp.post("/courses/<course_id>/pre-test/skip")
+@access.signed_in
+def skip_pre_test(course_id: str) -> ResponseReturnValue:
+    version = current_version(course_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if learning.enrolment_of(current_user.id, course_id) is None:
+        flash(_("Enrol in the course to record your progress."), "info")
+        return redirect(url_for("catalog.course", course_id=course_id))
+    if not learning.skip_pre_test(current_user.id, version):
+        flash(_("The pre-test is no longer open."), "info")
+        return redirect(url_for("catalog.course", course_id=course_id))
+    db.session.commit()
+    flash(_("You skipped the pre-test. You can start the first module."), "info")
+    return redirect(url_for("catalog.module", course_id=course_id,
+                            module_id=version.content["modules"][0]["id"]))
 
 
 @bp.get("/media/<course_id>/<int:version>/<module_id>/<filename>")

@@ -47,10 +47,19 @@ def done_parts(progress: ModuleProgress | None) -> set[str]:
 
 
 def log_event(user_id: int, version: CourseVersion, module_id: str | None, kind: str, **detail) -> None:
+    """Record what the officer did. Every event is activity: the enrolment is in progress
+    from its first event on (see lms.learning.status)."""
+    now = utcnow()
     db.session.add(ProgressEvent(
         user_id=user_id, course_id=version.course_id, course_version=version.version,
-        module_id=module_id, kind=kind, detail=detail,
+        module_id=module_id, kind=kind, detail=detail, at=now,
     ))
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.user_id == user_id, Enrolment.course_id == version.course_id)
+        .values(last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record_part(user_id: int, version: CourseVersion, module_id: str, part: str) -> CourseCompletion | None:

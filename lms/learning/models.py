@@ -29,6 +29,8 @@ class Enrolment(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_module_id: Mapped[str | None] = mapped_column(sa.String(80))
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The officer chose to skip the pre-test (knowledge-gain reports count these).
+    pre_test_skipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
@@ -37,7 +39,7 @@ class Enrolment(db.Model):
         sa.Index("ix_enrolments_course_completed", "course_id", "completed_at"),
         # Reports read an enrolment's status from the index alone.
         sa.Index("ix_enrolments_course_user_state", "course_id", "user_id", "completed_at", "due_on",
-                 "last_activity_at"),
+                 "last_activity_at", "pre_test_skipped_at"),
     )
 
     def __repr__(self) -> str:

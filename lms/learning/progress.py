@@ -11,8 +11,10 @@ from sqlalchemy.orm import defer
 from lms.catalog.models import CourseVersion
 from lms.extensions import db
 from lms.learning import completion
-from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress
+from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress, ProgressEvent
+from lms.learning.status import COMPLETE, IN_PROGRESS, NOT_STARTED, is_overdue, module_state
 from lms.org.models import User
+from lms.timeutil import utcnow
 
 
 def enrolment_of(user_id: int, course_id: str) -> Enrolment | None:
@@ -38,9 +40,9 @@ def enrol(user: User, course_id: str, assigned_by: User | None = None, due_on: d
     return enrolment
 
 
-STATUS_NOT_STARTED = "not_started"
-STATUS_IN_PROGRESS = "in_progress"
-STATUS_COMPLETE = "complete"
+STATUS_NOT_STARTED = NOT_STARTED
+STATUS_IN_PROGRESS = IN_PROGRESS
+STATUS_COMPLETE = COMPLETE
 
 
 @dataclass
@@ -60,25 +62,22 @@ def _progress_rows(user_id: int, course_id: str) -> dict[str, ModuleProgress]:
     }
 
 
-def _status(module: dict, row: ModuleProgress | None, attempted: bool) -> ModuleStatus:
+def _status(module: dict, row: ModuleProgress | None, started: bool) -> ModuleStatus:
     done = completion.done_parts(row)
-    required = completion.required_parts(module)
-    if row is not None and row.completed_at is not None:
-        state = STATUS_COMPLETE
-    elif done or attempted:
-        state = STATUS_IN_PROGRESS
-    else:
-        state = STATUS_NOT_STARTED
-    return ModuleStatus(state, done, required)
+    state = module_state(row is not None and row.completed_at is not None, started or bool(done))
+    return ModuleStatus(state, done, completion.required_parts(module))
 
 
-def _attempted_modules(user_id: int, course_id: str) -> set[str]:
-    from lms.quizzes.models import QuizAttempt
-    from lms.scenarios.models import ScenarioRun
-
-    quiz = sa.select(QuizAttempt.module_id).where(QuizAttempt.user_id == user_id, QuizAttempt.course_id == course_id)
-    runs = sa.select(ScenarioRun.module_id).where(ScenarioRun.user_id == user_id, ScenarioRun.course_id == course_id)
-    return set(db.session.scalars(sa.union(quiz, runs)))
+def started_modules(user_ids: list[int], course_id: str) -> dict[int, set[str]]:
+    """The modules each officer has started: any progress event recorded in them."""
+    found: dict[int, set[str]] = {}
+    for user_id, module_id in db.session.execute(
+        sa.select(ProgressEvent.user_id, ProgressEvent.module_id).distinct().where(
+            ProgressEvent.user_id.in_(user_ids), ProgressEvent.course_id == course_id,
+            ProgressEvent.module_id.is_not(None))
+    ):
+        found.setdefault(user_id, set()).add(module_id)
+    return found
 
 
 def module_status(user_id: int, version: CourseVersion, module_id: str) -> ModuleStatus:
@@ -86,7 +85,10 @@ def module_status(user_id: int, version: CourseVersion, module_id: str) -> Modul
         ModuleProgress.user_id == user_id, ModuleProgress.course_id == version.course_id,
         ModuleProgress.module_id == module_id,
     ))
-    return _status(version.module(module_id), row, False)
+    started = db.session.scalar(sa.select(sa.exists().where(
+        ProgressEvent.user_id == user_id, ProgressEvent.course_id == version.course_id,
+        ProgressEvent.module_id == module_id)))
+    return _status(version.module(module_id), row, bool(started))
 
 
 @dataclass
@@ -98,6 +100,7 @@ class CourseOverview:
     pre_test: dict | None
     pre_test_score: int | None
     pre_test_open: bool
+    pre_test_skipped: bool
     resume_module_id: str | None
 
     @property
@@ -109,8 +112,8 @@ def course_overview(user_id: int, version: CourseVersion) -> CourseOverview:
     from lms.quizzes.models import QuizAttempt
 
     rows = _progress_rows(user_id, version.course_id)
-    attempted = _attempted_modules(user_id, version.course_id)
-    modules = [(m, _status(m, rows.get(m["id"]), m["id"] in attempted)) for m in version.content["modules"]]
+    started = started_modules([user_id], version.course_id).get(user_id, set())
+    modules = [(m, _status(m, rows.get(m["id"]), m["id"] in started)) for m in version.content["modules"]]
     completed = sum(1 for _, s in modules if s.status == STATUS_COMPLETE)
     done = db.session.scalar(sa.select(CourseCompletion).where(
         CourseCompletion.user_id == user_id, CourseCompletion.course_id == version.course_id,
@@ -122,14 +125,55 @@ def course_overview(user_id: int, version: CourseVersion) -> CourseOverview:
             QuizAttempt.user_id == user_id, QuizAttempt.course_id == version.course_id,
             QuizAttempt.is_pre_test.is_(True), QuizAttempt.score.is_not(None),
         ).order_by(QuizAttempt.number).limit(1))
-    started_modules = any(m_id != (pre or {}).get("id") for m_id in rows)
+    enrolment = enrolment_of(user_id, version.course_id)
+    skipped = enrolment is not None and enrolment.pre_test_skipped_at is not None
+    regular = {m["id"] for m in version.content["modules"]}
     resume = next((m["id"] for m, s in modules if s.status != STATUS_COMPLETE), None)
     return CourseOverview(
         modules=modules, completed=completed, total=len(modules), completion=done,
         pre_test=pre, pre_test_score=pre_score,
-        pre_test_open=bool(pre) and pre_score is None and not started_modules,
-        resume_module_id=resume,
+        pre_test_open=bool(pre) and pre_score is None and not skipped and not (started & regular),
+        pre_test_skipped=skipped, resume_module_id=resume,
     )
+
+
+def pre_test_closed(user_id: int, version: CourseVersion) -> bool:
+    """The pre-test closes when the officer chose to skip it or has started a module."""
+    enrolment = enrolment_of(user_id, version.course_id)
+    if enrolment is not None and enrolment.pre_test_skipped_at is not None:
+        return True
+    modules = [m["id"] for m in version.content["modules"]]
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        ProgressEvent.user_id == user_id, ProgressEvent.course_id == version.course_id,
+        ProgressEvent.module_id.in_(modules)))))
+
+
+def pre_test_pending(user_id: int, version: CourseVersion, module_id: str) -> bool:
+    """Whether recording progress in this module would silently close the pre-test.
+
+    The pre-test is offered before the first module: until the officer has taken it or
+    chosen to skip it, a module's lesson, quiz or role-play waits for that choice.
+    """
+    pre = version.content.get("pre_test")
+    if not pre or module_id == pre["id"] or enrolment_of(user_id, version.course_id) is None:
+        return False
+    taken = db.session.scalar(sa.select(sa.exists().where(
+        ProgressEvent.user_id == user_id, ProgressEvent.course_id == version.course_id,
+        ProgressEvent.module_id == pre["id"], ProgressEvent.kind == "quiz_submitted")))
+    return not taken and not pre_test_closed(user_id, version)
+
+
+def skip_pre_test(user_id: int, version: CourseVersion) -> bool:
+    """Record the officer's choice to skip the pre-test (once); False if there was nothing to skip."""
+    pre = version.content.get("pre_test")
+    enrolment = enrolment_of(user_id, version.course_id)
+    if not pre or enrolment is None or enrolment.pre_test_skipped_at is not None:
+        return False
+    if not pre_test_pending(user_id, version, version.content["modules"][0]["id"]):
+        return False
+    enrolment.pre_test_skipped_at = utcnow()
+    completion.log_event(user_id, version, pre["id"], "pre_test_skipped")
+    return True
 
 
 def mark_lesson_read(user_id: int, version: CourseVersion, module_id: str) -> CourseCompletion | None:
@@ -187,6 +231,6 @@ def my_learning(user_id: int, today: date) -> list[LearningItem]:
             completed_modules=sum(1 for i in ids if i in done), total_modules=len(ids),
             resume_module_id=enrolment.last_module_id if enrolment.last_module_id in ids and enrolment.last_module_id not in done
             else next((i for i in ids if i not in done), None),
-            is_overdue=enrolment.completed_at is None and enrolment.due_on is not None and enrolment.due_on < today,
+            is_overdue=is_overdue(enrolment, today),
         ))
     return items

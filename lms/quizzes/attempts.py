@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from lms.catalog.models import CourseVersion
 from lms.catalog.spec import QUIZ_REVIEW
 from lms.extensions import db
-from lms.learning import completion
-from lms.learning.models import ModuleProgress
+from lms.learning import completion, progress
 from lms.quizzes.grading import grade
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from lms.timeutil import utcnow
@@ -68,14 +67,8 @@ def start_attempt(user_id: int, version: CourseVersion, module: dict, rng: rando
     left = attempts_left(quiz, existing)
     if left == 0:
         raise QuizError("no-attempts-left")
-    if _is_pre_test(version, module):
-        started = db.session.scalar(
-            sa.select(sa.func.count(ModuleProgress.id)).where(
-                ModuleProgress.user_id == user_id, ModuleProgress.course_id == version.course_id,
-            )
-        )
-        if started:
-            raise QuizError("pre-test-closed")
+    if _is_pre_test(version, module) and progress.pre_test_closed(user_id, version):
+        raise QuizError("pre-test-closed")
     attempt = QuizAttempt(
         user_id=user_id, course_id=version.course_id, course_version=version.version,
         module_id=module["id"], quiz_id=quiz["id"], number=len(existing) + 1,

@@ -23,7 +23,7 @@ bp = Blueprint("quizzes", __name__, template_folder="templates")
 MESSAGES = {
     "already-passed": lambda: _("You have already passed this quiz."),
     "no-attempts-left": lambda: _("You have used all your attempts for this quiz. Ask your trainer for help."),
-    "pre-test-closed": lambda: _("The pre-test is taken before the first module; you have already started the course."),
+    "pre-test-closed": lambda: _("The pre-test is closed: it is taken before the first module, and you have started the course or chose to skip it."),
     "already-submitted": lambda: _("This attempt was already submitted; it was graded once."),
 }
 
@@ -89,6 +89,9 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
     if learning.enrolment_of(current_user.id, course_id) is None:
         flash(_("Enrol in the course to take its quizzes."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
+    if learning.pre_test_pending(current_user.id, version, module_id):
+        flash(_("Before the first module, take the pre-test or choose to skip it."), "warning")
+        return redirect(url_for("catalog.course", course_id=course_id) + "#pretest-h")
     try:
         quiz_attempts.start_attempt(current_user.id, version, module)
     except quiz_attempts.QuizError as error:

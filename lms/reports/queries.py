@@ -6,9 +6,8 @@ officers. Nothing here reads the request: callers pass the viewer, filters and t
 
 Definitions used everywhere (pages, exports and the command line):
 - the people reported on are accounts with the officer role;
-- an enrolment's status is exactly one of: complete (the course was completed),
-  overdue (not complete and past its due date, started or not), in progress (not complete,
-  not overdue, at least one part of a module done), not started;
+- an enrolment's status is exactly one of: complete, overdue, in progress, not started,
+  as defined in lms.learning.status (the same rule as the officer's own pages);
 - an officer's final score is that of their completion of the latest course version;
   their pre-test score is that of their first pre-test attempt, once submitted;
 - knowledge gain is the average final score minus the average pre-test score, over the
@@ -29,7 +28,19 @@ from sqlalchemy.orm import aliased, contains_eager
 
 from lms.catalog.models import Course, CourseVersion
 from lms.extensions import db
+from lms.learning.completion import done_parts
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress
+from lms.learning.progress import started_modules
+from lms.learning.status import (
+    COMPLETE,
+    IN_PROGRESS,
+    NOT_STARTED,
+    OVERDUE,
+    STATUSES,  # noqa: F401  (re-exported: views and exports list the statuses from here)
+    module_state,
+    status_condition,
+    status_expr,
+)
 from lms.org.models import Cohort, Country, Gender, Institution, Role, User, cohort_members
 from lms.org.scope import (
     cohort_scope_clause,
@@ -39,11 +50,7 @@ from lms.org.scope import (
 )
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 
-COMPLETE = "complete"
-OVERDUE = "overdue"
-IN_PROGRESS = "in_progress"
-NOT_STARTED = "not_started"
-STATUSES = (COMPLETE, IN_PROGRESS, OVERDUE, NOT_STARTED)
+# Statuses are defined once, in lms.learning.status, for the officer's pages and reports alike.
 
 # Question analysis: the upper and lower groups are this share of attempts, by score.
 DISCRIMINATION_SHARE = 27
@@ -68,32 +75,6 @@ def user_of(user_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
     same hash join either way.
     """
     return User.id == user_id + 0
-
-
-def status_expr(today: date) -> sa.ColumnElement[str]:
-    """An enrolment's status as one SQL expression."""
-    return sa.case(
-        (Enrolment.completed_at.is_not(None), COMPLETE),
-        (Enrolment.due_on < today, OVERDUE),
-        (Enrolment.last_activity_at.is_not(None), IN_PROGRESS),
-        else_=NOT_STARTED,
-    )
-
-
-def status_condition(status: str, today: date) -> sa.ColumnElement[bool]:
-    """The WHERE condition matching one status, the same rule as status_expr."""
-    done = Enrolment.completed_at.is_not(None)
-    late = sa.and_(Enrolment.due_on.is_not(None), Enrolment.due_on < today)
-    if status == COMPLETE:
-        return done
-    if status == OVERDUE:
-        return sa.and_(~done, late)
-    started = Enrolment.last_activity_at.is_not(None)
-    if status == IN_PROGRESS:
-        return sa.and_(~done, ~late, started)
-    if status == NOT_STARTED:
-        return sa.and_(~done, ~late, ~started)
-    raise ValueError(status)
 
 
 @dataclass(frozen=True)
@@ -185,6 +166,7 @@ class Tally:
     gain_final_sum: int = 0
     gain_pre_sum: int = 0
     gain_count: int = 0
+    pre_test_skipped: int = 0  # officers who chose to skip the pre-test
 
     @property
     def completion_rate(self) -> float | None:
@@ -253,6 +235,7 @@ def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Da
                 sa.func.coalesce(sa.func.sum(sa.case((both, final))), 0),
                 sa.func.coalesce(sa.func.sum(sa.case((both, pre))), 0),
                 _count_if(both),
+                _count_if(Enrolment.pre_test_skipped_at.is_not(None)),
             )
             .select_from(Enrolment)
             .join(User, user_of(Enrolment.user_id)),
@@ -617,14 +600,17 @@ def progress_page(
     ids = [r[0] for r in rows]
     states: dict[int, dict[str, str]] = defaultdict(dict)
     if ids:
-        for p in db.session.scalars(
+        rows_by_key = {(p.user_id, p.module_id): p for p in db.session.scalars(
             sa.select(ModuleProgress).where(ModuleProgress.user_id.in_(ids),
-                                            ModuleProgress.course_id == course_id)
-        ):
-            if p.completed_at is not None:
-                states[p.user_id][p.module_id] = COMPLETE
-            elif p.lesson_read_at or p.quiz_passed_at or p.scenario_passed_at:
-                states[p.user_id][p.module_id] = IN_PROGRESS
+                                            ModuleProgress.course_id == course_id))}
+        started = started_modules(ids, course_id)
+        for user_id, module_id in {*rows_by_key, *((u, m) for u, ms in started.items() for m in ms)}:
+            # The same rule as the officer's own course page (lms.learning.status).
+            row = rows_by_key.get((user_id, module_id))
+            state = module_state(row is not None and row.completed_at is not None,
+                                 module_id in started.get(user_id, ()) or bool(done_parts(row)))
+            if state != NOT_STARTED:
+                states[user_id][module_id] = state
     return [ProgressRow(*r, modules=states.get(r[0], {})) for r in rows], has_next
 
 

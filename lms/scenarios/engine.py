@@ -7,6 +7,7 @@ with the scenario it was played on.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 MAX_STATES = 200_000
@@ -80,6 +81,28 @@ def replay(scenario: dict, choice_ids: list[str]) -> RunState:
     for choice_id in choice_ids:
         state = choose(scenario, state, choice_id)
     return state
+
+
+GOOD, WEAK, UNACCEPTABLE = "good", "weak", "unacceptable"
+
+
+def reply_quality(scenario: dict, step: Step, variables_before: dict) -> str:
+    """How a reply compares with the others offered at its node: the best one (good), some
+    points but fewer than the best (weak), or no points where points were to be had."""
+    offered = available_choices(scenario, step.node_id, variables_before)
+    best = max((c.get("score", 0) for c in offered), default=0)
+    score = step.choice.get("score", 0)
+    if score >= best:
+        return GOOD
+    return WEAK if score > 0 else UNACCEPTABLE
+
+
+def shuffled(choices: list[dict], seed: str) -> list[dict]:
+    """The choices in an order fixed by the seed: the best reply is not always first, and a
+    reload shows the same order."""
+    order = list(choices)
+    random.Random(seed).shuffle(order)  # noqa: S311 (an order, not a secret)
+    return order
 
 
 def best_alternative(scenario: dict, step: Step, variables_before: dict) -> dict | None:

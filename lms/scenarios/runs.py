@@ -32,6 +32,15 @@ def start_run(user_id: int, version: CourseVersion, module: dict) -> ScenarioRun
     return run
 
 
+def choice_order(run: ScenarioRun, secret: str, choices: list[dict]) -> list[dict]:
+    """The choices of the run's current step, shuffled per run and step (stable on reload).
+
+    The seed mixes the deployment's secret with the run and step, so the order can be
+    neither predicted nor learned from an earlier run.
+    """
+    return engine.shuffled(choices, f"{secret}\x1f{run.id}\x1f{len(run.choices)}")
+
+
 def take_choice(run: ScenarioRun, version: CourseVersion, step: int, choice_id: str) -> bool:
     """Apply a choice at the given step; a repeated or stale step changes nothing (False)."""
     if run.finished_at is not None or step != len(run.choices):

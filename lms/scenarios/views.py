@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -44,17 +45,24 @@ def play(course_id: str, module_id: str) -> ResponseReturnValue:
     current = history[-1] if history and history[-1].finished_at is None else None
     if current is None:
         return render_template("scenarios/briefing.html", version=version, module=module,
-                               scenario=module["scenario"], tr=tr, history=history, confirm=ConfirmForm())
+                               scenario=module["scenario"], tr=tr, history=history, confirm=ConfirmForm(),
+                               best=engine.score_bounds(module["scenario"])[1])
     run_version = version_of(course_id, current.course_version) or version
     scenario = run_version.module(module_id)["scenario"]
     state = engine.replay(scenario, current.choices)
     last = state.steps[-1] if state.steps else None
     show_feedback = scenario["feedback"] == "immediate" and last is not None and last.choice.get("feedback")
+    quality = None
+    if show_feedback:
+        before = engine.replay(scenario, current.choices[:-1]).variables
+        quality = engine.reply_quality(scenario, last, before)
+    choices = engine.available_choices(scenario, state.node_id, state.variables)
     return render_template(
         "scenarios/node.html", version=run_version, module=module, scenario=scenario, tr=tr, run=current,
         node=scenario["nodes"][state.node_id],
-        choices=engine.available_choices(scenario, state.node_id, state.variables),
-        last=last if show_feedback else None, step=len(current.choices), confirm=ConfirmForm(),
+        choices=runs.choice_order(current, current_app.config["SECRET_KEY"], choices),
+        last=last if show_feedback else None, quality=quality, step=len(current.choices),
+        confirm=ConfirmForm(),
     )
 
 
@@ -67,6 +75,9 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
     if learning.enrolment_of(current_user.id, course_id) is None:
         flash(_("Enrol in the course to play its role-plays."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
+    if learning.pre_test_pending(current_user.id, version, module_id):
+        flash(_("Before the first module, take the pre-test or choose to skip it."), "warning")
+        return redirect(url_for("catalog.course", course_id=course_id) + "#pretest-h")
     runs.start_run(current_user.id, version, module)
     db.session.commit()
     return redirect(url_for("scenarios.play", course_id=course_id, module_id=module_id))
@@ -123,12 +134,13 @@ def debrief(run_id: int) -> ResponseReturnValue:
         state = engine.choose(scenario, state, choice_id)
         step = state.steps[-1]
         path.append({"node": scenario["nodes"][node_id], "choice": step.choice,
-                     "better": engine.best_alternative(scenario, step, before)})
+                     "better": engine.best_alternative(scenario, step, before),
+                     "quality": engine.reply_quality(scenario, step, before)})
     ending = scenario["nodes"][state.node_id]
     shown = set(run.observed_skills or [])
     return render_template("scenarios/debrief.html", run=run, version=version, module=module,
                            scenario=scenario, tr=tr, path=path, ending=ending, shown=shown,
-                           confirm=ConfirmForm())
+                           best=engine.score_bounds(scenario)[1], confirm=ConfirmForm())
 
 
 @bp.get("/courses/<course_id>/modules/<module_id>/script")
