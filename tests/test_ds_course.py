@@ -13,7 +13,7 @@ from lms.config import PROJECT_ROOT
 from lms.extensions import db
 from lms.learning.models import CourseCompletion
 from lms.scenarios import engine
-from tests.course_helpers import correct_answers, form_of
+from tests.course_helpers import correct_answers, enrol, form_of
 from tests.factories import login, make_user
 
 COURSE = "dynamic-security"
@@ -90,7 +90,7 @@ def test_course_can_be_completed_in_each_language(client, ctx, lang):
     user = make_user(number=f"ds-c-{lang}", locale=lang)
     db.session.commit()
     login(client, user)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client, COURSE)
     for module in version.content["modules"]:
         page = client.get(f"/courses/{COURSE}/modules/{module['id']}").get_data(as_text=True)
         assert str(escape(module["title"][lang])) in page
