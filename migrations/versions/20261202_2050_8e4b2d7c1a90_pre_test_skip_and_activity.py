@@ -1,7 +1,7 @@
 """pre-test skip recorded on the enrolment; last activity from every progress event
 
 Revision ID: 8e4b2d7c1a90
-Revises: 3c1f0a9e5b21
+Revises: a3c9e1f0b7d2
 Create Date: 2026-12-02 20:30:00
 
 An enrolment is in progress from its first progress event on (lms/learning/status.py).
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8e4b2d7c1a90'
-down_revision = '3c1f0a9e5b21'
+down_revision = 'a3c9e1f0b7d2'
 branch_labels = None
 depends_on = None
 
@@ -22,7 +22,7 @@ STATE_NEW = [*STATE_OLD, 'pre_test_skipped_at']
 
 
 def upgrade():
-    with op.batch_alter_table('enrolments', schema=None) as batch_op:
+    with op.batch_alter_table('enrolments', schema=None, reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('pre_test_skipped_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.drop_index('ix_enrolments_course_user_state')
         batch_op.create_index('ix_enrolments_course_user_state', STATE_NEW, unique=False)
@@ -36,7 +36,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('enrolments', schema=None) as batch_op:
+    with op.batch_alter_table('enrolments', schema=None, reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_enrolments_course_user_state')
         batch_op.create_index('ix_enrolments_course_user_state', STATE_OLD, unique=False)
         batch_op.drop_column('pre_test_skipped_at')
