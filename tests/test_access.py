@@ -60,6 +60,8 @@ EXPECTED = {
     "catalog.media": SIGNED,
     "learning.mine": SIGNED,
     "learning.assign": frozenset({T, A}),
+    "learning.assignments_page": frozenset({T, A}),
+    "learning.notifications": SIGNED,
     "quizzes.quiz": SIGNED,
     "quizzes.start": SIGNED,
     "quizzes.answer": SIGNED,
@@ -86,6 +88,9 @@ EXPECTED = {
     "scenarios.classroom_module": frozenset({T, A}),
     "scenarios.classroom_new": frozenset({T, A}),
     "scenarios.classroom_session": frozenset({T, A}),
+    "scenarios.classroom_sheet": frozenset({T, A}),
+    "scenarios.classroom_record": frozenset({T, A}),
+    "scenarios.classroom_correct": frozenset({T, A}),
 }
 
 

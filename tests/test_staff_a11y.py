@@ -32,3 +32,15 @@ def test_the_roster_column_list_is_a_list_that_wraps(client, ctx):
     html = client.get("/admin/roster").get_data(as_text=True)
     assert "personnel_number,name_native" not in html
     assert re.search(r'<ul class="columns">(\s*<li>.*?<code dir="ltr">\w+</code></li>){9}', html, re.S)
+
+
+def test_the_arabic_script_points_its_arrows_along_the_reading_direction_and_says_where(client, ctx):
+    from tests.course_helpers import COURSE, load_sample
+
+    load_sample()
+    trainer = make_user(role=Role.TRAINER, number="tr-ar", locale="ar")
+    db.session.commit()
+    login(client, trainer)
+    html = client.get(f"/courses/{COURSE}/modules/02-role-play-admission/script").get_data(as_text=True)
+    assert '<span aria-hidden="true">←</span>' in html and "→" not in html
+    assert re.search(r'<a href="#node-[^"]+">[^<]*\D[^<]*</a>', html)  # words, not a bare number

@@ -27,6 +27,10 @@ ACTION_LABELS = {
     "cohort.members_changed": _l("Cohort members changed"),
     "course.assigned": _l("Course assigned"),
     "classroom.recorded": _l("Classroom session recorded"),
+    "classroom.scheduled": _l("Classroom session scheduled"),
+    "classroom.corrected": _l("Classroom session corrected"),
+    "assignment.due_date_changed": _l("Due date changed"),
+    "assignment.removed": _l("Assignment removed"),
     "certificate.revoked": _l("Certificate revoked"),
     "certificate.reissued": _l("Certificate issued again"),
     "report.exported": _l("Report exported"),
@@ -37,6 +41,15 @@ DETAIL_LABELS = {
     "code": _l("Code"),
     "format": _l("Format"),
     "new_serial": _l("New serial"),
+    "course": _l("Course"),
+    "before": _l("Before"),
+    "after": _l("After"),
+    "invited": _l("Invited"),
+    "held_on": _l("Date"),
+    "attendees": _l("Present"),
+    "played": _l("Played"),
+    "due_on": _l("Due date"),
+    "kept_progress": _l("Records of training kept"),
 }
 
 
@@ -133,4 +146,12 @@ def targets(rows: list[AuditEvent], lang: str) -> dict[str, Target]:
 def detail_items(event: AuditEvent) -> list[tuple[str, str]]:
     """The event's details as (label, value), the reason first."""
     items = sorted((event.detail or {}).items(), key=lambda kv: (kv[0] != "reason", kv[0]))
-    return [(str(DETAIL_LABELS.get(k, k)), v if isinstance(v, str) else str(v)) for k, v in items]
+    return [(str(DETAIL_LABELS.get(k, k)), _value(v)) for k, v in items]
+
+
+def _value(value) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{DETAIL_LABELS.get(k, k)}: {_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value)
+    return value if isinstance(value, str) else str(value)

@@ -14,3 +14,10 @@ class AssignForm(FlaskForm):
     officers = MultiCheckboxField(_l("Officers"), coerce=int, validators=[Optional()])
     cohort_id = SelectField(_l("Or a whole cohort"), coerce=int, validators=[Optional()])
     due_on = DateField(_l("Due date"), validators=[Optional()])
+
+
+class AssignmentsForm(FlaskForm):
+    """Change several assignments at once: a new due date, or unassign."""
+
+    chosen = MultiCheckboxField(_l("Officers"), coerce=int, validators=[Optional()])
+    due_on = DateField(_l("New due date"), validators=[Optional()])

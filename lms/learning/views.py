@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -16,8 +16,8 @@ from lms.catalog.queries import Translator, current_version
 from lms.core.views import add_home_links
 from lms.extensions import db
 from lms.i18n import current_language
-from lms.learning import progress
-from lms.learning.forms import AssignForm
+from lms.learning import assignments, progress
+from lms.learning.forms import AssignForm, AssignmentsForm
 from lms.org.models import Cohort, Role, User, audit
 from lms.org.scope import cohort_scope_clause, person_matches, user_scope_clause
 
@@ -39,7 +39,56 @@ add_home_links(_home_links)
 def mine() -> ResponseReturnValue:
     items = progress.my_learning(current_user.id, date.today())
     lang = current_language()
-    return render_template("learning/mine.html", items=[(i, Translator(i.version, lang)) for i in items])
+    titles = {i.version.course_id: Translator(i.version, lang)(i.version.content["title"]) for i in items}
+    return render_template("learning/mine.html", items=[(i, Translator(i.version, lang)) for i in items],
+                           notices=assignments.notices(current_user.id, date.today()), titles=titles)
+
+
+@bp.get("/learning/notifications")
+@access.signed_in
+def notifications() -> ResponseReturnValue:
+    """New assignments, due-soon and overdue courses: shown here, no e-mail needed."""
+    items = progress.my_learning(current_user.id, date.today())
+    lang = current_language()
+    titles = {i.version.course_id: Translator(i.version, lang)(i.version.content["title"]) for i in items}
+    return render_template("learning/notifications.html", titles=titles,
+                           notices=assignments.notices(current_user.id, date.today()))
+
+
+@bp.route("/courses/<course_id>/assignments", methods=["GET", "POST"])
+@access.roles(Role.TRAINER, Role.ADMIN)
+def assignments_page(course_id: str) -> ResponseReturnValue:
+    """Who is assigned this course and by whom; extend due dates or unassign (audited)."""
+    version = current_version(course_id)
+    rows = assignments.assigned(current_user, course_id)
+    form = AssignmentsForm()
+    form.chosen.choices = [(r.enrolment.id, r.officer.name_native) for r in rows]
+    if form.validate_on_submit():
+        chosen = list(form.chosen.data or [])
+        action = request.form.get("action")
+        if not chosen:
+            form.chosen.errors = [_("Choose at least one officer.")]
+        elif action == "due" and not form.due_on.data:
+            form.due_on.errors = [_("Choose the new due date.")]
+        elif action == "due" and form.due_on.data < date.today():
+            form.due_on.errors = [_("The due date cannot be in the past.")]
+        elif action == "due":
+            n = assignments.set_due_date(current_user, course_id, chosen, form.due_on.data)
+            db.session.commit()
+            flash(ngettext("The due date was changed for %(num)d officer.",
+                           "The due date was changed for %(num)d officers.", n), "success")
+            return redirect(url_for("learning.assignments_page", course_id=course_id))
+        elif action == "unassign":
+            n = assignments.unassign(current_user, course_id, chosen)
+            db.session.commit()
+            flash(ngettext("%(num)d officer was unassigned; records of training already made are kept.",
+                           "%(num)d officers were unassigned; records of training already made are kept.", n),
+                  "success")
+            return redirect(url_for("learning.assignments_page", course_id=course_id))
+        else:
+            abort(400)
+    return render_template("learning/assignments.html", version=version, rows=rows, form=form,
+                           tr=Translator(version, current_language()), today=date.today())
 
 
 @bp.route("/courses/<course_id>/assign", methods=["GET", "POST"])
@@ -78,7 +127,7 @@ def assign(course_id: str) -> ResponseReturnValue:
             db.session.commit()
             flash(ngettext("The course was assigned to %(num)d officer.",
                            "The course was assigned to %(num)d officers.", len(targets)), "success")
-            return redirect(url_for("catalog.course", course_id=course_id))
+            return redirect(url_for("learning.assignments_page", course_id=course_id))
     return render_template("learning/assign.html", form=form, version=version,
                            tr=Translator(version, current_language()), q=q,
                            truncated=len(officers) >= ASSIGN_LIST_LIMIT)

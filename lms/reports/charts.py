@@ -5,10 +5,17 @@ table with the same numbers, which is what screen readers and printers rely on. 
 come from presentation attributes (the page's CSP forbids inline styles) and are the
 Okabe-Ito palette, told apart by people with the common colour-vision deficiencies.
 In right-to-left pages the drawing is mirrored: labels on the right, bars growing left.
+
+Labels never overlap: their width is estimated generously (CHAR_WIDTH per character, wide
+enough for Cyrillic capitals), long labels are shortened with the full text kept as a
+tooltip and in the table, tick labels are thinned when they would touch, and the legend
+wraps onto more rows. The drawing scales with the page (viewBox), so what holds at one
+width holds at every width.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
@@ -27,10 +34,21 @@ LABEL_WIDTH = 190
 ROW = 22
 GAP = 8
 FONT = 12
+CHAR_WIDTH = 0.68 * FONT  # an upper bound of the average glyph width in these fonts
+
+
+def text_width(text: str) -> float:
+    """A generous estimate of the drawn width of a label."""
+    return len(text) * CHAR_WIDTH
 
 
 def _short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fit(text: str, width: float) -> str:
+    """The label shortened (with an ellipsis) to fit within width."""
+    return _short(text, max(3, int(width // CHAR_WIDTH)))
 
 
 class _Canvas:
@@ -54,11 +72,12 @@ class _Canvas:
             f"{tip_el}</rect>"
         )
 
-    def text(self, x: float, y: float, text: str, anchor: str = "start", fill: str = INK) -> None:
+    def text(self, x: float, y: float, text: str, anchor: str = "start", fill: str = INK, full: str = "") -> None:
         if self.rtl:
             anchor = {"start": "end", "end": "start"}.get(anchor, anchor)
+        tip = f"<title>{escape(full)}</title>" if full and full != text else ""
         self.parts.append(
-            f'<text x="{self.x(x):.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}">{escape(text)}</text>'
+            f'<text x="{self.x(x):.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}">{tip}{escape(text)}</text>'
         )
 
     def line(self, x1: float, y1: float, x2: float, y2: float) -> None:
@@ -80,20 +99,26 @@ def stacked_bars(
     fmt: Callable[[int], str] = str,
 ) -> Markup:
     """Horizontal bars, one per row, split into the series (name, colour); totals at the end."""
-    legend_h = ROW + GAP
+    # Legend: as many rows as it needs, each entry whole.
+    places, x, line = [], 0.0, 0
+    for name, _colour in series:
+        w = 16 + text_width(name) + 14
+        if x and x + w > WIDTH:
+            x, line = 0.0, line + 1
+        places.append((x, line))
+        x += w
+    legend_h = (line + 1) * (ROW - 2) + GAP
     height = legend_h + max(1, len(rows)) * (ROW + GAP) + GAP
     canvas = _Canvas(chart_id, title, description, height, rtl)
-    # Legend.
-    x = 0.0
-    for name, colour in series:
-        canvas.rect(x, 4, 12, 12, colour)
-        canvas.text(x + 16, 14, name)
-        x += 22 + 7 * len(name)
+    for (name, colour), (x, line) in zip(series, places, strict=True):
+        y = line * (ROW - 2)
+        canvas.rect(x, y + 4, 12, 12, colour)
+        canvas.text(x + 16, y + 14, _fit(name, WIDTH - x - 16), full=name)
     most = max((sum(values) for _label, values in rows), default=0) or 1
     area = WIDTH - LABEL_WIDTH - 60
     for i, (label, values) in enumerate(rows):
         y = legend_h + i * (ROW + GAP)
-        canvas.text(LABEL_WIDTH - 6, y + ROW * 0.7, _short(label), anchor="end")
+        canvas.text(LABEL_WIDTH - 6, y + ROW * 0.7, _fit(label, LABEL_WIDTH - 8), anchor="end", full=label)
         x = float(LABEL_WIDTH)
         for (name, colour), value in zip(series, values, strict=True):
             if value:
@@ -120,12 +145,18 @@ def columns(
     canvas.line(0, base, WIDTH, base)
     most = max((v for _label, v in points), default=0) or 1
     slot = WIDTH / max(1, len(points))
+    # Thin the tick labels so that neighbours never touch: every step-th label is drawn.
+    widest = max((text_width(label) for label, _v in points), default=0)
+    step = max(1, math.ceil((widest + 6) / slot))
+    value_step = max(1, math.ceil((max((text_width(fmt(v)) for _l, v in points), default=0) + 4) / slot))
     for i, (label, value) in enumerate(points):
         h = (base - top) * value / most
         x = i * slot + slot * 0.15
         w = slot * 0.7
         if value:
             canvas.rect(x, base - h, w, h, COLUMN_COLOUR, f"{label}: {fmt(value)}")
-        canvas.text(x + w / 2, base - h - 4, fmt(value), anchor="middle")
-        canvas.text(x + w / 2, base + 16, _short(label, 10), anchor="middle")
+        if i % value_step == 0 or value_step == 1:
+            canvas.text(x + w / 2, base - h - 4, fmt(value), anchor="middle")
+        if i % step == 0:
+            canvas.text(x + w / 2, base + 16, _fit(label, step * slot - 6), anchor="middle", full=label)
     return canvas.markup()

@@ -2,7 +2,9 @@
 
 The same tables serve the web exports and the `lms reports` command, so both give the
 same numbers. Headers and labels are translated in the active locale (the viewer's, or
-the one the command forces). Dates are ISO 8601 so other systems can read them.
+the one the command forces). Dates are ISO 8601 in CSV so other systems can read them, and
+real dates in XLSX; numbers are numbers. An XLSX export starts with a title row naming the
+report, its scope, its filters and when it was made, then a frozen header row.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import IO
 
 from flask_babel import gettext as _
@@ -28,6 +31,7 @@ from lms.reports.suppression import SUPPRESSED, Counts, SharedLine, shared_lines
 class Table:
     headers: list[str]
     rows: Iterable[list]
+    title: list[str] = field(default_factory=list)  # lines above the header in XLSX
 
 
 def course_title(titles: dict[str, tuple[dict, str]], course_id: str, lang: str) -> str:
@@ -35,8 +39,11 @@ def course_title(titles: dict[str, tuple[dict, str]], course_id: str, lang: str)
     return pick(names, lang, source).text or course_id
 
 
-def _date(value) -> str:
-    return value.date().isoformat() if hasattr(value, "date") else (value.isoformat() if value else "")
+def _date(value) -> date | str:
+    """A date (written as YYYY-MM-DD in CSV, as a real date in XLSX), or "" when there is none."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value or ""
 
 
 REGISTER_HEADERS = [
@@ -155,20 +162,44 @@ def write_csv(stream: IO[str], table: Table) -> None:
         stream.write(chunk)
 
 
+XLSX_MIN_WIDTH, XLSX_MAX_WIDTH = 10, 50
+
+
 def write_xlsx(target, table: Table, sheet_title: str) -> None:
-    """An XLSX workbook written row by row (constant memory), to a path or a binary file."""
+    """An XLSX workbook written row by row (constant memory), to a path or a binary file:
+    title lines, a bold frozen header row, column widths from the headers, real dates and numbers."""
     from openpyxl import Workbook  # loaded on first export, not in every web worker
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=sheet_title[:31])
-    sheet.append(table.headers)
+    for index, header in enumerate(table.headers, start=1):
+        width = min(XLSX_MAX_WIDTH, max(XLSX_MIN_WIDTH, len(header) + 4))
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = f"A{len(table.title) + 2}"
+    for number, line in enumerate(table.title):
+        cell = WriteOnlyCell(sheet, value=_cell_text(line))
+        cell.data_type = "s"
+        if number == 0:
+            cell.font = Font(bold=True, size=13)
+        sheet.append([cell])
+    header_cells = []
+    for header in table.headers:
+        cell = WriteOnlyCell(sheet, value=_cell_text(header))
+        cell.data_type = "s"
+        cell.font = Font(bold=True)
+        header_cells.append(cell)
+    sheet.append(header_cells)
     for row in table.rows:
         cells = []
         for value in row:
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula
+            elif isinstance(value, date):
+                cell.number_format = "yyyy-mm-dd"
             cells.append(cell)
         sheet.append(cells)
     book.save(target)

@@ -39,3 +39,4 @@ class ProgressFilterForm(Form):
 class QuizChoiceForm(Form):
     course = SelectField(_l("Course"), validate_choice=False)
     quiz = SelectField(_l("Quiz"), validate_choice=False)
+    cohort = SelectField(_l("Cohort"), coerce=_int_or_none, validate_choice=False)

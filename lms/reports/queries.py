@@ -55,6 +55,8 @@ from lms.quizzes.models import AttemptAnswer, QuizAttempt
 # Question analysis: the upper and lower groups are this share of attempts, by score.
 DISCRIMINATION_SHARE = 27
 FLAG_HARD_BELOW = 0.20
+# Below this many answers to a question, nothing is said about its difficulty.
+MIN_ANSWERS_FOR_FLAG = 10
 FLAG_EASY_ABOVE = 0.95
 
 
@@ -647,8 +649,8 @@ class QuestionStats:
     @property
     def flag(self) -> str | None:
         share = self.share_correct
-        if share is None:
-            return None
+        if share is None or self.answered < MIN_ANSWERS_FOR_FLAG:
+            return None  # a handful of answers says nothing about a question's difficulty
         if share < FLAG_HARD_BELOW:
             return "hard"
         if share > FLAG_EASY_ABOVE:
@@ -663,7 +665,17 @@ class QuestionAnalysis:
     questions: dict[str, QuestionStats]
 
 
-def question_analysis(viewer: User, course_id: str, quiz_id: str, question_options: dict[str, set[str]]) -> QuestionAnalysis:
+def _in_cohort(viewer: User, cohort_id: int | None) -> sa.ColumnElement[bool]:
+    """Officers of one cohort the viewer sees (lms.org.scope.cohort_scope_clause), or everyone."""
+    if not cohort_id:
+        return sa.true()
+    visible = sa.select(Cohort.id).where(Cohort.id == cohort_id, cohort_scope_clause(viewer))
+    return User.id.in_(
+        sa.select(cohort_members.c.user_id).where(cohort_members.c.cohort_id.in_(visible)))
+
+
+def question_analysis(viewer: User, course_id: str, quiz_id: str, question_options: dict[str, set[str]],
+                      cohort_id: int | None = None) -> QuestionAnalysis:
     """Per question of a quiz, over submitted attempts of officers in scope, in every language.
 
     question_options maps each question id to its correct option ids, so that wrong
@@ -680,7 +692,7 @@ def question_analysis(viewer: User, course_id: str, quiz_id: str, question_optio
         .join(User, User.id == QuizAttempt.user_id)
         .where(QuizAttempt.course_id == course_id, QuizAttempt.quiz_id == quiz_id,
                QuizAttempt.submitted_at.is_not(None), QuizAttempt.score.is_not(None),
-               officers_in_scope(viewer))
+               officers_in_scope(viewer), _in_cohort(viewer, cohort_id))
         .subquery()
     )
     upper = ranked.c.high * 100 <= ranked.c.n * DISCRIMINATION_SHARE
@@ -706,7 +718,7 @@ def question_analysis(viewer: User, course_id: str, quiz_id: str, question_optio
         .join(User, User.id == QuizAttempt.user_id)
         .where(QuizAttempt.course_id == course_id, QuizAttempt.quiz_id == quiz_id,
                QuizAttempt.submitted_at.is_not(None), QuizAttempt.score.is_not(None),
-               AttemptAnswer.is_correct.is_(False), officers_in_scope(viewer))
+               AttemptAnswer.is_correct.is_(False), officers_in_scope(viewer), _in_cohort(viewer, cohort_id))
         .group_by(AttemptAnswer.question_id, sa.cast(AttemptAnswer.selected, sa.Text))
     ):
         if qid not in stats:

@@ -9,7 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,7 +19,7 @@ from lms.catalog.queries import Translator, current_version
 from lms.core.views import add_home_links
 from lms.extensions import db
 from lms.i18n import current_language, pick, text_direction
-from lms.org.labels import GENDER_LABELS, SERVICE_LABELS
+from lms.org.labels import GENDER_LABELS, SERVICE_LABELS, describe_scope
 from lms.org.models import Gender, Institution, Role, Service, User, audit
 from lms.org.scope import can_see_user
 from lms.reports import charts, exports, queries
@@ -201,7 +201,16 @@ def register_export(fmt: str) -> ResponseReturnValue:
     audit(current_user, "report.exported", "register", format=fmt, filters=_filter_args(flt))
     db.session.commit()
     table = exports.register_table(queries.register_rows(current_user, flt, _today()), lang, titles)
+    table.title = _export_title(_("Completion register"), _filter_args(flt))
     return _send_table(table, fmt, "completion-register", _("Register"))
+
+
+def _export_title(report: str, filters: dict) -> list[str]:
+    """The lines above an XLSX export: the report, its scope, its filters and when it was made."""
+    made = format_datetime(utcnow(), "medium")
+    shown = "; ".join(f"{k}={v}" for k, v in filters.items() if v) or _("none")
+    return [report, _("Scope: %(scope)s", scope=describe_scope(current_user, current_language())),
+            _("Filters: %(filters)s", filters=shown), _("Made on %(when)s (UTC)", when=made)]
 
 
 # Training record -------------------------------------------------------------------------
@@ -280,6 +289,7 @@ def summary_export(fmt: str) -> ResponseReturnValue:
     lang = current_language()
     data = queries.donor_summary(current_user, start, end)
     table = exports.summary_table(data, lang, queries.course_titles(), _threshold())
+    table.title = _export_title(_("Training summary"), {"from": start.isoformat(), "to": end.isoformat()})
     return _send_table(table, fmt, f"training-summary-{start.isoformat()}-{end.isoformat()}", _("Summary"))
 
 
@@ -345,8 +355,11 @@ def questions() -> ResponseReturnValue:
     form.quiz.data = module["quiz"]["id"]
     quiz = module["quiz"]
     correct = {q["id"]: {o["id"] for o in q["options"] if o["correct"]} for q in quiz["questions"]}
-    analysis = queries.question_analysis(current_user, course_id, quiz["id"], correct)
+    cohorts = queries.cohorts_in_scope(current_user)
+    form.cohort.choices = [("", _("All officers in your scope"))] + [(c.id, c.name) for c in cohorts]
+    cohort_id = form.cohort.data if form.cohort.data in {c.id for c in cohorts} else None
+    analysis = queries.question_analysis(current_user, course_id, quiz["id"], correct, cohort_id)
     return render_template(
         "reports/questions.html", form=form, analysis=analysis, quiz=quiz, tr=tr, flags=FLAG_LABELS,
-        module=module,
+        module=module, min_answers=queries.MIN_ANSWERS_FOR_FLAG,
     )

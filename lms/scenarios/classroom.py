@@ -1,7 +1,9 @@
 """Classroom role-play sessions: who took part, what the trainer observed, and the outcome.
 
-A classroom session is recorded by a trainer (or an admin) after the role-play was played
-from the printed script. Each officer who played the officer's role gets a ScenarioRun
+A session may be scheduled in advance (date, place, the officers invited, from whom the
+attendance sheet is printed) and is recorded by a trainer (or an admin) after the role-play
+was played from the printed script. A recorded session's date, place and attendance can be
+corrected later; each correction is in the audit log with what it was before. Each officer who played the officer's role gets a ScenarioRun
 linked to the session; a passed one completes the scenario part of the module exactly as
 an online run does.
 """
@@ -77,6 +79,59 @@ def roster(viewer: User, cohort_id: int | None, officer_ids: list[int]) -> tuple
     return cohort, people
 
 
+def schedule_session(trainer: User, version: CourseVersion, module: dict, held_on: date, place: str,
+                     cohort: Cohort | None, invited: list[User]) -> ClassroomSession:
+    """A session planned for a date, with the officers on its attendance sheet; the caller commits."""
+    if not invited:
+        raise ClassroomError("no officer invited")
+    session = ClassroomSession(
+        trainer_id=trainer.id, course_id=version.course_id, course_version=version.version,
+        module_id=module["id"], held_on=held_on, place=place.strip(),
+        cohort_id=cohort.id if cohort else None, attendees=[], invited=sorted({u.id for u in invited}),
+        recorded_at=None,
+    )
+    db.session.add(session)
+    db.session.flush()
+    audit(trainer, "classroom.scheduled", f"classroom:{session.id}", invited=len(session.invited),
+          held_on=held_on.isoformat())
+    return session
+
+
+def invited_officers(viewer: User, session: ClassroomSession) -> list[User]:
+    """The officers on a session's sheet who are still in the viewer's scope, by name."""
+    ids = sorted({*session.invited, *session.attendees})
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(User).where(User.id.in_(ids), user_scope_clause(viewer)).order_by(User.name_latin, User.id)
+    ))
+
+
+def correct_session(actor: User, session: ClassroomSession, held_on: date, place: str,
+                    present: list[User], reason: str) -> None:
+    """Correct a recorded session's date, place and attendance (audited with the values before).
+
+    Role-play results recorded for officers stay as they are: they are records of training.
+    """
+    if session.is_scheduled:
+        raise ClassroomError("only a recorded session can be corrected")
+    played = set(db.session.scalars(
+        sa.select(ScenarioRun.user_id).where(ScenarioRun.classroom_session_id == session.id)
+    ))
+    now_present = sorted({u.id for u in present})
+    if not played <= set(now_present):
+        raise ClassroomError("an officer who played must stay present")
+    if not now_present:
+        raise ClassroomError("no officer attended")
+    before = {"held_on": session.held_on.isoformat(), "place": session.place, "attendees": list(session.attendees)}
+    after = {"held_on": held_on.isoformat(), "place": place.strip(), "attendees": now_present}
+    if before == after:
+        return
+    session.held_on, session.place, session.attendees = held_on, place.strip(), now_present
+    audit(actor, "classroom.corrected", f"classroom:{session.id}", reason=reason.strip(),
+          before=before, after=after)
+
+
 def record_session(
     trainer: User,
     version: CourseVersion,
@@ -86,8 +141,11 @@ def record_session(
     cohort: Cohort | None,
     attendees: list[User],
     outcomes: list[Outcome],
+    scheduled: ClassroomSession | None = None,
+    invited: list[User] | None = None,
 ) -> ClassroomSession:
-    """Record the session and one run per officer who played; the caller commits."""
+    """Record the session (a new one, or one scheduled before) and one run per officer who
+    played; the caller commits."""
     scenario = module["scenario"]
     present = {u.id: u for u in attendees}
     checklist = {item["id"] for item in scenario["observer_checklist"]}
@@ -100,14 +158,23 @@ def record_session(
             raise ClassroomError("outcome does not fit the scenario")
     if len({o.user_id for o in outcomes}) != len(outcomes):
         raise ClassroomError("one outcome per officer")
-    session = ClassroomSession(
-        trainer_id=trainer.id, course_id=version.course_id, course_version=version.version,
-        module_id=module["id"], held_on=held_on, place=place.strip(),
-        cohort_id=cohort.id if cohort else None, attendees=sorted(present),
-    )
-    db.session.add(session)
-    db.session.flush()
     now = utcnow()
+    if scheduled is not None:
+        if not scheduled.is_scheduled:
+            raise ClassroomError("the session is already recorded")
+        session = scheduled
+        session.held_on, session.place, session.attendees = held_on, place.strip(), sorted(present)
+        session.recorded_at = now
+    else:
+        session = ClassroomSession(
+            trainer_id=trainer.id, course_id=version.course_id, course_version=version.version,
+            module_id=module["id"], held_on=held_on, place=place.strip(),
+            cohort_id=cohort.id if cohort else None, attendees=sorted(present),
+            invited=sorted({*present, *(u.id for u in invited or [])}),
+            recorded_at=now,
+        )
+        db.session.add(session)
+    db.session.flush()
     for outcome in outcomes:
         learning.enrol(present[outcome.user_id], version.course_id)
         run = ScenarioRun(

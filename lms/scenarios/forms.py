@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -76,6 +76,32 @@ class ClassroomSessionForm(FlaskForm):
                 result.append((user, list(row["observed"].data or []), row["ending"].data,
                                row["passed"].data == "yes"))
         return result
+
+
+class ScheduleForm(FlaskForm):
+    """A session planned in advance: its date and place (the officers come from step one)."""
+
+    held_on = DateField(_l("Date of the session"), validators=[REQUIRED])
+    place = StringField(_l("Place"), validators=[REQUIRED, Length(max=200)])
+
+    def validate_held_on(self, field) -> None:
+        if field.data and field.data < date.today():
+            raise ValidationError(_l("A session is scheduled for today or a later date."))
+        if field.data and field.data > date.today() + timedelta(days=730):
+            raise ValidationError(_l("Schedule a session at most two years ahead."))
+
+
+class CorrectionForm(FlaskForm):
+    """A correction of a recorded session: date, place, who was present, and why."""
+
+    held_on = DateField(_l("Date of the session"), validators=[REQUIRED])
+    place = StringField(_l("Place"), validators=[REQUIRED, Length(max=200)])
+    present = MultiCheckboxField(_l("Present"), coerce=int, validators=[Optional()])
+    reason = StringField(_l("Reason for the correction"), validators=[REQUIRED, Length(max=300)])
+
+    def validate_held_on(self, field) -> None:
+        if field.data and field.data > date.today():
+            raise ValidationError(_l("The date of the session cannot be in the future."))
 
 
 def session_form(roster: list[User], checklist: list[tuple[str, str]]) -> ClassroomSessionForm:

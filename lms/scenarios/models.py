@@ -44,3 +44,11 @@ class ClassroomSession(db.Model):
     cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohorts.id"))
     attendees: Mapped[list] = mapped_column(sa.JSON, default=list)  # user ids
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Officers on the attendance sheet (user ids), chosen when the session is scheduled.
+    invited: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # None while the session is only scheduled; set when what happened is recorded.
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.recorded_at is None

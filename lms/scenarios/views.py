@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import (
     Blueprint,
     abort,
@@ -256,6 +258,16 @@ def classroom_new(course_id: str, module_id: str) -> ResponseReturnValue:
     context = {"version": version, "module": module, "scenario": scenario, "tr": tr, "q": q}
     if cohort_id or officer_ids:
         cohort, roster = classroom.roster(current_user, cohort_id, officer_ids)
+        if roster and request.args.get("then") == "schedule":
+            plan = forms.ScheduleForm()
+            if plan.validate_on_submit():
+                session = classroom.schedule_session(current_user, version, module, plan.held_on.data,
+                                                     plan.place.data, cohort, roster)
+                db.session.commit()
+                flash(_("The session is scheduled. Print the attendance sheet for it."), "success")
+                return redirect(url_for("scenarios.classroom_session", session_id=session.id))
+            return render_template("scenarios/classroom_schedule.html", form=plan, roster=roster,
+                                   cohort=cohort, cohort_id=cohort_id, officer_ids=officer_ids, **context)
         if roster:
             checklist = [(item["id"], tr(item["text"]).text) for item in scenario["observer_checklist"]]
             form = forms.session_form(roster, checklist)
@@ -265,7 +277,7 @@ def classroom_new(course_id: str, module_id: str) -> ResponseReturnValue:
                 try:
                     session = classroom.record_session(
                         current_user, version, module, form.held_on.data, form.place.data,
-                        cohort, form.present_users(), outcomes)
+                        cohort, form.present_users(), outcomes, invited=roster)
                 except classroom.ClassroomError:
                     db.session.rollback()
                     abort(400)
@@ -289,9 +301,7 @@ def classroom_new(course_id: str, module_id: str) -> ResponseReturnValue:
                            **context)
 
 
-@bp.get("/classroom/<int:session_id>")
-@access.roles(Role.TRAINER, Role.ADMIN)
-def classroom_session(session_id: int) -> ResponseReturnValue:
+def _session_or_404(session_id: int):
     session = classroom.visible_session(current_user, session_id)
     if session is None:
         abort(404)
@@ -299,7 +309,94 @@ def classroom_session(session_id: int) -> ResponseReturnValue:
     module = version.module(session.module_id) if version else None
     if module is None or not module.get("scenario"):
         abort(404)
+    return session, version, module
+
+
+@bp.get("/classroom/<int:session_id>")
+@access.roles(Role.TRAINER, Role.ADMIN)
+def classroom_session(session_id: int) -> ResponseReturnValue:
+    session, version, module = _session_or_404(session_id)
     return render_template("scenarios/classroom_session.html", session=session, version=version,
                            module=module, scenario=module["scenario"],
                            tr=Translator(version, current_language()),
-                           detail=classroom.session_detail(session))
+                           detail=classroom.session_detail(session),
+                           invited=classroom.invited_officers(current_user, session))
+
+
+@bp.get("/classroom/<int:session_id>/sheet")
+@access.roles(Role.TRAINER, Role.ADMIN)
+def classroom_sheet(session_id: int) -> ResponseReturnValue:
+    """The attendance sheet to print, with the invited officers' names filled in."""
+    session, version, module = _session_or_404(session_id)
+    return render_template("scenarios/classroom_sheet.html", session=session, version=version,
+                           module=module, scenario=module["scenario"],
+                           tr=Translator(version, current_language()),
+                           detail=classroom.session_detail(session),
+                           officers=classroom.invited_officers(current_user, session))
+
+
+@bp.route("/classroom/<int:session_id>/record", methods=["GET", "POST"])
+@access.roles(Role.TRAINER, Role.ADMIN)
+def classroom_record(session_id: int) -> ResponseReturnValue:
+    """Record what happened at a session scheduled before."""
+    session, version, module = _session_or_404(session_id)
+    if not session.is_scheduled:
+        flash(_("This session is already recorded. Correct it instead."), "info")
+        return redirect(url_for("scenarios.classroom_correct", session_id=session.id))
+    scenario = module["scenario"]
+    tr = Translator(version, current_language())
+    roster = classroom.invited_officers(current_user, session)
+    checklist = [(item["id"], tr(item["text"]).text) for item in scenario["observer_checklist"]]
+    form = forms.session_form(roster, checklist)
+    if request.method == "GET":
+        form.held_on.data = min(session.held_on, date.today())
+        form.place.data = session.place
+    if form.validate_on_submit():
+        outcomes = [classroom.Outcome(user.id, observed, ending, passed)
+                    for user, observed, ending, passed in form.outcomes()]
+        try:
+            classroom.record_session(current_user, version, module, form.held_on.data, form.place.data,
+                                     None, form.present_users(), outcomes, scheduled=session)
+        except classroom.ClassroomError:
+            db.session.rollback()
+            abort(400)
+        db.session.commit()
+        flash(ngettext("The session was recorded with %(num)d officer present.",
+                       "The session was recorded with %(num)d officers present.",
+                       len(session.attendees)), "success")
+        return redirect(url_for("scenarios.classroom_session", session_id=session.id))
+    cohort = classroom.session_detail(session).cohort
+    return render_template("scenarios/classroom_new.html", form=form, roster=roster, cohort=cohort,
+                           action=url_for("scenarios.classroom_record", session_id=session.id),
+                           version=version, module=module, scenario=scenario, tr=tr, q="")
+
+
+@bp.route("/classroom/<int:session_id>/correct", methods=["GET", "POST"])
+@access.roles(Role.TRAINER, Role.ADMIN)
+def classroom_correct(session_id: int) -> ResponseReturnValue:
+    """Correct a recorded session's date, place and attendance, with a reason (audited)."""
+    session, version, module = _session_or_404(session_id)
+    if session.is_scheduled:
+        return redirect(url_for("scenarios.classroom_record", session_id=session.id))
+    officers = classroom.invited_officers(current_user, session)
+    played = {run.user_id for run, _user in classroom.session_detail(session).runs}
+    form = forms.CorrectionForm()
+    form.present.choices = [(u.id, f"{u.name_native} ({u.personnel_number})") for u in officers]
+    if request.method == "GET":
+        form.held_on.data, form.place.data = session.held_on, session.place
+        form.present.data = list(session.attendees)
+    if form.validate_on_submit():
+        present = [u for u in officers if u.id in set(form.present.data or [])]
+        if not played <= {u.id for u in present}:
+            form.present.errors = [_("An officer who played must be marked as present.")]
+        elif not present:
+            form.present.errors = [_("Mark at least one officer as present.")]
+        else:
+            classroom.correct_session(current_user, session, form.held_on.data, form.place.data, present,
+                                      form.reason.data)
+            db.session.commit()
+            flash(_("The correction has been saved and recorded in the audit log."), "success")
+            return redirect(url_for("scenarios.classroom_session", session_id=session.id))
+    return render_template("scenarios/classroom_correct.html", form=form, session=session, version=version,
+                           module=module, scenario=module["scenario"],
+                           tr=Translator(version, current_language()))
