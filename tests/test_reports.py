@@ -423,8 +423,12 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 
 
 def _xlsx_rows(data) -> list[list]:
+    """The header row and the rows below it (title lines above the frozen header skipped),
+    with dates written back as ISO text so that they compare with the CSV."""
     book = openpyxl.load_workbook(io.BytesIO(data) if isinstance(data, bytes) else data)
-    return [list(r) for r in book.active.iter_rows(values_only=True)]
+    first = int(book.active.freeze_panes[1:]) - 2 if book.active.freeze_panes else 0
+    rows = [list(r) for r in book.active.iter_rows(values_only=True)][first:]
+    return [[v.date().isoformat() if hasattr(v, "date") else v for v in r] for r in rows]
 
 
 def _export_keys(rows: list[list]) -> set[tuple]:
