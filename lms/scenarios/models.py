@@ -45,7 +45,7 @@ class ClassroomSession(db.Model):
     attendees: Mapped[list] = mapped_column(sa.JSON, default=list)  # user ids
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Officers on the attendance sheet (user ids), chosen when the session is scheduled.
-    invited: Mapped[list] = mapped_column(sa.JSON, default=list)
+    invited: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     # None while the session is only scheduled; set when what happened is recorded.
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
