@@ -68,6 +68,7 @@ def _reject_nul_bytes():
 def _register_blueprints(app: Flask) -> None:
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
+    from lms.authoring.views import bp as authoring_bp
     from lms.catalog.views import bp as catalog_bp
     from lms.certificates.views import bp as certificates_bp
     from lms.core.views import bp as core_bp
@@ -77,7 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.scenarios.views import bp as scenarios_bp
 
     for blueprint in (core_bp, auth_bp, admin_bp, catalog_bp, learning_bp, quizzes_bp, scenarios_bp,
-                      reports_bp, certificates_bp):
+                      reports_bp, certificates_bp, authoring_bp):
         app.register_blueprint(blueprint)
 
 

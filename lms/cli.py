@@ -18,8 +18,11 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(demo_command)
     app.cli.add_command(users_group)
+    from lms.authoring.cli import export_command, import_command
     from lms.catalog.cli import courses_group
 
+    courses_group.add_command(export_command)
+    courses_group.add_command(import_command)
     app.cli.add_command(courses_group)
     from lms.certificates.cli import certificates_group
 

@@ -1,7 +1,14 @@
 """Import every feature's models, so the metadata is complete wherever it is used."""
 
 from lms.auth.models import SignInThrottle  # noqa: F401
+from lms.authoring.models import (  # noqa: F401
+    CourseAuthor,
+    CourseDraft,
+    CourseEditor,
+    DraftRevision,
+)
 from lms.catalog.models import Course, CourseMedia, CourseVersion, LessonPage  # noqa: F401
+from lms.catalog.sources import ContentBlob  # noqa: F401
 from lms.certificates.models import Certificate  # noqa: F401
 from lms.learning.models import (  # noqa: F401
     CourseCompletion,

@@ -91,6 +91,23 @@ EXPECTED = {
     "scenarios.classroom_sheet": frozenset({T, A}),
     "scenarios.classroom_record": frozenset({T, A}),
     "scenarios.classroom_correct": frozenset({T, A}),
+    # The course editor: trainers and admins; each course's routes only for its editors
+    # (tests/test_authoring.py proves the per-course rule on every one of them).
+    "authoring.index": frozenset({T, A}),
+    "authoring.new_course": frozenset({T, A}),
+    "authoring.import_package": frozenset({T, A}),
+    "authoring.course": frozenset({T, A}),
+    "authoring.edit_file": frozenset({T, A}),
+    "authoring.preview": frozenset({T, A}),
+    "authoring.media": frozenset({T, A}),
+    "authoring.upload": frozenset({T, A}),
+    "authoring.history": frozenset({T, A}),
+    "authoring.revision": frozenset({T, A}),
+    "authoring.restore": frozenset({T, A}),
+    "authoring.publish": frozenset({T, A}),
+    "authoring.export": frozenset({T, A}),
+    "authoring.editors": ADMIN,
+    "authoring.authors": ADMIN,
 }
 
 

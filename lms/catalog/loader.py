@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from lms.catalog.models import Course, CourseMedia, CourseVersion, LessonPage
 from lms.catalog.render import RENDERER_VERSION, render_lesson
+from lms.catalog.sources import read_folder, store
 from lms.catalog.spec import Problem, read_course
 from lms.extensions import db
 
@@ -51,12 +52,14 @@ def load_course_dir(folder: Path) -> LoadResult:
     media = _media_files(Path(folder), course)
     digest = content_hash(course, media)
     lessons = _strip_lessons(course)
+    # The exact files, so the version can go out again as the folder it came from.
+    source = store(read_folder(Path(folder)))
     row = db.session.get(Course, course["id"])
     if row is None:
         row = Course(id=course["id"], current_version=course["version"])
         db.session.add(row)
         db.session.flush()
-        _store_version(course, media, digest, lessons)
+        _store_version(course, media, digest, lessons, source)
         return LoadResult(course["id"], "created", course["version"])
     same = db.session.scalar(
         sa.select(CourseVersion).where(
@@ -69,15 +72,18 @@ def load_course_dir(folder: Path) -> LoadResult:
         return LoadResult(course["id"], "refused", problems=[problem])
     if same is not None:
         if same.content_hash == digest:
+            if same.source_files != source:  # only comments or layout of the files changed
+                same.source_files = source
             return LoadResult(course["id"], "unchanged", course["version"])
         # Same version, edited text: records stay valid, so the content is replaced in place.
         db.session.execute(sa.delete(LessonPage).where(LessonPage.course_version_id == same.id))
         db.session.execute(sa.delete(CourseMedia).where(CourseMedia.course_version_id == same.id))
         same.content = course
         same.content_hash = digest
+        same.source_files = source
         _store_pages(same, course, media, lessons)
         return LoadResult(course["id"], "updated", course["version"])
-    _store_version(course, media, digest, lessons)
+    _store_version(course, media, digest, lessons, source)
     row.current_version = course["version"]
     return LoadResult(course["id"], "new-version", course["version"])
 
@@ -92,9 +98,10 @@ def _strip_lessons(course: dict) -> dict[str, dict[str, str]]:
     return lessons
 
 
-def _store_version(course: dict, media: dict, digest: str, lessons: dict) -> CourseVersion:
+def _store_version(course: dict, media: dict, digest: str, lessons: dict, source: dict) -> CourseVersion:
     version = CourseVersion(
-        course_id=course["id"], version=course["version"], content=course, content_hash=digest
+        course_id=course["id"], version=course["version"], content=course, content_hash=digest,
+        source_files=source,
     )
     db.session.add(version)
     db.session.flush()

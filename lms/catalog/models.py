@@ -39,6 +39,9 @@ class CourseVersion(db.Model):
     # The parsed course (catalog/spec.py), the one source for pages, grading and runs.
     content: Mapped[dict] = mapped_column(sa.JSON)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
+    # The files it was loaded from, {path: sha256} (catalog/sources.py); None when loaded
+    # before files were kept.
+    source_files: Mapped[dict | None] = mapped_column(sa.JSON, deferred=True)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="versions")

@@ -1,0 +1,525 @@
+"""The course editor: drafts, files, preview, history, publishing, packages, editors."""
+
+from __future__ import annotations
+
+import mimetypes
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from lms import access
+from lms.authoring import drafts, packages
+from lms.authoring.forms import (
+    EditorForm,
+    FileForm,
+    ImportForm,
+    NewCourseForm,
+    PublishForm,
+    RestoreForm,
+    UploadForm,
+)
+from lms.authoring.images import ImageRefusedError, prepare_upload
+from lms.authoring.models import CourseAuthor
+from lms.catalog.models import Course
+from lms.catalog.render import render_lesson
+from lms.extensions import db
+from lms.org.models import Role, User, audit
+
+bp = Blueprint("authoring", __name__, template_folder="templates", url_prefix="/authoring")
+AUTHORS = (Role.TRAINER, Role.ADMIN)
+
+ERRORS = {
+    "bad-id": _l("Use lowercase Latin letters, digits and '-', starting with a letter or digit."),
+    "id-taken": _l("A course with this id already exists."),
+    "no-title": _l("This field is required."),
+    "no-course": _l("There is no such course."),
+    "no-source": _l("The files of this course are not in the database yet: load it again with “lms courses load”."),
+    "no-revision": _l("There is no such revision."),
+    "bad-path": _l("This is not a file of the course folder."),
+    "bad-mode": _l("Choose one."),
+    "never-published": _l("The course has never been published: publish it as a new version."),
+    "unchanged": _l("Nothing to publish: the published course is the same as the draft."),
+    "not-a-trainer": _l("Only trainers can be editors of a course."),
+}
+PACKAGE_ERRORS = {
+    "not-a-zip": _l("The file is not a zip package."),
+    "too-many-files": _l("The package holds too many files."),
+    "too-big": _l("The package is too large when unpacked."),
+    "absolute-path": _l("An absolute path: every file must be inside the course folder."),
+    "outside-folder": _l("A path that leads outside the course folder."),
+    "bad-name": _l("A file name that is not allowed."),
+    "link": _l("A link: packages may hold only plain files."),
+    "encrypted": _l("An encrypted file."),
+    "outside-course-folder": _l("A file outside the course folder: the package holds one folder named after the course id."),
+    "file-too-big": _l("The file is larger than allowed."),
+    "bomb": _l("The file is compressed suspiciously well (a zip bomb?)."),
+    "duplicate": _l("The same file is in the package twice."),
+    "unknown-file": _l("Not a file of the course format (YAML, Markdown lessons and images only)."),
+    "unreadable": _l("The file cannot be unpacked."),
+    "not-utf8": _l("The text is not in UTF-8."),
+    "not-an-image": _l("The file is not the image its name says."),
+    "unsafe-svg": _l("The SVG picture holds scripts, event handlers or references to other files or hosts."),
+    "image-outside-media": _l("Images belong in a module's media folder."),
+    "several-folders": _l("The package holds several folders; it must hold exactly one course folder."),
+    "empty": _l("The package holds no course."),
+    "bad-course-id": _l("The folder name is not a valid course id."),
+    "course-format": _l("The course does not pass the course check."),
+    "no-right": _l("You are not an editor of this course."),
+}
+IMAGE_ERRORS = {
+    "too-big": _l("The image is larger than 5 MB."),
+    "too-many-pixels": _l("The image has too many pixels (at most 4096 × 4096)."),
+    "not-an-image": _l("The file is not a PNG, JPEG, WebP or SVG image."),
+    "unsafe-svg": _l("The SVG picture holds scripts, event handlers or references to other files or hosts."),
+}
+
+
+@bp.before_request
+def editors_only() -> None:
+    """Every route of a course is for the course's editors (and admins) only."""
+    course_id = (request.view_args or {}).get("course_id")
+    if course_id is not None and current_user.is_authenticated and not drafts.may_edit(current_user, course_id):
+        abort(403)
+
+
+def _draft_or_404(course_id: str):
+    try:
+        return drafts.open_draft(current_user, course_id)
+    except drafts.AuthoringError:
+        abort(404)
+
+
+def _text(data: bytes | None) -> str:
+    if data is None:
+        return ""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
+
+
+def _is_text(path: str) -> bool:
+    return path.endswith(drafts.TEXT_SUFFIXES)
+
+
+@bp.get("")
+@access.roles(*AUTHORS)
+def index() -> ResponseReturnValue:
+    ids = sorted(drafts.editable_course_ids(current_user))
+    published = dict(db.session.execute(sa.select(Course.id, Course.current_version).where(Course.id.in_(ids))).all())
+    drafted = {d.course_id: d for d in db.session.scalars(
+        sa.select(drafts.CourseDraft).where(drafts.CourseDraft.course_id.in_(ids)))}
+    return render_template(
+        "authoring/index.html", ids=ids, published=published, drafted=drafted,
+        may_author=drafts.may_author(current_user), new_form=NewCourseForm(lang=_default_lang()),
+        import_form=ImportForm(),
+    )
+
+
+def _default_lang() -> str:
+    from lms.i18n import current_language
+
+    return current_language()
+
+
+@bp.post("/new")
+@access.roles(*AUTHORS)
+def new_course() -> ResponseReturnValue:
+    if not drafts.may_author(current_user):
+        abort(403)
+    form = NewCourseForm()
+    if form.validate_on_submit():
+        try:
+            drafts.create_course(current_user, form.course_id.data, form.title.data, form.lang.data)
+        except drafts.AuthoringError as exc:
+            db.session.rollback()
+            form.course_id.errors = [ERRORS[exc.code]]
+        else:
+            db.session.commit()
+            flash(_("The course draft is created."), "success")
+            return redirect(url_for("authoring.course", course_id=form.course_id.data))
+    return render_template("authoring/new.html", form=form), 422
+
+
+@bp.get("/courses/<course_id>")
+@access.roles(*AUTHORS)
+def course(course_id: str) -> ResponseReturnValue:
+    draft = _draft_or_404(course_id)
+    db.session.commit()  # a draft opened from the published files is kept
+    head = drafts.revision(draft)
+    files = drafts.files_of(head)
+    _course, problems = drafts.check(course_id, files)
+    by_path = drafts.problems_by_path(course_id, problems)
+    course_row = db.session.get(Course, course_id)
+    return render_template(
+        "authoring/course.html", draft=draft, head=head, files=files, by_path=by_path,
+        problems=problems, course_row=course_row, is_text=_is_text,
+        editors=drafts.editors_of(course_id), upload_form=_upload_form(head.number, files),
+    )
+
+
+def _modules(files: dict[str, bytes]) -> list[str]:
+    return sorted({p.split("/")[0] for p in files if "/" in p})
+
+
+def _upload_form(base: int, files: dict[str, bytes], form: UploadForm | None = None) -> UploadForm:
+    form = form or UploadForm(base=base)
+    form.module.choices = [(m, m) for m in _modules(files)]
+    return form
+
+
+@bp.route("/courses/<course_id>/file", methods=["GET", "POST"])
+@access.roles(*AUTHORS)
+def edit_file(course_id: str) -> ResponseReturnValue:
+    draft = _draft_or_404(course_id)
+    path = request.args.get("path", "")
+    try:
+        drafts._check_path(path)
+    except drafts.AuthoringError:
+        abort(404)
+    if not _is_text(path):
+        abort(404)
+    head = drafts.revision(draft)
+    files = drafts.files_of(head)
+    form = FileForm(base=head.number, text=_text(files.get(path)))
+    conflict = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            text = (form.text.data or "").replace("\r\n", "\n")
+            try:
+                rev = drafts.save(draft, current_user, form.base.data, {path: text.encode("utf-8")})
+            except drafts.ConflictError:
+                db.session.rollback()
+                draft = drafts.draft_of(course_id)
+                head = drafts.revision(draft)
+                files = drafts.files_of(head)
+                conflict = {"theirs": _text(files.get(path)), "head": head}
+                form.base.data, form.base.raw_data = head.number, [str(head.number)]
+                status = 409
+            except drafts.AuthoringError as exc:
+                db.session.rollback()
+                form.text.errors = [ERRORS[exc.code]]
+                status = 422
+            else:
+                db.session.commit()
+                if rev is None:
+                    flash(_("No changes to save."), "info")
+                else:
+                    flash(_("Saved as revision %(number)s.", number=rev.number), "success")
+                target = "authoring.preview" if path.endswith(".md") and request.form.get("then") == "preview" \
+                    else "authoring.edit_file"
+                return redirect(url_for(target, course_id=course_id, path=path))
+        else:
+            status = 422
+    _course, problems = drafts.check(course_id, files)
+    mine = drafts.problems_by_path(course_id, problems).get(path, [])
+    return render_template(
+        "authoring/file.html", draft=draft, head=head, path=path, form=form, problems=mine,
+        conflict=conflict, exists=path in files,
+    ), status
+
+
+def _media_url(course_id: str, module_id: str, files: dict[str, bytes]):
+    def media_url(src: str) -> str | None:
+        path = f"{module_id}/{src}"
+        return url_for("authoring.media", course_id=course_id, path=path) if path in files else None
+
+    return media_url
+
+
+@bp.get("/courses/<course_id>/preview")
+@access.roles(*AUTHORS)
+def preview(course_id: str) -> ResponseReturnValue:
+    """A lesson rendered by exactly the renderer and sanitizer learners get."""
+    draft = _draft_or_404(course_id)
+    path = request.args.get("path", "")
+    head = drafts.revision(draft)
+    files = drafts.files_of(head)
+    if path not in files or not path.endswith(".md") or "/" not in path:
+        abort(404)
+    module_id = path.split("/")[0]
+    html = render_lesson(_text(files[path]), _media_url(course_id, module_id, files))
+    lang = path.rsplit(".", 2)[-2]
+    return render_template("authoring/preview.html", draft=draft, head=head, path=path,
+                           html=Markup(html), lesson_lang=lang)  # noqa: S704 (sanitized by render_lesson)
+
+
+@bp.get("/courses/<course_id>/media")
+@access.roles(*AUTHORS)
+def media(course_id: str) -> ResponseReturnValue:
+    draft = _draft_or_404(course_id)
+    path = request.args.get("path", "")
+    rev_number = request.args.get("revision", type=int)
+    rev = drafts.revision(draft, rev_number)
+    if rev is None or "/media/" not in path or path not in rev.files:
+        abort(404)
+    data = drafts.fetch({path: rev.files[path]})[path]
+    kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    response = Response(data, mimetype=kind)
+    if kind == "image/svg+xml":
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@bp.post("/courses/<course_id>/upload")
+@access.roles(*AUTHORS)
+def upload(course_id: str) -> ResponseReturnValue:
+    draft = _draft_or_404(course_id)
+    head = drafts.revision(draft)
+    files = drafts.files_of(head)
+    form = _upload_form(head.number, files, UploadForm())
+    if not form.validate_on_submit() or form.module.data not in _modules(files):
+        flash(_("Choose a module and an image file."), "error")
+        return redirect(url_for("authoring.course", course_id=course_id))
+    try:
+        name, data = prepare_upload(form.image.data.read(5 * 1024 * 1024 + 1))
+    except ImageRefusedError as exc:
+        flash(IMAGE_ERRORS[exc.code], "error")
+        return redirect(url_for("authoring.course", course_id=course_id))
+    path = f"{form.module.data}/media/{name}"
+    try:
+        drafts.save(draft, current_user, form.base.data, {path: data}, action="image-uploaded")
+    except drafts.ConflictError:
+        db.session.rollback()
+        flash(_("Someone saved the draft meanwhile; nothing was lost. Upload the image again."), "error")
+        return redirect(url_for("authoring.course", course_id=course_id))
+    db.session.commit()
+    flash(_("The image is saved. Use it in a lesson as: %(markdown)s", markdown=f"![](media/{name})"), "success")
+    return redirect(url_for("authoring.course", course_id=course_id))
+
+
+@bp.get("/courses/<course_id>/history")
+@access.roles(*AUTHORS)
+def history(course_id: str) -> ResponseReturnValue:
+    draft = _draft_or_404(course_id)
+    from sqlalchemy.orm import selectinload
+
+    revs = list(db.session.scalars(
+        sa.select(drafts.DraftRevision).options(selectinload(drafts.DraftRevision.author))
+        .where(drafts.DraftRevision.draft_id == draft.id).order_by(drafts.DraftRevision.number.desc())
+    ))
+    return render_template("authoring/history.html", draft=draft, revisions=revs, restore_form=RestoreForm())
+
+
+@bp.get("/courses/<course_id>/revisions/<int:number>")
+@access.roles(*AUTHORS)
+def revision(course_id: str, number: int) -> ResponseReturnValue:
+    from lms.authoring.diffs import file_diffs
+
+    draft = _draft_or_404(course_id)
+    rev = drafts.revision(draft, number)
+    if rev is None:
+        abort(404)
+    parent = drafts.revision(draft, rev.parent) if rev.parent else None
+    diffs = file_diffs(drafts.files_of(parent) if parent else {}, drafts.files_of(rev))
+    return render_template("authoring/revision.html", draft=draft, rev=rev, parent=parent, diffs=diffs,
+                           restore_form=RestoreForm())
+
+
+@bp.post("/courses/<course_id>/revisions/<int:number>/restore")
+@access.roles(*AUTHORS)
+def restore(course_id: str, number: int) -> ResponseReturnValue:
+    draft = _draft_or_404(course_id)
+    if not RestoreForm().validate_on_submit():
+        abort(400)
+    try:
+        rev = drafts.restore(draft, current_user, number)
+    except drafts.AuthoringError:
+        db.session.rollback()
+        abort(404)
+    except drafts.ConflictError:
+        db.session.rollback()
+        flash(_("Someone saved the draft meanwhile; nothing was lost. Try again."), "error")
+        return redirect(url_for("authoring.history", course_id=course_id))
+    db.session.commit()
+    flash(_("Revision %(old)s is restored as revision %(new)s.", old=number, new=rev.number), "success")
+    return redirect(url_for("authoring.history", course_id=course_id))
+
+
+@bp.route("/courses/<course_id>/publish", methods=["GET", "POST"])
+@access.roles(*AUTHORS)
+def publish(course_id: str) -> ResponseReturnValue:
+    from lms.authoring.diffs import officer_changes
+
+    draft = _draft_or_404(course_id)
+    head = drafts.revision(draft)
+    files = drafts.files_of(head)
+    course_row = db.session.get(Course, course_id)
+    form = PublishForm(base=head.number, mode="correction" if course_row else "new-version")
+    refused = []
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            result = drafts.publish(draft, current_user, form.mode.data, form.base.data)
+        except drafts.PublishRefusedError as exc:
+            db.session.rollback()
+            refused = exc.problems
+            status = 422
+        except drafts.ConflictError:
+            db.session.rollback()
+            flash(_("The draft changed since you opened this page. Check what changes, then publish."), "error")
+            return redirect(url_for("authoring.publish", course_id=course_id))
+        except drafts.AuthoringError as exc:
+            db.session.rollback()
+            form.mode.errors = [ERRORS[exc.code]]
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Published as version %(version)s.", version=result.version), "success")
+            return redirect(url_for("authoring.course", course_id=course_id))
+    elif request.method == "POST":
+        status = 422
+    _course, problems = drafts.check(course_id, files)
+    current = drafts.published_files(course_id) if course_row else None
+    changes = officer_changes(course_id, current, files) if course_row else None
+    return render_template(
+        "authoring/publish.html", draft=draft, head=head, form=form, problems=refused or problems,
+        course_row=course_row, changes=changes, in_progress=_in_progress(course_id) if course_row else 0,
+    ), status
+
+
+def _in_progress(course_id: str) -> int:
+    from lms.learning.models import Enrolment
+
+    return db.session.scalar(sa.select(sa.func.count(Enrolment.id)).where(
+        Enrolment.course_id == course_id, Enrolment.completed_at.is_(None))) or 0
+
+
+@bp.get("/courses/<course_id>/export")
+@access.roles(*AUTHORS)
+def export(course_id: str) -> ResponseReturnValue:
+    if request.args.get("draft"):
+        draft = _draft_or_404(course_id)
+        files = drafts.files_of(drafts.revision(draft))
+        name = f"{course_id}-draft-r{draft.head}.zip"
+    else:
+        files = drafts.published_files(course_id)
+        if files is None:
+            abort(404)
+        name = f"{course_id}-v{db.session.get(Course, course_id).current_version}.zip"
+    audit(current_user, "authoring.exported", f"course:{course_id}", draft=bool(request.args.get("draft")))
+    db.session.commit()
+    response = Response(packages.export_zip(course_id, files), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.post("/import")
+@access.roles(*AUTHORS)
+def import_package() -> ResponseReturnValue:
+    form = ImportForm()
+    problems: list[tuple[str, str]] = []
+    if not form.validate_on_submit():
+        problems = [("", str(e)) for e in form.package.errors] or [("", _("Choose a file."))]
+    else:
+        data = form.package.data.read(packages.MAX_TOTAL_BYTES + 1)
+        try:
+            course_id, files = packages.read_zip(data)
+        except packages.PackageRefusedError as exc:
+            problems = [(p.file, str(PACKAGE_ERRORS[p.code])) for p in exc.problems]
+        else:
+            problems = _import_into_draft(course_id, files)
+            if not problems:
+                db.session.commit()
+                flash(_("The package is imported as a new revision of the draft."), "success")
+                return redirect(url_for("authoring.course", course_id=course_id))
+            db.session.rollback()
+    return render_template("authoring/import_refused.html", problems=problems), 422
+
+
+def _import_into_draft(course_id: str, files: dict[str, bytes]) -> list[tuple[str, str]]:
+    _course, found = drafts.check(course_id, files)
+    if found:
+        return [(p.file, f"{p.field}: {p.message}" if p.field else p.message) for p in found]
+    exists = db.session.get(Course, course_id) is not None or drafts.draft_of(course_id) is not None
+    if exists and not drafts.may_edit(current_user, course_id):
+        return [(course_id, str(PACKAGE_ERRORS["no-right"]))]
+    if not exists and not drafts.may_author(current_user):
+        return [(course_id, str(PACKAGE_ERRORS["no-right"]))]
+    try:
+        if exists:
+            draft = drafts.open_draft(current_user, course_id)
+        else:
+            draft = drafts.create_course(current_user, course_id, course_id, "en")
+        drafts.replace_all(draft, current_user, files, "imported")
+    except (drafts.AuthoringError, drafts.ConflictError):
+        return [(course_id, str(PACKAGE_ERRORS["course-format"]))]
+    return []
+
+
+@bp.route("/courses/<course_id>/editors", methods=["GET", "POST"])
+@access.roles(Role.ADMIN)
+def editors(course_id: str) -> ResponseReturnValue:
+    if db.session.get(Course, course_id) is None and drafts.draft_of(course_id) is None:
+        abort(404)
+    form = EditorForm()
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        trainer = db.session.scalar(sa.select(User).where(User.personnel_number == form.personnel_number.data.strip()))
+        if trainer is None or trainer.role != Role.TRAINER:
+            form.personnel_number.errors = [_("There is no trainer with this personnel number.")]
+            status = 422
+        else:
+            drafts.set_editor(current_user, course_id, trainer, form.action.data != "remove")
+            db.session.commit()
+            flash(_("The course's editors are saved."), "success")
+            return redirect(url_for("authoring.editors", course_id=course_id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("authoring/editors.html", course_id=course_id, form=form,
+                           editors=drafts.editors_of(course_id)), status
+
+
+@bp.route("/authors", methods=["GET", "POST"])
+@access.roles(Role.ADMIN)
+def authors() -> ResponseReturnValue:
+    form = EditorForm()
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        trainer = db.session.scalar(sa.select(User).where(User.personnel_number == form.personnel_number.data.strip()))
+        if trainer is None or trainer.role != Role.TRAINER:
+            form.personnel_number.errors = [_("There is no trainer with this personnel number.")]
+            status = 422
+        else:
+            drafts.grant_author(current_user, trainer, form.action.data != "remove")
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("authoring.authors"))
+    elif request.method == "POST":
+        status = 422
+    rows = list(db.session.scalars(
+        sa.select(User).join(CourseAuthor, CourseAuthor.user_id == User.id).order_by(User.name_latin)))
+    return render_template("authoring/authors.html", form=form, authors=rows), status
+
+
+@bp.app_template_filter("revision_note")
+def revision_note(note: dict) -> str:
+    """What a revision did, in the reader's language."""
+    action = (note or {}).get("action")
+    paths = ", ".join(note.get("paths", [])[:5]) if note else ""
+    if action == "created":
+        return _("course created")
+    if action == "opened":
+        return _("draft opened from published version %(version)s", version=note.get("version"))
+    if action == "saved":
+        return _("saved: %(files)s", files=paths)
+    if action == "image-uploaded":
+        return _("image uploaded: %(files)s", files=paths)
+    if action == "restored":
+        return _("revision %(number)s restored", number=note.get("from"))
+    if action == "imported":
+        return _("package imported")
+    if action == "version-set":
+        return _("version set to %(version)s for publishing", version=note.get("version"))
+    return action or ""
+
+
+@bp.app_template_filter("problem_text")
+def problem_text(message: str) -> str:
+    return str(message)

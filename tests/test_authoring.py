@@ -1,0 +1,416 @@
+"""Drafts, revisions, conflicts, history and publishing; the editor's pages and who may use them."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from lms.authoring import drafts
+from lms.catalog.models import Course, CourseVersion
+from lms.extensions import db
+from lms.org.models import Role
+from lms.quizzes.models import QuizAttempt
+from tests.authoring_helpers import audit_actions, database_state, make_author, make_editor
+from tests.course_helpers import COURSE, load_sample, take_quiz
+from tests.factories import login, make_user
+
+LESSON = "01-admission-basics/lesson.en.md"
+
+
+def _text(draft, path, number=None):
+    return drafts.files_of(drafts.revision(draft, number))[path].decode()
+
+
+# ---- revisions and conflicts (logic) ----------------------------------------------------
+
+def test_a_new_course_is_a_draft_in_the_course_format_with_its_author_as_editor(ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "first-aid", "Первая помощь", "ru")
+    db.session.commit()
+    data = yaml.safe_load(_text(draft, "course.yaml"))
+    assert data["id"] == "first-aid" and data["title"] == {"ru": "Первая помощь"}
+    assert data["source_language"] == "ru" and data["languages"] == ["ru"]
+    assert drafts.may_edit(author, "first-aid")
+    assert not drafts.may_edit(make_user(role=Role.TRAINER), "first-aid")
+    assert "authoring.course_created" in audit_actions("first-aid")
+
+
+def test_propose_id_transliterates_the_title():
+    assert drafts.propose_id("Первая помощь в ИВС") == "pervaya-pomosch-v-ivs"
+    assert drafts.propose_id("Қазақша: әдеп") == "qazaqsha-adep"
+    assert drafts.propose_id("!!!") == "course"
+
+
+def test_each_save_is_a_revision_with_author_and_parent(ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "c1", "Course", "en")
+    rev = drafts.save(draft, author, 1, {"01-a/module.yaml": b"id: 01-a\n"})
+    db.session.commit()
+    assert (rev.number, rev.parent, rev.author_id) == (2, 1, author.id)
+    assert set(rev.files) == {"course.yaml", "01-a/module.yaml"}
+    assert rev.problem_count > 0  # a draft may be incomplete
+    assert drafts.save(draft, author, 2, {"01-a/module.yaml": b"id: 01-a\n"}) is None  # nothing changed
+
+
+def test_a_save_from_a_stale_revision_is_refused_and_nothing_is_written(ctx):
+    author, other = make_author(), make_author()
+    draft = drafts.create_course(author, "c2", "Course", "en")
+    drafts.save(draft, author, 1, {"01-a/lesson.en.md": b"first"})
+    db.session.commit()
+    drafts.save(draft, other, 2, {"01-a/lesson.en.md": b"second tab"})
+    db.session.commit()
+    with pytest.raises(drafts.ConflictError) as caught:
+        drafts.save(draft, author, 2, {"01-a/lesson.en.md": b"my words"})
+    db.session.rollback()
+    assert caught.value.paths == ["01-a/lesson.en.md"]
+    assert caught.value.theirs["01-a/lesson.en.md"] == b"second tab"
+    draft = drafts.draft_of("c2")
+    assert draft.head == 3 and _text(draft, "01-a/lesson.en.md") == "second tab"
+
+
+def test_a_stale_save_of_another_file_keeps_both_changes(ctx):
+    author, other = make_author(), make_author()
+    draft = drafts.create_course(author, "c3", "Course", "en")
+    drafts.save(draft, other, 1, {"01-a/lesson.en.md": b"theirs"})
+    drafts.save(draft, author, 1, {"01-a/lesson.ru.md": b"mine"})
+    db.session.commit()
+    files = drafts.files_of(drafts.revision(drafts.draft_of("c3")))
+    assert files["01-a/lesson.en.md"] == b"theirs" and files["01-a/lesson.ru.md"] == b"mine"
+
+
+def test_two_saves_racing_from_the_same_head_move_it_once(ctx):
+    from lms.authoring.models import CourseDraft
+
+    author = make_author()
+    draft = drafts.create_course(author, "c4", "Course", "en")
+    db.session.commit()
+    assert draft.head == 1  # read by this process
+    # Another server saves between this process's read and its write.
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(CourseDraft.__table__).where(CourseDraft.id == draft.id).values(head=5))
+    with pytest.raises(drafts.ConflictError):
+        drafts.save(draft, author, 1, {"x.md": b"late"})
+    db.session.rollback()
+
+
+def test_paths_outside_the_folder_are_refused(ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "c5", "Course", "en")
+    for bad in ("../x.md", "/etc/passwd", "a/../../b.md", ".hidden.md", "a\\b.md", ""):
+        with pytest.raises(drafts.AuthoringError):
+            drafts.save(draft, author, 1, {bad: b"x"})
+
+
+def test_restore_makes_an_old_revision_the_newest(ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "c6", "Course", "en")
+    drafts.save(draft, author, 1, {"a/lesson.en.md": b"one"})
+    drafts.save(draft, author, 2, {"a/lesson.en.md": b"two"})
+    rev = drafts.restore(draft, author, 2)
+    db.session.commit()
+    assert rev.number == 4 and rev.note == {"action": "restored", "from": 2}
+    assert _text(draft, "a/lesson.en.md") == "one"
+    assert _text(draft, "a/lesson.en.md", 3) == "two"  # history is kept
+    assert "authoring.restored" in audit_actions("c6")
+
+
+def test_history_diff_shows_changed_lines():
+    from lms.authoring.diffs import file_diffs
+
+    old = {"a.md": b"one\ntwo\nthree\n", "b.png": b"\x89PNG1"}
+    new = {"a.md": b"one\n2\nthree\n", "b.png": b"\x89PNG2", "c.md": b"new\n"}
+    diffs = {d.path: d for d in file_diffs(old, new)}
+    assert [(k, t) for k, _a, _b, t in diffs["a.md"].lines if k in "+-"] == [("-", "two"), ("+", "2")]
+    assert diffs["b.png"].is_text is False and diffs["c.md"].status == "added"
+
+
+# ---- publishing -------------------------------------------------------------------------
+
+def _edit_lesson(draft, user, text: str):
+    files = drafts.files_of(drafts.revision(draft))
+    changed = files[LESSON].decode().replace("The first hour in prison", text)
+    return drafts.save(draft, user, draft.head, {LESSON: changed.encode()})
+
+
+def test_a_correction_replaces_the_content_and_keeps_every_record(client, ctx):
+    version = load_sample()
+    officer = make_user()
+    db.session.commit()
+    login(client, officer)
+    client.post(f"/courses/{COURSE}/enrol")
+    take_quiz(client, version, "01-admission-basics")
+    before = db.session.scalars(sa.select(QuizAttempt)).all()
+    admin = make_user(role=Role.ADMIN)
+    draft = drafts.open_draft(admin, COURSE)
+    _edit_lesson(draft, admin, "The very first hour in prison")
+    result = drafts.publish(draft, admin, "correction", draft.head)
+    db.session.commit()
+    assert (result.outcome, result.version) == ("updated", 1)
+    db.session.expire_all()
+    assert db.session.get(Course, COURSE).current_version == 1
+    assert [(a.id, a.course_version, a.score) for a in db.session.scalars(sa.select(QuizAttempt))] == \
+           [(a.id, a.course_version, a.score) for a in before]
+    page = client.get(f"/courses/{COURSE}/modules/01-admission-basics").get_data(as_text=True)
+    assert "The very first hour in prison" in page
+    assert "authoring.published" in audit_actions(COURSE)
+
+
+def test_a_new_version_becomes_current_and_records_keep_theirs(client, ctx):
+    version = load_sample()
+    officer = make_user()
+    db.session.commit()
+    login(client, officer)
+    client.post(f"/courses/{COURSE}/enrol")
+    take_quiz(client, version, "01-admission-basics")
+    admin = make_user(role=Role.ADMIN)
+    draft = drafts.open_draft(admin, COURSE)
+    _edit_lesson(draft, admin, "Version two says")
+    result = drafts.publish(draft, admin, "new-version", draft.head)
+    db.session.commit()
+    assert (result.outcome, result.version) == ("new-version", 2)
+    assert yaml.safe_load(_text(draft, "course.yaml"))["version"] == 2
+    assert drafts.revision(draft).published_version == 2
+    assert {v for (v,) in db.session.execute(sa.select(CourseVersion.version))} == {1, 2}
+    assert {a.course_version for a in db.session.scalars(sa.select(QuizAttempt))} == {1}
+
+
+def test_an_invalid_draft_is_not_published_and_nothing_changes(ctx):
+    load_sample()
+    admin = make_user(role=Role.ADMIN)
+    draft = drafts.open_draft(admin, COURSE)
+    drafts.save(draft, admin, draft.head, {"01-admission-basics/quiz.yaml": b"id: broken\nquestions: []\n"})
+    db.session.commit()
+    state = database_state()
+    with pytest.raises(drafts.PublishRefusedError) as caught:
+        drafts.publish(draft, admin, "new-version", draft.head)
+    db.session.rollback()
+    assert any("quiz.yaml" in p.file for p in caught.value.problems)
+    assert database_state() == state
+
+
+def test_publishing_from_a_stale_page_is_refused(ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "c7", "Course", "en")
+    drafts.save(draft, author, 1, {"a/lesson.en.md": b"x"})
+    with pytest.raises(drafts.ConflictError):
+        drafts.publish(draft, author, "new-version", 1)
+
+
+def test_a_correction_of_a_course_never_published_is_refused(ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "c8", "Course", "en")
+    with pytest.raises(drafts.AuthoringError, match="never-published"):
+        drafts.publish(draft, author, "correction", draft.head)
+
+
+def test_with_version_changes_only_the_version_line():
+    text = b"# comment\nid: x\nversion: 3\ntitle: {en: X}\n"
+    assert drafts.with_version(text, 4) == b"# comment\nid: x\nversion: 4\ntitle: {en: X}\n"
+
+
+# ---- web ---------------------------------------------------------------------------------
+
+def _authoring_rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("authoring."):
+            yield rule
+
+
+def _url(rule, course_id):
+    path = rule.rule.replace("<course_id>", course_id).replace("<int:number>", "1")
+    return path + ("?path=" + LESSON if rule.rule.endswith(("/file", "/preview", "/media")) else "")
+
+
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.MANAGER])
+def test_officers_and_managers_get_403_on_every_editor_route(app, client, ctx, role):
+    load_sample()
+    user = make_user(role=role)
+    db.session.commit()
+    login(client, user)
+    for rule in _authoring_rules(app):
+        for method in rule.methods & {"GET", "POST"}:
+            response = client.open(_url(rule, COURSE), method=method)
+            assert response.status_code == 403, (method, rule.rule)
+
+
+def test_a_trainer_who_is_not_an_editor_gets_403_on_every_route_of_the_course(app, client, ctx):
+    load_sample()
+    make_editor(COURSE)
+    stranger = make_author()  # may start new courses, yet is not an editor of this one
+    db.session.commit()
+    login(client, stranger)
+    tried = 0
+    for rule in _authoring_rules(app):
+        if "<course_id>" not in rule.rule:
+            continue
+        for method in rule.methods & {"GET", "POST"}:
+            response = client.open(_url(rule, COURSE), method=method)
+            assert response.status_code == 403, (method, rule.rule)
+            tried += 1
+    assert tried >= 12
+    assert drafts.draft_of(COURSE) is None
+
+
+def test_an_editor_opens_the_draft_of_a_published_course(client, ctx):
+    load_sample()
+    editor = make_editor(COURSE)
+    db.session.commit()
+    login(client, editor)
+    page = client.get(f"/authoring/courses/{COURSE}")
+    assert page.status_code == 200
+    assert LESSON in page.get_data(as_text=True)
+    assert client.get("/authoring").status_code == 200
+    assert COURSE in client.get("/authoring").get_data(as_text=True)
+
+
+def test_a_trainer_without_the_right_cannot_start_a_course(client, ctx):
+    trainer = make_user(role=Role.TRAINER)
+    db.session.commit()
+    login(client, trainer)
+    assert "New course" not in client.get("/authoring").get_data(as_text=True)
+    assert client.post("/authoring/new", data={"title": "X", "lang": "en", "course_id": "x"}).status_code == 403
+
+
+def test_an_author_creates_a_course_and_saves_and_previews_a_lesson(client, ctx):
+    author = make_author()
+    db.session.commit()
+    login(client, author)
+    response = client.post("/authoring/new", data={"title": "Первая помощь", "lang": "ru", "course_id": "first-aid"})
+    assert response.status_code == 302
+    path = "01-intro/lesson.ru.md"
+    page = client.get(f"/authoring/courses/first-aid/file?path={path}").get_data(as_text=True)
+    base = re.search(r'name="base" type="hidden" value="(\d+)"', page).group(1)
+    text = "## Начало\n\n!!! note \"Главное\"\n    Спокойно.\n\n<script>alert(1)</script>\n\nТекст[^1].\n\n[^1]: Сноска.\n"
+    response = client.post(f"/authoring/courses/first-aid/file?path={path}",
+                           data={"base": base, "text": text, "then": "preview"})
+    assert response.status_code == 302 and "/preview" in response.headers["Location"]
+    preview = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'class="admonition note"' in preview and "Спокойно." in preview
+    assert "<script>alert" not in preview and 'class="footnote"' in preview
+
+
+def test_a_stale_save_in_the_browser_shows_both_texts_and_keeps_the_typed_one(client, ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "c9", "Course", "en")
+    drafts.save(draft, author, 1, {"a/lesson.en.md": b"start"})
+    drafts.save(draft, author, 2, {"a/lesson.en.md": b"saved in another tab"})
+    db.session.commit()
+    login(client, author)
+    response = client.post("/authoring/courses/c9/file?path=a/lesson.en.md",
+                           data={"base": "2", "text": "typed here, from the old page"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "typed here, from the old page" in page and "saved in another tab" in page
+    assert 'name="base" type="hidden" value="3"' in page  # saving again merges onto the newest
+    assert _text(drafts.draft_of("c9"), "a/lesson.en.md") == "saved in another tab"
+
+
+def test_history_lists_revisions_and_restores_one(client, ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "c10", "Course", "en")
+    drafts.save(draft, author, 1, {"a/lesson.en.md": b"one\n"})
+    drafts.save(draft, author, 2, {"a/lesson.en.md": b"two\n"})
+    db.session.commit()
+    login(client, author)
+    page = client.get("/authoring/courses/c10/history").get_data(as_text=True)
+    assert "saved: a/lesson.en.md" in page
+    diff = client.get("/authoring/courses/c10/revisions/3").get_data(as_text=True)
+    assert "two" in diff and 'class="del"' in diff and 'class="ins"' in diff
+    assert client.post("/authoring/courses/c10/revisions/2/restore").status_code == 302
+    assert _text(drafts.draft_of("c10"), "a/lesson.en.md") == "one\n"
+
+
+def test_publish_page_shows_what_changes_then_publishes(client, ctx):
+    load_sample()
+    editor = make_editor(COURSE)
+    db.session.commit()
+    login(client, editor)
+    draft = drafts.open_draft(editor, COURSE)
+    _edit_lesson(draft, editor, "Corrected text")
+    db.session.commit()
+    page = client.get(f"/authoring/courses/{COURSE}/publish").get_data(as_text=True)
+    assert "01-admission-basics (en)" in page
+    response = client.post(f"/authoring/courses/{COURSE}/publish", data={"base": draft.head, "mode": "correction"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Course, COURSE).current_version == 1
+    response = client.post(f"/authoring/courses/{COURSE}/publish", data={"base": draft.head, "mode": "correction"})
+    assert response.status_code == 422 and "Nothing to publish" in response.get_data(as_text=True)
+
+
+def test_image_upload_is_reencoded_without_metadata_and_named_by_hash(client, ctx):
+    from PIL import Image
+
+    author = make_author()
+    draft = drafts.create_course(author, "c11", "Course", "en")
+    drafts.save(draft, author, 1, {"01-a/module.yaml": b"id: 01-a\n"})
+    db.session.commit()
+    login(client, author)
+    img = Image.new("RGB", (40, 30), (200, 10, 10))
+    exif = Image.Exif()
+    exif[0x010E] = "secret location"  # ImageDescription
+    raw = io.BytesIO()
+    img.save(raw, "JPEG", exif=exif)
+    assert b"secret location" in raw.getvalue()
+    response = client.post("/authoring/courses/c11/upload", data={
+        "base": "2", "module": "01-a", "image": (io.BytesIO(raw.getvalue()), "photo.png"),
+    }, content_type="multipart/form-data")
+    assert response.status_code == 302
+    files = drafts.files_of(drafts.revision(drafts.draft_of("c11")))
+    [path] = [p for p in files if "/media/" in p]
+    assert re.fullmatch(r"01-a/media/[0-9a-f]{16}\.jpg", path)  # type from the bytes, not the name
+    assert b"secret location" not in files[path] and Image.open(io.BytesIO(files[path])).size == (40, 30)
+    assert client.get(f"/authoring/courses/c11/media?path={path}").status_code == 200
+
+
+@pytest.mark.parametrize("payload,name,message", [
+    (b"not an image at all", "x.png", "not a PNG, JPEG, WebP or SVG"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "x.svg", "scripts"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "x.svg", "scripts"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink"><image x:href="http://evil/x.png"/></svg>', "x.svg", "scripts"),
+])
+def test_unsafe_or_fake_images_are_refused(client, ctx, payload, name, message):
+    author = make_author()
+    draft = drafts.create_course(author, "c12", "Course", "en")
+    drafts.save(draft, author, 1, {"01-a/module.yaml": b"id: 01-a\n"})
+    db.session.commit()
+    login(client, author)
+    response = client.post("/authoring/courses/c12/upload", data={
+        "base": "2", "module": "01-a", "image": (io.BytesIO(payload), name),
+    }, content_type="multipart/form-data", follow_redirects=True)
+    assert message in response.get_data(as_text=True)
+    assert drafts.draft_of("c12").head == 2
+
+
+def test_an_image_with_too_many_pixels_is_refused():
+    from PIL import Image
+
+    from lms.authoring.images import ImageRefusedError, prepare_upload
+
+    raw = io.BytesIO()
+    Image.new("1", (5000, 5000)).save(raw, "PNG")
+    with pytest.raises(ImageRefusedError, match="too-many-pixels"):
+        prepare_upload(raw.getvalue())
+
+
+def test_admin_grants_and_removes_editors_and_authors(client, ctx):
+    load_sample()
+    admin = make_user(role=Role.ADMIN)
+    trainer = make_user(role=Role.TRAINER, number="T-77")
+    officer = make_user(number="O-77")
+    db.session.commit()
+    login(client, admin)
+    assert client.post(f"/authoring/courses/{COURSE}/editors", data={"personnel_number": "T-77"}).status_code == 302
+    assert drafts.may_edit(trainer, COURSE)
+    response = client.post(f"/authoring/courses/{COURSE}/editors", data={"personnel_number": "O-77"})
+    assert response.status_code == 422 and officer.role == Role.OFFICER
+    client.post(f"/authoring/courses/{COURSE}/editors", data={"personnel_number": "T-77", "action": "remove"})
+    db.session.expire_all()
+    assert not drafts.may_edit(trainer, COURSE)
+    client.post("/authoring/authors", data={"personnel_number": "T-77"})
+    assert drafts.may_author(trainer)
+    assert audit_actions()[-3:] == ["authoring.editor_added", "authoring.editor_removed", "authoring.author_granted"]
