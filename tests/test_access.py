@@ -106,6 +106,8 @@ EXPECTED = {
     "authoring.restore": frozenset({T, A}),
     "authoring.publish": frozenset({T, A}),
     "authoring.export": frozenset({T, A}),
+    "authoring.settings": frozenset({T, A}),
+    "authoring.modules": frozenset({T, A}),
     "authoring.editors": ADMIN,
     "authoring.authors": ADMIN,
 }

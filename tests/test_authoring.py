@@ -22,6 +22,7 @@ LESSON = "01-admission-basics/lesson.en.md"
 
 
 def _text(draft, path, number=None):
+    db.session.expire_all()  # the newest head, saved by a request in another session
     return drafts.files_of(drafts.revision(draft, number))[path].decode()
 
 
@@ -414,3 +415,82 @@ def test_admin_grants_and_removes_editors_and_authors(client, ctx):
     client.post("/authoring/authors", data={"personnel_number": "T-77"})
     assert drafts.may_author(trainer)
     assert audit_actions()[-3:] == ["authoring.editor_added", "authoring.editor_removed", "authoring.author_granted"]
+
+
+# ---- course fields and modules -----------------------------------------------------------
+
+def test_course_fields_are_saved_into_course_yaml_and_problems_show_next_to_them(client, ctx):
+    author = make_author()
+    drafts.create_course(author, "c20", "Курс", "ru")
+    db.session.commit()
+    login(client, author)
+    client.get("/language/ru")
+    page = client.get("/authoring/courses/c20/settings").get_data(as_text=True)
+    assert 'name="title_kk"' in page
+    response = client.post("/authoring/courses/c20/settings", data={
+        "base": "1", "source_language": "ru", "languages_": ["ru", "kk"], "audience": ["prison"],
+        "title_ru": "Первая помощь", "summary_ru": "Кратко.", "title_kk": "", "summary_kk": "",
+        "estimated_minutes": "40", "pass_mark": "75", "certificate_enabled": "y", "certificate_hours": "2",
+        "pre_test": "",
+    })
+    assert response.status_code == 302
+    data = yaml.safe_load(_text(drafts.draft_of("c20"), "course.yaml"))
+    assert data["languages"] == ["ru", "kk"] and data["title"]["ru"] == "Первая помощь"
+    assert data["completion"]["pass_mark"] == 75 and data["certificate"] == {"enabled": True, "hours": 2}
+    page = client.get("/authoring/courses/c20/settings").get_data(as_text=True)
+    # The missing Kazakh title is reported under the Kazakh title field, in Russian.
+    kk_field = page[page.index('name="title_kk"'):]
+    assert kk_field.index("нет перевода") < kk_field.index('name="summary_kk"')
+
+
+def test_a_bad_number_keeps_everything_typed(client, ctx):
+    author = make_author()
+    drafts.create_course(author, "c21", "Course", "en")
+    db.session.commit()
+    login(client, author)
+    response = client.post("/authoring/courses/c21/settings", data={
+        "base": "1", "source_language": "en", "languages_": ["en"], "title_en": "Typed title",
+        "estimated_minutes": "forty", "pass_mark": "80", "certificate_hours": "0",
+    })
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'value="Typed title"' in page and 'value="forty"' in page
+    assert drafts.draft_of("c21").head == 1
+
+
+def test_modules_are_added_reordered_and_removed(client, ctx):
+    author = make_author()
+    drafts.create_course(author, "c22", "Course", "en")
+    db.session.commit()
+    login(client, author)
+    client.post("/authoring/courses/c22/modules", data={"base": "1", "action": "add", "title": "Arrival", "kind": "lesson"})
+    client.post("/authoring/courses/c22/modules", data={"base": "2", "action": "add", "title": "Talk", "kind": "scenario"})
+    draft = drafts.draft_of("c22")
+    assert yaml.safe_load(_text(draft, "course.yaml"))["modules"] == ["01-arrival", "02-talk"]
+    files = drafts.files_of(drafts.revision(draft))
+    assert {"01-arrival/module.yaml", "01-arrival/lesson.en.md", "02-talk/scenario.yaml"} <= set(files)
+    client.post("/authoring/courses/c22/modules", data={"base": "3", "action": "up", "module_id": "02-talk"})
+    assert yaml.safe_load(_text(draft, "course.yaml"))["modules"] == ["02-talk", "01-arrival"]
+    client.post("/authoring/courses/c22/modules", data={"base": "4", "action": "remove", "module_id": "01-arrival"})
+    db.session.expire_all()
+    files = drafts.files_of(drafts.revision(drafts.draft_of("c22")))
+    assert not any(p.startswith("01-arrival/") for p in files)
+    assert yaml.safe_load(files["course.yaml"])["modules"] == ["02-talk"]
+
+
+def test_a_published_module_is_retired_and_its_id_never_reused(client, ctx):
+    load_sample()
+    editor = make_editor(COURSE)
+    db.session.commit()
+    login(client, editor)
+    draft = drafts.open_draft(editor, COURSE)
+    db.session.commit()
+    response = client.post(f"/authoring/courses/{COURSE}/modules", data={
+        "base": draft.head, "action": "remove", "module_id": "02-role-play-admission"}, follow_redirects=True)
+    assert "retired" in response.get_data(as_text=True)
+    response = client.post(f"/authoring/courses/{COURSE}/modules", data={
+        "base": draft.head + 1, "action": "add", "title": "Again", "kind": "lesson",
+        "module_id": "02-role-play-admission"}, follow_redirects=True)
+    assert "existed in a published version" in response.get_data(as_text=True)
+    page = client.get(f"/authoring/courses/{COURSE}/publish").get_data(as_text=True)
+    assert "02-role-play-admission" in page and "publish them as a new version" in page

@@ -375,6 +375,16 @@ def publish(draft: CourseDraft, user: User, mode: str, base: int) -> LoadResult:
     return result
 
 
+def published_module_ids(course_id: str) -> set[str]:
+    """Ids of modules any published version has had: never deleted, never used again."""
+    ids: set[str] = set()
+    for content in db.session.scalars(sa.select(CourseVersion.content).where(CourseVersion.course_id == course_id)):
+        ids.update(m["id"] for m in content.get("modules", []))
+        if content.get("pre_test"):
+            ids.add(content["pre_test"]["id"])
+    return ids
+
+
 def versions_of(course_id: str) -> list[int]:
     return list(db.session.scalars(
         sa.select(CourseVersion.version).where(CourseVersion.course_id == course_id).order_by(CourseVersion.version)

@@ -5,11 +5,21 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp
-from wtforms.widgets import HiddenInput
+from wtforms import (
+    BooleanField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from lms.i18n import LOCALES
+from lms.i18n import LOCALES, RTL_LANGUAGES
 
 REQUIRED = DataRequired(message=_l("This field is required."))
 ID_RULE = Regexp(r"^[a-z0-9][a-z0-9-]*$",
@@ -57,3 +67,52 @@ class RestoreForm(FlaskForm):
 class EditorForm(FlaskForm):
     personnel_number = StringField(_l("Trainer's personnel number"), validators=[REQUIRED, Length(max=40)])
     action = HiddenField(default="add")
+
+
+class ModuleAddForm(FlaskForm):
+    base = IntegerField(validators=[InputRequired()], widget=HiddenInput())
+    title = StringField(_l("Module title"), validators=[REQUIRED, Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=[
+        ("lesson", _l("Lesson")), ("scenario", _l("Role-play")), ("assessment", _l("Final assessment")),
+    ])
+    module_id = StringField(_l("Module id"), validators=[Optional(), Length(max=80), ID_RULE],
+                            description=_l("Leave empty to take one from the title."))
+
+
+class ModuleActionForm(FlaskForm):
+    base = IntegerField(validators=[InputRequired()], widget=HiddenInput())
+    module_id = HiddenField(validators=[REQUIRED])
+    action = HiddenField(validators=[REQUIRED])
+
+
+def course_settings_form(languages: list[str], modules: list[str], **data):
+    """The course's fields, with a title and summary for every language offered."""
+
+    class CourseSettingsForm(FlaskForm):
+        base = IntegerField(validators=[InputRequired()], widget=HiddenInput())
+        source_language = SelectField(_l("Source language"), choices=[(c, LOCALES.get(c, c)) for c in languages])
+        languages_ = SelectMultipleField(
+            _l("Languages offered"), choices=[(c, LOCALES.get(c, c)) for c in languages],
+            widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        )
+        audience = SelectMultipleField(
+            _l("Audience"), choices=[("prison", _l("Prison service")), ("probation", _l("Probation service"))],
+            widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        )
+        estimated_minutes = IntegerField(_l("Estimated time (minutes)"), validators=[
+            InputRequired(message=_l("Enter a whole number.")), NumberRange(min=0, max=100000)])
+        pass_mark = IntegerField(_l("Pass mark (%)"), validators=[
+            InputRequired(message=_l("Enter a whole number.")), NumberRange(min=0, max=100)])
+        certificate_enabled = BooleanField(_l("Certificate on completion"))
+        certificate_hours = FloatField(_l("Training hours on the certificate"), validators=[
+            InputRequired(message=_l("Enter a number.")), NumberRange(min=0, max=1000)])
+        pre_test = SelectField(_l("Pre-test module"), choices=[("", "—")] + [(m, m) for m in modules])
+
+    for code in languages:
+        kw = {"lang": code, "dir": "rtl" if code in RTL_LANGUAGES else "ltr"}
+        setattr(CourseSettingsForm, f"title_{code}", StringField(
+            _l("Title"), validators=[Optional(), Length(max=300)], description=LOCALES.get(code, code), render_kw=kw))
+        setattr(CourseSettingsForm, f"summary_{code}", TextAreaField(
+            _l("Summary"), validators=[Optional(), Length(max=5000)], description=LOCALES.get(code, code),
+            render_kw=dict(kw, rows=3)))
+    return CourseSettingsForm(**data)

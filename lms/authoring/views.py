@@ -18,20 +18,25 @@ from lms.authoring.forms import (
     EditorForm,
     FileForm,
     ImportForm,
+    ModuleActionForm,
+    ModuleAddForm,
     NewCourseForm,
     PublishForm,
     RestoreForm,
     UploadForm,
+    course_settings_form,
 )
 from lms.authoring.images import ImageRefusedError, prepare_upload
 from lms.authoring.models import CourseAuthor
 from lms.catalog.models import Course
 from lms.catalog.render import render_lesson
 from lms.extensions import db
+from lms.i18n import LOCALES
 from lms.org.models import Role, User, audit
 
 bp = Blueprint("authoring", __name__, template_folder="templates", url_prefix="/authoring")
 AUTHORS = (Role.TRAINER, Role.ADMIN)
+LOCALES_KEYS = list(LOCALES)
 
 ERRORS = {
     "bad-id": _l("Use lowercase Latin letters, digits and '-', starting with a letter or digit."),
@@ -156,11 +161,23 @@ def course(course_id: str) -> ResponseReturnValue:
     _course, problems = drafts.check(course_id, files)
     by_path = drafts.problems_by_path(course_id, problems)
     course_row = db.session.get(Course, course_id)
+    try:
+        listed = [m for m in (course_form_fields(files).get("modules") or []) if isinstance(m, str)]
+    except drafts.AuthoringError:
+        listed = []
     return render_template(
         "authoring/course.html", draft=draft, head=head, files=files, by_path=by_path,
         problems=problems, course_row=course_row, is_text=_is_text,
         editors=drafts.editors_of(course_id), upload_form=_upload_form(head.number, files),
+        module_order=listed, retired=drafts.published_module_ids(course_id),
+        add_form=ModuleAddForm(base=head.number), action_form=ModuleActionForm(),
     )
+
+
+def course_form_fields(files: dict[str, bytes]) -> dict:
+    from lms.authoring.course_form import course_fields
+
+    return course_fields(files)
 
 
 def _modules(files: dict[str, bytes]) -> list[str]:
@@ -522,4 +539,161 @@ def revision_note(note: dict) -> str:
 
 @bp.app_template_filter("problem_text")
 def problem_text(message: str) -> str:
-    return str(message)
+    """A course-check problem in the reader's language."""
+    from lms.authoring.messages import translate
+
+    return translate(str(message))
+
+
+# ---- course fields and modules ----------------------------------------------------------
+
+COURSE_FIELD_OF = {
+    "languages": "languages_", "source_language": "source_language", "audience": "audience",
+    "estimated_minutes": "estimated_minutes", "completion.pass_mark": "pass_mark",
+    "certificate.hours": "certificate_hours", "pre_test": "pre_test",
+}
+
+
+def _field_problems(problems) -> dict[str, list[str]]:
+    """course.yaml problems keyed by the form field they belong to ('' for the rest)."""
+    from lms.authoring.messages import translate
+
+    out: dict[str, list[str]] = {}
+    for p in problems:
+        key = COURSE_FIELD_OF.get(p.field, "")
+        head, _, lang = p.field.partition(".")
+        if head in ("title", "summary") and lang:
+            key = f"{head}_{lang}"
+        elif head in ("title", "summary"):
+            key = f"{head}_all"
+        out.setdefault(key, []).append(translate(p.message) if key else f"{p.field}: {translate(p.message)}")
+    return out
+
+
+def _settings_languages(data: dict) -> list[str]:
+    listed = [c for c in (data.get("languages") or []) if isinstance(c, str)]
+    return list(dict.fromkeys([*listed, *LOCALES_KEYS]))
+
+
+@bp.route("/courses/<course_id>/settings", methods=["GET", "POST"])
+@access.roles(*AUTHORS)
+def settings(course_id: str) -> ResponseReturnValue:
+    from lms.authoring import course_form
+
+    draft = _draft_or_404(course_id)
+    head = drafts.revision(draft)
+    files = drafts.files_of(head)
+    try:
+        data = course_form.course_fields(files)
+    except drafts.AuthoringError:
+        flash(_("course.yaml cannot be read as a form; correct it in the text editor."), "error")
+        return redirect(url_for("authoring.edit_file", course_id=course_id, path="course.yaml"))
+    langs = _settings_languages(data)
+    modules = course_form.module_folders(files)
+    status = 200
+    if request.method == "POST":
+        form = course_settings_form(langs, modules)
+        if form.validate_on_submit():
+            values = {
+                "languages": [c for c in langs if c in (form.languages_.data or [])],
+                "source_language": form.source_language.data,
+                "title": {c: form[f"title_{c}"].data or "" for c in langs},
+                "summary": {c: form[f"summary_{c}"].data or "" for c in langs},
+                "audience": form.audience.data or [],
+                "estimated_minutes": form.estimated_minutes.data,
+                "pass_mark": form.pass_mark.data,
+                "certificate_enabled": bool(form.certificate_enabled.data),
+                "certificate_hours": _number(form.certificate_hours.data),
+                "pre_test": form.pre_test.data,
+            }
+            try:
+                rev = drafts.save(draft, current_user, form.base.data, course_form.apply_course_fields(files, values))
+            except drafts.ConflictError:
+                db.session.rollback()
+                flash(_("Someone saved the course's fields after you opened this page. Your entries are kept below; "
+                        "check them against the saved ones and save again."), "error")
+                draft = drafts.draft_of(course_id)
+                form.base.data, form.base.raw_data = draft.head, [str(draft.head)]
+                status = 409
+            else:
+                db.session.commit()
+                flash(_("Saved as revision %(number)s.", number=rev.number) if rev else _("No changes to save."),
+                      "success")
+                return redirect(url_for("authoring.settings", course_id=course_id))
+        else:
+            status = 422
+    else:
+        completion = data.get("completion") if isinstance(data.get("completion"), dict) else {}
+        certificate = data.get("certificate") if isinstance(data.get("certificate"), dict) else {}
+        initial = {
+            "base": head.number, "source_language": data.get("source_language"),
+            "languages_": data.get("languages") or [], "audience": data.get("audience") or [],
+            "estimated_minutes": data.get("estimated_minutes"), "pass_mark": completion.get("pass_mark", 80),
+            "certificate_enabled": bool(certificate.get("enabled")),
+            "certificate_hours": certificate.get("hours", 0), "pre_test": data.get("pre_test") or "",
+        }
+        for key in ("title", "summary"):
+            texts = data.get(key) if isinstance(data.get(key), dict) else {}
+            initial.update({f"{key}_{c}": texts.get(c, "") for c in langs})
+        form = course_settings_form(langs, modules, **initial)
+    _course, problems = drafts.check(course_id, files)
+    mine = drafts.problems_by_path(course_id, problems).get("course.yaml", [])
+    return render_template("authoring/settings.html", draft=draft, head=head, form=form, langs=langs,
+                           field_problems=_field_problems(mine)), status
+
+
+def _number(value: float | None) -> int | float:
+    value = value or 0
+    return int(value) if float(value).is_integer() else value
+
+
+@bp.post("/courses/<course_id>/modules")
+@access.roles(*AUTHORS)
+def modules(course_id: str) -> ResponseReturnValue:
+    """Add, move, remove or retire a module."""
+    from lms.authoring import course_form
+
+    draft = _draft_or_404(course_id)
+    files = drafts.files_of(drafts.revision(draft))
+    retired = drafts.published_module_ids(course_id)
+    add = ModuleAddForm()
+    act = ModuleActionForm()
+    try:
+        if request.form.get("action") in ("up", "down", "remove") and act.validate_on_submit():
+            base = act.base.data
+            if act.action.data == "remove":
+                changes = course_form.remove_module(files, act.module_id.data)
+                action = "module-retired" if act.module_id.data in retired else "module-removed"
+            else:
+                changes = course_form.move_module(files, act.module_id.data, -1 if act.action.data == "up" else 1)
+                action = "modules-reordered"
+        elif request.form.get("action") == "add" and add.validate_on_submit():
+            base = add.base.data
+            module_id = add.module_id.data or course_form.propose_module_id(files, add.title.data)
+            changes = course_form.add_module(files, module_id, add.kind.data, add.title.data, retired)
+            action = "module-added"
+        else:
+            flash(_("Enter the module's title."), "error")
+            return redirect(url_for("authoring.course", course_id=course_id))
+        drafts.save(draft, current_user, base, changes, action=action)
+    except drafts.AuthoringError as exc:
+        db.session.rollback()
+        flash(MODULE_ERRORS.get(exc.code, ERRORS.get(exc.code, exc.code)), "error")
+        return redirect(url_for("authoring.course", course_id=course_id))
+    except drafts.ConflictError:
+        db.session.rollback()
+        flash(_("Someone saved the draft meanwhile; nothing was lost. Try again."), "error")
+        return redirect(url_for("authoring.course", course_id=course_id))
+    db.session.commit()
+    flash({"module-added": _("The module is added."), "module-removed": _("The module is removed."),
+           "module-retired": _("The module is retired: officers keep their records of it, and its id is not used again."),
+           "modules-reordered": _("The order is saved.")}[action], "success")
+    return redirect(url_for("authoring.course", course_id=course_id) + "#modules")
+
+
+MODULE_ERRORS = {
+    "bad-kind": _l("Choose the module's kind."),
+    "module-id-taken": _l("A module with this id exists or existed in a published version; choose another id."),
+    "no-module": _l("There is no such module."),
+    "malformed-yaml": _l("course.yaml cannot be read as a form; correct it in the text editor."),
+}
