@@ -108,6 +108,8 @@ EXPECTED = {
     "authoring.export": frozenset({T, A}),
     "authoring.settings": frozenset({T, A}),
     "authoring.modules": frozenset({T, A}),
+    "authoring.scenario_graph": frozenset({T, A}),
+    "authoring.play": frozenset({T, A}),
     "authoring.editors": ADMIN,
     "authoring.authors": ADMIN,
 }

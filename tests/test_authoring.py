@@ -494,3 +494,73 @@ def test_a_published_module_is_retired_and_its_id_never_reused(client, ctx):
     assert "existed in a published version" in response.get_data(as_text=True)
     page = client.get(f"/authoring/courses/{COURSE}/publish").get_data(as_text=True)
     assert "02-role-play-admission" in page and "publish them as a new version" in page
+
+
+# ---- role-play graph and play from a node -----------------------------------------------------
+
+FIVE_NODES = b"""id: talk-scenario
+title: {en: A talk}
+briefing: {en: Talk to him.}
+roles:
+  officer: {name: {en: Officer}}
+  prisoner: {name: {en: Rustam}}
+start: n1
+pass_score: 5
+nodes:
+  n1:
+    speaker: prisoner
+    text: {en: "Why am I here?"}
+    choices:
+      - {id: c1, text: {en: Tell me more.}, next: n2, score: 2}
+      - {id: c2, text: {en: Be quiet.}, next: bad, score: 0}
+  n2:
+    speaker: prisoner
+    text: {en: Nobody listens.}
+    choices:
+      - {id: c1, text: {en: I am listening.}, next: good, score: 2}
+      - {id: c2, text: {en: Later.}, next: stuck, score: 0}
+  stuck:
+    speaker: prisoner
+    text: {en: "..."}
+  orphan:
+    speaker: prisoner
+    text: {en: Never shown.}
+    choices:
+      - {id: c1, text: {en: x}, next: good, score: 1}
+  good: {ending: good, debrief: {en: Well done.}}
+  bad: {ending: poor, debrief: {en: He stopped talking.}}
+"""
+
+
+def test_the_graph_marks_unreachable_nodes_dead_ends_and_a_best_path_below_the_pass_score():
+    from lms.authoring import graph
+
+    scenario = graph.normalize(yaml.safe_load(FIVE_NODES))
+    analysis = graph.analyse(scenario)
+    assert analysis.reachable == {"n1", "n2", "stuck", "good", "bad"}
+    assert analysis.dead_ends == {"stuck"}
+    assert analysis.best_path == []  # the engine cannot analyse a graph with a dead end
+    fixed = graph.normalize(yaml.safe_load(FIVE_NODES.replace(b'    text: {en: "..."}\n', b"    ending: mixed\n    debrief: {en: ok}\n")))
+    fixed["nodes"].pop("orphan")
+    analysis = graph.analyse(fixed)
+    assert analysis.best_path == [("n1", "c1"), ("n2", "c1")] and analysis.best_score == 4
+    assert analysis.below_pass
+    svg = str(graph.draw(fixed, analysis))
+    assert svg.startswith("<svg") and 'stroke="#c0392b" stroke-width="4"' in svg
+
+
+def test_graph_page_and_play_from_a_node_record_nothing(client, ctx):
+    from lms.scenarios.models import ScenarioRun
+
+    author = make_author()
+    draft = drafts.create_course(author, "c30", "Course", "en")
+    drafts.save(draft, author, 1, {"01-talk/scenario.yaml": FIVE_NODES})
+    db.session.commit()
+    login(client, author)
+    page = client.get("/authoring/courses/c30/graph?module=01-talk").get_data(as_text=True)
+    assert "<svg" in page and 'class="node unreachable"' in page and 'class="node dead-end"' in page
+    assert "/authoring/courses/c30/play?module=01-talk&amp;node=n2" in page
+    played = client.get("/authoring/courses/c30/play?module=01-talk&node=n2&choices=c1").get_data(as_text=True)
+    assert "Well done." in played and "Score: 2 of the pass score 5" in played
+    assert client.get("/authoring/courses/c30/play?module=01-talk&choices=zz").status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ScenarioRun)) == 0

@@ -32,6 +32,7 @@ from lms.catalog.models import Course
 from lms.catalog.render import render_lesson
 from lms.extensions import db
 from lms.i18n import LOCALES
+from lms.i18n import RTL_LANGUAGES as RTL
 from lms.org.models import Role, User, audit
 
 bp = Blueprint("authoring", __name__, template_folder="templates", url_prefix="/authoring")
@@ -697,3 +698,83 @@ MODULE_ERRORS = {
     "no-module": _l("There is no such module."),
     "malformed-yaml": _l("course.yaml cannot be read as a form; correct it in the text editor."),
 }
+
+
+# ---- role-plays: graph and play from any node ----------------------------------------------
+
+def _scenario_of(course_id: str, module_id: str):
+    """The draft, its course.yaml data and the module's scenario (normalized), or 404."""
+    from lms.authoring import course_form, graph
+
+    draft = _draft_or_404(course_id)
+    files = drafts.files_of(drafts.revision(draft))
+    try:
+        raw = course_form.load_yaml(files.get(f"{module_id}/scenario.yaml"))
+        course = course_form.course_fields(files)
+    except drafts.AuthoringError:
+        abort(404)
+    if f"{module_id}/scenario.yaml" not in files or not raw:
+        abort(404)
+    return draft, course, graph.normalize(raw)
+
+
+def _graph_labels() -> dict:
+    return {"title": _("Role-play graph"), "start": _("start"), "ending": _("ending"),
+            "unreachable": _("unreachable"), "dead_end": _("dead end"), "best": _("best path")}
+
+
+@bp.get("/courses/<course_id>/graph")
+@access.roles(*AUTHORS)
+def scenario_graph(course_id: str) -> ResponseReturnValue:
+    from lms.authoring import graph
+
+    module_id = request.args.get("module", "")
+    draft, course, scenario = _scenario_of(course_id, module_id)
+    analysis = graph.analyse(scenario)
+    svg = graph.draw(scenario, analysis, labels=_graph_labels(), node_url=lambda node: url_for(
+        "authoring.play", course_id=course_id, module=module_id, node=node))
+    return render_template("authoring/graph.html", draft=draft, module_id=module_id, svg=svg,
+                           analysis=analysis, scenario=scenario)
+
+
+@bp.get("/courses/<course_id>/play")
+@access.roles(*AUTHORS)
+def play(course_id: str) -> ResponseReturnValue:
+    """Play the draft's role-play from any node, as an officer would; nothing is recorded."""
+    from lms.i18n import pick
+    from lms.scenarios import engine
+
+    module_id = request.args.get("module", "")
+    draft, course, scenario = _scenario_of(course_id, module_id)
+    node_id = request.args.get("node") or scenario["start"]
+    taken = [c for c in request.args.get("choices", "").split(",") if c][:200]
+    if node_id not in scenario["nodes"]:
+        abort(404)
+    langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
+    source = course.get("source_language") if course.get("source_language") in langs else langs[0]
+    lang = request.args.get("lang") if request.args.get("lang") in langs else source
+    state = engine.RunState(node_id=node_id, variables=dict(scenario["variables"]))
+    steps = []
+    try:
+        for choice_id in taken:
+            before = state
+            state = engine.choose(scenario, state, choice_id)
+            steps.append((before.node_id, state.steps[-1].choice))
+    except (engine.InvalidChoiceError, KeyError):
+        abort(404)
+    node = scenario["nodes"].get(state.node_id)
+    if node is None:  # a broken 'next': the graph page marks it
+        flash(_("This choice leads to a node that does not exist."), "error")
+        return redirect(url_for("authoring.scenario_graph", course_id=course_id, module=module_id))
+
+    def text(value) -> str:
+        return str(pick(value, lang, source)) if isinstance(value, dict) else ""
+
+    offered = [] if "ending" in node else engine.available_choices(scenario, state.node_id, state.variables)
+    speaker = (scenario["roles"].get(node.get("speaker")) or {}).get("name") if node.get("speaker") else None
+    return render_template(
+        "authoring/play.html", draft=draft, module_id=module_id, scenario=scenario, node=node, state=state,
+        steps=steps, offered=offered, text=text, speaker=text(speaker) if speaker else "", lang=lang, langs=langs,
+        start_node=node_id, taken=taken, passed=state.score >= scenario["pass_score"],
+        text_dir_of=lambda code: "rtl" if code in RTL else "ltr",
+    )
