@@ -110,6 +110,8 @@ EXPECTED = {
     "authoring.modules": frozenset({T, A}),
     "authoring.scenario_graph": frozenset({T, A}),
     "authoring.play": frozenset({T, A}),
+    "authoring.quiz_preview": frozenset({T, A}),
+    "authoring.render_preview": frozenset({T, A}),
     "authoring.editors": ADMIN,
     "authoring.authors": ADMIN,
 }

@@ -564,3 +564,66 @@ def test_graph_page_and_play_from_a_node_record_nothing(client, ctx):
     assert "Well done." in played and "Score: 2 of the pass score 5" in played
     assert client.get("/authoring/courses/c30/play?module=01-talk&choices=zz").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ScenarioRun)) == 0
+
+
+# ---- autosave, live preview and quiz preview ---------------------------------------------------
+
+def test_autosave_answers_json_and_refuses_a_stale_revision(client, ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "c40", "Course", "en")
+    drafts.save(draft, author, 1, {"a/lesson.en.md": b"one"})
+    db.session.commit()
+    login(client, author)
+    fetch = {"X-Requested-With": "fetch"}
+    response = client.post("/authoring/courses/c40/file?path=a/lesson.en.md", data={"base": "2", "text": "two"},
+                           headers=fetch)
+    assert response.status_code == 200 and response.json["base"] == 3
+    response = client.post("/authoring/courses/c40/file?path=a/lesson.en.md", data={"base": "2", "text": "stale"},
+                           headers=fetch)
+    assert response.status_code == 409 and "someone else saved" in response.json["message"]
+    assert _text(drafts.draft_of("c40"), "a/lesson.en.md") == "two"
+
+
+def test_live_preview_renders_through_the_learners_sanitizer(client, ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "c41", "Course", "en")
+    drafts.save(draft, author, 1, {"a/lesson.en.md": b"x"})
+    db.session.commit()
+    login(client, author)
+    response = client.post("/authoring/courses/c41/render?path=a/lesson.en.md", data={
+        "base": "2", "text": "| a | b |\n|---|---|\n| 1 | 2 |\n\n<img src=x onerror=alert(1)>[link](http://evil.example)"})
+    html = response.json["html"]
+    assert "<table>" in html and "onerror" not in html and "evil.example" not in html
+
+
+QUIZ_POOL = b"""id: q1
+pass_mark: 50
+draw: 1
+questions:
+  - id: q-a
+    type: single
+    text: {en: "Pick a"}
+    options:
+      - {id: a, text: {en: A}, correct: true, feedback: {en: "Yes, a."}}
+      - {id: b, text: {en: B}}
+  - id: q-b
+    type: multiple
+    text: {en: "Pick both"}
+    options:
+      - {id: a, text: {en: A}, correct: true}
+      - {id: b, text: {en: B}, correct: true}
+"""
+
+
+def test_quiz_preview_grades_like_the_engine_and_records_nothing(client, ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "c42", "Course", "en")
+    drafts.save(draft, author, 1, {"01-q/quiz.yaml": QUIZ_POOL})
+    db.session.commit()
+    login(client, author)
+    page = client.get("/authoring/courses/c42/quiz?module=01-q").get_data(as_text=True)
+    assert "Pick both" in page and "Each attempt draws 1 of these 2 questions" in page
+    response = client.post("/authoring/courses/c42/quiz?module=01-q", data={"q-q-a": "a", "q-q-b": "a"})
+    page = response.get_data(as_text=True)
+    assert "Score: 50 of the pass score 50" in page and "Yes, a." in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 0

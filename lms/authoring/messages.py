@@ -61,6 +61,7 @@ MESSAGES = [
     N_("an assessment module needs a quiz"),
     N_("a scenario module needs a scenario"),
     N_("a quiz needs at least one question"),
+    N_("draws %(draw)s questions but the quiz has %(count)s"),
     N_("must be single, multiple or true_false"),
     N_("a question needs at least two options"),
     N_("duplicate option id %(value)s"),

@@ -210,10 +210,13 @@ def edit_file(course_id: str) -> ResponseReturnValue:
     if request.method == "POST":
         if form.validate_on_submit():
             text = (form.text.data or "").replace("\r\n", "\n")
+            wants_json = request.headers.get("X-Requested-With") == "fetch"
             try:
                 rev = drafts.save(draft, current_user, form.base.data, {path: text.encode("utf-8")})
             except drafts.ConflictError:
                 db.session.rollback()
+                if wants_json:
+                    return {"message": _("Not saved: someone else saved this file. Save with the button to see both texts.")}, 409
                 draft = drafts.draft_of(course_id)
                 head = drafts.revision(draft)
                 files = drafts.files_of(head)
@@ -226,6 +229,9 @@ def edit_file(course_id: str) -> ResponseReturnValue:
                 status = 422
             else:
                 db.session.commit()
+                if wants_json:
+                    head_number = rev.number if rev else drafts.draft_of(course_id).head
+                    return {"base": head_number, "message": _("Saved as revision %(number)s.", number=head_number)}
                 if rev is None:
                     flash(_("No changes to save."), "info")
                 else:
@@ -234,6 +240,8 @@ def edit_file(course_id: str) -> ResponseReturnValue:
                     else "authoring.edit_file"
                 return redirect(url_for(target, course_id=course_id, path=path))
         else:
+            if request.headers.get("X-Requested-With") == "fetch":
+                return {"message": _("Not saved: the page has expired. Save with the button.")}, 400
             status = 422
     _course, problems = drafts.check(course_id, files)
     mine = drafts.problems_by_path(course_id, problems).get(path, [])
@@ -778,3 +786,78 @@ def play(course_id: str) -> ResponseReturnValue:
         start_node=node_id, taken=taken, passed=state.score >= scenario["pass_score"],
         text_dir_of=lambda code: "rtl" if code in RTL else "ltr",
     )
+
+
+# ---- quiz preview -------------------------------------------------------------------------------
+
+def _quiz_of(files: dict[str, bytes], module_id: str, course: dict) -> dict:
+    """The draft's quiz as the engine reads it, tolerant of what is not finished yet."""
+    from lms.authoring import course_form
+
+    raw = course_form.load_yaml(files.get(f"{module_id}/quiz.yaml"))
+    completion = course.get("completion") if isinstance(course.get("completion"), dict) else {}
+    questions = []
+    for q in raw.get("questions") or [] if isinstance(raw.get("questions"), list) else []:
+        if not isinstance(q, dict) or not isinstance(q.get("id"), str):
+            continue
+        options = [
+            {"id": str(o.get("id")), "text": o.get("text"), "correct": bool(o.get("correct")),
+             "feedback": o.get("feedback")}
+            for o in (q.get("options") or []) if isinstance(o, dict) and o.get("id") is not None
+        ]
+        questions.append({"id": q["id"], "type": q.get("type"), "text": q.get("text"),
+                          "explanation": q.get("explanation"), "options": options})
+    pass_mark = raw.get("pass_mark", completion.get("pass_mark", 80))
+    return {"questions": questions, "pass_mark": pass_mark if isinstance(pass_mark, int) else 80,
+            "draw": raw.get("draw") if isinstance(raw.get("draw"), int) else None}
+
+
+@bp.route("/courses/<course_id>/quiz", methods=["GET", "POST"])
+@access.roles(*AUTHORS)
+def quiz_preview(course_id: str) -> ResponseReturnValue:
+    """Answer the draft's quiz as an officer would and see the grading; nothing is recorded."""
+    from lms.authoring import course_form
+    from lms.i18n import pick
+    from lms.quizzes.grading import grade
+
+    draft = _draft_or_404(course_id)
+    module_id = request.args.get("module", "")
+    files = drafts.files_of(drafts.revision(draft))
+    if f"{module_id}/quiz.yaml" not in files:
+        abort(404)
+    try:
+        course = course_form.course_fields(files)
+        quiz = _quiz_of(files, module_id, course)
+    except drafts.AuthoringError:
+        flash(_("The quiz cannot be read yet; correct it in the text editor."), "error")
+        return redirect(url_for("authoring.edit_file", course_id=course_id, path=f"{module_id}/quiz.yaml"))
+    langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
+    source = course.get("source_language") if course.get("source_language") in langs else langs[0]
+    lang = request.args.get("lang") if request.args.get("lang") in langs else source
+    graded = None
+    answers: dict[str, list[str]] = {}
+    if request.method == "POST":
+        if not RestoreForm().validate_on_submit():
+            abort(400)
+        answers = {q["id"]: request.form.getlist(f"q-{q['id']}") for q in quiz["questions"]}
+        graded = grade(quiz, answers)
+
+    def text(value) -> str:
+        return str(pick(value, lang, source)) if isinstance(value, dict) else ""
+
+    return render_template("authoring/quiz_preview.html", draft=draft, module_id=module_id, quiz=quiz,
+                           text=text, lang=lang, langs=langs, graded=graded, answers=answers,
+                           form=RestoreForm(), text_dir_of=lambda code: "rtl" if code in RTL else "ltr")
+
+
+@bp.post("/courses/<course_id>/render")
+@access.roles(*AUTHORS)
+def render_preview(course_id: str) -> ResponseReturnValue:
+    """Typed lesson Markdown through the learners' renderer and sanitizer, for the live preview."""
+    draft = _draft_or_404(course_id)
+    path = request.args.get("path", "")
+    if not FileForm().validate_on_submit() or not path.endswith(".md") or "/" not in path:
+        abort(400)
+    files = drafts.files_of(drafts.revision(draft))
+    text = (request.form.get("text") or "")[:500_000]
+    return {"html": render_lesson(text, _media_url(course_id, path.split("/")[0], files))}

@@ -44,6 +44,9 @@ def attempts_left(quiz: dict, attempts: list[QuizAttempt]) -> int | None:
 
 def layout_for(quiz: dict, rng: random.Random) -> list:
     questions = list(quiz["questions"])
+    if quiz.get("draw"):  # a pool: this attempt asks `draw` of the questions
+        drawn = {q["id"] for q in rng.sample(questions, min(quiz["draw"], len(questions)))}
+        questions = [q for q in questions if q["id"] in drawn]
     if quiz["shuffle"]:
         rng.shuffle(questions)
     layout = []
@@ -53,6 +56,12 @@ def layout_for(quiz: dict, rng: random.Random) -> list:
             rng.shuffle(options)
         layout.append([q["id"], options])
     return layout
+
+
+def asked(quiz: dict, layout: list) -> dict:
+    """The quiz as this attempt asked it: only the questions drawn into its layout."""
+    drawn = {qid for qid, _options in layout}
+    return {**quiz, "questions": [q for q in quiz["questions"] if q["id"] in drawn]}
 
 
 def start_attempt(user_id: int, version: CourseVersion, module: dict, rng: random.Random | None = None) -> QuizAttempt:
@@ -170,7 +179,7 @@ def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str,
         db.session.rollback()
         return False
     module = version.module(attempt.module_id)
-    quiz = module["quiz"]
+    quiz = asked(module["quiz"], attempt.layout)
     answers = clean_answers(quiz, form_answers)
     graded = grade(quiz, answers)
     positions = {qid: i for i, (qid, _opts) in enumerate(attempt.layout)}

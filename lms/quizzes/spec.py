@@ -18,10 +18,14 @@ def read_quiz(r, path: Path, course: dict, ids) -> dict | None:
         "shuffle": bool(data.get("shuffle", False)),
         "questions": [],
     }
+    if "draw" in data:  # a question pool: each attempt draws this many of the questions
+        quiz["draw"] = r.integer(path, data, "draw", "draw", default=0, low=1)
     questions = data.get("questions")
     if not isinstance(questions, list) or not questions:
         r.problem(path, "questions", "a quiz needs at least one question")
         return quiz
+    if quiz.get("draw") and quiz["draw"] > len(questions):
+        r.problem(path, "draw", f"draws {quiz['draw']} questions but the quiz has {len(questions)}")
     for i, q in enumerate(questions):
         fld = f"questions[{i}]"
         if not isinstance(q, dict):
