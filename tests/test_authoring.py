@@ -627,3 +627,18 @@ def test_quiz_preview_grades_like_the_engine_and_records_nothing(client, ctx):
     page = response.get_data(as_text=True)
     assert "Score: 50 of the pass score 50" in page and "Yes, a." in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 0
+
+
+def test_a_stale_save_of_the_text_already_saved_is_not_a_conflict(ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "c43", "Course", "en")
+    drafts.save(draft, author, 1, {"a/lesson.en.md": b"typed"})  # the autosave got in first
+    assert drafts.save(draft, author, 1, {"a/lesson.en.md": b"typed"}) is None  # then the button
+
+
+def test_a_new_course_without_an_id_gets_one_from_its_title(client, ctx):
+    author = make_author()
+    db.session.commit()
+    login(client, author)
+    response = client.post("/authoring/new", data={"title": "Задержание и доставка", "lang": "ru", "course_id": ""})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/zaderzhanie-i-dostavka")

@@ -21,7 +21,7 @@ import yaml
 from lms.authoring.models import CourseAuthor, CourseDraft, CourseEditor, DraftRevision
 from lms.catalog.loader import LoadResult, load_course_dir
 from lms.catalog.models import Course, CourseVersion
-from lms.catalog.sources import fetch, store, write_folder
+from lms.catalog.sources import digest, fetch, store, write_folder
 from lms.catalog.spec import ID_RE, Problem, read_course
 from lms.extensions import db
 from lms.org.models import Role, User, audit
@@ -272,7 +272,12 @@ def save(draft: CourseDraft, user: User, base: int, changes: dict[str, bytes | N
     for path in changes:
         _check_path(path)
     if base != head.number:
-        stale = sorted(p for p in changes if start.files.get(p) != head.files.get(p))
+        # A file is in conflict when someone changed it since `base` and this save would
+        # change it again; saving the very text already there (an autosave that got in
+        # first) is not a conflict.
+        new_sha = {p: (None if d is None else digest(d)) for p, d in changes.items()}
+        stale = sorted(p for p in changes
+                       if start.files.get(p) != head.files.get(p) and new_sha[p] != head.files.get(p))
         if stale:
             current = files_of(head)
             raise ConflictError(head=head.number, paths=stale, theirs={p: current.get(p) for p in stale})
@@ -282,8 +287,6 @@ def save(draft: CourseDraft, user: User, base: int, changes: dict[str, bytes | N
             files.pop(path, None)
         else:
             files[path] = data
-    from lms.catalog.sources import digest
-
     if {p: digest(d) for p, d in files.items()} == head.files:
         return None
     rev = _add_revision(draft, user, files, parent=head.number,

@@ -30,8 +30,8 @@ class NewCourseForm(FlaskForm):
     title = StringField(_l("Title"), validators=[REQUIRED, Length(max=200)])
     lang = SelectField(_l("Source language"), choices=list(LOCALES.items()))
     course_id = StringField(
-        _l("Course id"), validators=[REQUIRED, Length(max=80), ID_RULE],
-        description=_l("Proposed from the title; it can be changed until the course is first published."),
+        _l("Course id"), validators=[Optional(), Length(max=80), ID_RULE],
+        description=_l("Leave empty to take one from the title."),
     )
 
 

@@ -140,6 +140,8 @@ def new_course() -> ResponseReturnValue:
         abort(403)
     form = NewCourseForm()
     if form.validate_on_submit():
+        if not form.course_id.data:
+            form.course_id.data = drafts.propose_id(form.title.data)
         try:
             drafts.create_course(current_user, form.course_id.data, form.title.data, form.lang.data)
         except drafts.AuthoringError as exc:

@@ -61,6 +61,11 @@
     }).catch(function () { /* the saved preview stays available */ });
   }
 
+  form.addEventListener("submit", function () {
+    clearTimeout(saveTimer);   // the button's save replaces any autosave still waiting
+    stopped = true;
+  });
+
   text.addEventListener("input", function () {
     keep();
     clearTimeout(saveTimer);
