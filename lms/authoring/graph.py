@@ -135,7 +135,7 @@ def draw(scenario: dict, analysis: Analysis, node_url=None, labels: dict | None 
         f'<svg xmlns="http://www.w3.org/2000/svg" class="scenario-graph" role="img" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" direction="ltr">',
         f"<title>{escape(labels.get('title', 'Role-play graph'))}</title>",
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="10" markerHeight="10" markerUnits="userSpaceOnUse" '
         'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>',
     ]
     for node_id, node in nodes.items():
@@ -153,7 +153,7 @@ def draw(scenario: dict, analysis: Analysis, node_url=None, labels: dict | None 
             colour = best_colour if best else "#777"
             parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="{4 if best else 1.5}" '
                          f'marker-end="url(#arrow)"><title>{escape(choice["id"])}: {choice["score"]:+d}</title></path>')
-            mx, my = (sx + ex) // 2, (sy + ey) // 2 - 4
+            mx, my = (sx + ex) // 2 - 8, (sy + ey) // 2 - 7
             parts.append(f'<text x="{mx}" y="{my}" font-size="11" text-anchor="middle" fill="{colour}">'
                          f'{escape(choice["id"])} ({choice["score"]:+d})</text>')
     for node_id, node in nodes.items():

@@ -1,0 +1,250 @@
+"""A trainer writes a course in Russian in the browser, an officer completes it, the trainer
+publishes a correction and a new version, and a second tab's stale save shows the conflict."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from lms.catalog.models import Course, CourseVersion
+from lms.extensions import db
+from lms.learning.models import CourseCompletion
+from lms.quizzes.models import QuizAttempt
+from tests.authoring_helpers import make_author
+from tests.browser.conftest import sign_in
+from tests.course_helpers import correct_answers, form_of
+from tests.factories import PASSWORD, make_user
+
+CID = "pervaya-pomosch"
+LESSON = "01-zaderzhanie"
+TALK = "02-razgovor"
+EXAM = "03-itogovyy-test"
+
+
+def module_yaml(module_id: str, kind: str, title: str) -> str:
+    return (f"id: {module_id}\nkind: {kind}\ntitle:\n  ru: {title}\nestimated_minutes: 10\n"
+            "objectives:\n  - ru: Оказывать первую помощь задержанному\n")
+
+
+QUIZ = """id: itogovyy-test-quiz
+pass_mark: 50
+attempts: 3
+shuffle: true
+draw: 2
+questions:
+  - id: q-breathing
+    type: single
+    text: {ru: "Что проверить в первую очередь?"}
+    options:
+      - {id: a, text: {ru: "Дыхание"}, correct: true, feedback: {ru: "Верно: сначала дыхание."}}
+      - {id: b, text: {ru: "Документы"}}
+  - id: q-call
+    type: true_false
+    text: {ru: "Врача вызывают сразу при потере сознания."}
+    options:
+      - {id: "true", text: {ru: "Верно"}, correct: true}
+      - {id: "false", text: {ru: "Неверно"}}
+  - id: q-record
+    type: multiple
+    text: {ru: "Что записать в журнал?"}
+    options:
+      - {id: a, text: {ru: "Время"}, correct: true}
+      - {id: b, text: {ru: "Принятые меры"}, correct: true}
+      - {id: c, text: {ru: "Слухи"}}
+"""
+
+SCENARIO = """id: razgovor-scenario
+title: {ru: "Разговор с задержанным"}
+briefing: {ru: "Задержанный жалуется на боль в груди."}
+roles:
+  officer: {name: {ru: "Сотрудник"}}
+  detainee: {name: {ru: "Задержанный"}, card: {ru: "Вам страшно и больно."}}
+start: n1
+pass_score: 4
+nodes:
+  n1:
+    speaker: detainee
+    text: {ru: "Мне плохо, болит в груди."}
+    choices:
+      - {id: c1, text: {ru: "Где именно болит? Я вызову врача."}, next: n2, score: 2}
+      - {id: c2, text: {ru: "Потерпите до утра."}, next: end-poor, score: 0}
+  n2:
+    speaker: detainee
+    text: {ru: "Слева, и трудно дышать."}
+    choices:
+      - {id: c1, text: {ru: "Сядьте, дышите медленно, врач уже идет."}, next: n3, score: 2}
+      - {id: c2, text: {ru: "Не преувеличивайте."}, next: end-poor, score: 0}
+  n3:
+    speaker: detainee
+    text: {ru: "Спасибо, что не оставили меня."}
+    choices:
+      - {id: c1, text: {ru: "Я буду рядом, пока врач не придет."}, next: end-good, score: 1}
+  end-good: {ending: good, debrief: {ru: "Вы действовали быстро и спокойно."}}
+  end-poor: {ending: poor, debrief: {ru: "Боль в груди требует врача сразу."}}
+"""
+
+
+def save_file(page, path: str, text: str) -> None:
+    page.goto(f"/authoring/courses/{CID}/file?path={path}")
+    page.fill("textarea[name=text]", text)
+    page.click("form.editor-form button.primary")
+    page.wait_for_load_state()
+    assert page.locator("p.flash-success").count() == 1, page.content()
+
+
+def add_module(page, title: str, kind: str) -> None:
+    page.goto(f"/authoring/courses/{CID}")
+    form = page.locator("form:has(input[name=title])")
+    form.locator("input[name=title]").fill(title)
+    form.locator("select[name=kind]").select_option(kind)
+    form.locator("button").click()
+
+
+def publish(page, mode: str | None) -> None:
+    page.goto(f"/authoring/courses/{CID}/publish")
+    if mode:
+        page.check(f"input[name=mode][value={mode}]")
+    page.click("form button.primary")
+    assert "Опубликовано как версия" in page.locator("p.flash").first.inner_text()
+
+
+def answer_quiz(page, version, module_id: str) -> None:
+    action = page.locator("form[action^='/attempts/']").get_attribute("action")
+    attempt_id = int(action.rsplit("/", 1)[1])
+    form = form_of(correct_answers(version, module_id), attempt_id)
+    for name, keys in form.items():
+        for key in keys if name != "action" else []:
+            box = page.locator(f"input[name='{name}'][value='{key}']")
+            if box.count():  # a pool: only the drawn questions are on the page
+                box.check()
+    page.click("button[name=action][value=submit]")
+
+
+def test_trainer_writes_publishes_and_corrects_a_course_an_officer_completes(browser, live_server, ctx, artifacts,
+                                                                              tmp_path):
+    from PIL import Image
+
+    trainer = make_author(number="author-ru", locale="ru")
+    officer = make_user(number="officer-ru", locale="ru")
+    db.session.commit()
+    trainer_ctx = browser.new_context(base_url=live_server)
+    page = trainer_ctx.new_page()
+    sign_in(page, trainer.personnel_number, PASSWORD)
+
+    # A new course in Russian: the id comes from the title.
+    page.goto("/authoring")
+    page.fill("input[name=title]", "Первая помощь")
+    page.select_option("select[name=lang]", "ru")
+    page.click("form[action$='/authoring/new'] button")
+    assert page.url.endswith(f"/authoring/courses/{CID}")
+    page.goto(f"/authoring/courses/{CID}/settings")
+    page.fill("textarea[name=summary_ru]", "Как помочь задержанному, которому стало плохо.")
+    page.check("input[name=certificate_enabled]")
+    page.fill("input[name=certificate_hours]", "1")
+    page.click("form button.primary")
+    assert "Сохранено как редакция" in page.locator("p.flash").first.inner_text()
+
+    add_module(page, "Задержание", "lesson")
+    add_module(page, "Разговор", "scenario")
+    add_module(page, "Итоговый тест", "assessment")
+
+    # An image uploaded into the lesson's media, re-encoded and named by its hash.
+    picture = tmp_path / "schema.png"
+    Image.new("RGB", (120, 80), (30, 90, 160)).save(picture)
+    page.goto(f"/authoring/courses/{CID}")
+    page.select_option("form[action$='/upload'] select[name=module]", LESSON)
+    page.set_input_files("form[action$='/upload'] input[name=image]", str(picture))
+    page.click("form[action$='/upload'] button")
+    image = re.search(r"media/[0-9a-f]{16}\.png", page.locator("p.flash").first.inner_text()).group(0)
+
+    save_file(page, f"{LESSON}/module.yaml", module_yaml(LESSON, "lesson", "Задержание"))
+    save_file(page, f"{TALK}/module.yaml", module_yaml(TALK, "scenario", "Разговор"))
+    save_file(page, f"{EXAM}/module.yaml", f"id: {EXAM}\nkind: assessment\ntitle:\n  ru: Итоговый тест\n")
+    save_file(page, f"{TALK}/scenario.yaml", SCENARIO)
+    save_file(page, f"{EXAM}/quiz.yaml", QUIZ)
+
+    # The lesson, with the live preview following the typing, then saved and previewed.
+    page.goto(f"/authoring/courses/{CID}/file?path={LESSON}/lesson.ru.md")
+    lesson = (f"## Первые минуты\n\n![Схема действий]({image})\n\n!!! warning \"Важно\"\n"
+              "    Боль в груди — повод вызвать врача сразу.\n\nПроверьте дыхание[^1].\n\n[^1]: Правило 24.\n")
+    page.fill("textarea[name=text]", lesson)
+    page.wait_for_selector("#live-preview .admonition")
+    assert page.locator("#live-preview img").evaluate("img => img.naturalWidth") == 120
+    page.click("button[name=then][value=preview]")
+    assert page.locator("article.lesson .admonition").count() == 1
+    page.screenshot(path=str(artifacts / "authoring-lesson-preview-ru.png"), full_page=True)
+
+    # The role-play graph, and playing it from its second node.
+    page.goto(f"/authoring/courses/{CID}/graph?module={TALK}")
+    assert page.locator("svg.scenario-graph g.node").count() == 5
+    assert page.locator("svg.scenario-graph g.unreachable, svg.scenario-graph g.dead-end").count() == 0
+    page.screenshot(path=str(artifacts / "authoring-graph-ru.png"), full_page=True)
+    page.click("svg.scenario-graph a:has(g[data-node=n2])")
+    page.click("text=Сядьте, дышите медленно, врач уже идет.")
+    page.click("text=Я буду рядом, пока врач не придет.")
+    assert "Вы действовали быстро и спокойно." in page.content()
+
+    # Published: the course check passes, version 1.
+    page.goto(f"/authoring/courses/{CID}")
+    assert "может быть опубликован" in page.content(), page.content()
+    publish(page, None)
+    db.session.expire_all()
+    version1 = db.session.scalar(sa.select(CourseVersion).where(CourseVersion.course_id == CID))
+    assert version1.version == 1
+
+    # An officer completes it.
+    officer_ctx = browser.new_context(base_url=live_server)
+    o = officer_ctx.new_page()
+    sign_in(o, officer.personnel_number, PASSWORD)
+    o.goto("/courses")
+    o.click(f"form[action='/courses/{CID}/enrol'] button")
+    o.goto(f"/courses/{CID}/modules/{LESSON}")
+    assert o.locator("article.lesson img").evaluate("img => img.naturalWidth") == 120
+    o.click("form.end-of-lesson button")
+    o.goto(f"/courses/{CID}/modules/{TALK}/scenario")
+    o.click("form[action$='/scenario/start'] button")
+    for choice in ("c1", "c1", "c1"):
+        o.check(f"input[name=choice][value='{choice}']")
+        o.click("form[action*='/choose'] button[type=submit]")
+    o.goto(f"/courses/{CID}/modules/{EXAM}/quiz")
+    o.click("form[action$='/quiz/start'] button")
+    assert o.locator("fieldset").count() == 2  # two of the pool's three questions
+    answer_quiz(o, version1, EXAM)
+    db.session.expire_all()
+    done = db.session.scalar(sa.select(CourseCompletion).where(CourseCompletion.user_id == officer.id))
+    assert done is not None and done.course_version == 1
+    records = [(a.id, a.course_version, a.score) for a in db.session.scalars(sa.select(QuizAttempt))]
+
+    # A correction: same version, records unchanged.
+    save_file(page, f"{LESSON}/lesson.ru.md", lesson + "\nВызовите дежурного врача.\n")
+    publish(page, "correction")
+    db.session.expire_all()
+    assert db.session.get(Course, CID).current_version == 1
+    assert [(a.id, a.course_version, a.score) for a in db.session.scalars(sa.select(QuizAttempt))] == records
+    o.goto(f"/courses/{CID}/modules/{LESSON}")
+    assert "Вызовите дежурного врача." in o.content()
+
+    # A new version: the officer's records keep version 1.
+    save_file(page, f"{EXAM}/quiz.yaml", QUIZ.replace("draw: 2", "draw: 3"))
+    publish(page, "new-version")
+    db.session.expire_all()
+    assert db.session.get(Course, CID).current_version == 2
+    assert {a.course_version for a in db.session.scalars(sa.select(QuizAttempt))} == {1}
+    assert db.session.scalar(sa.select(CourseCompletion.course_version).where(
+        CourseCompletion.user_id == officer.id)) == 1
+
+    # Two tabs: the second saves from a stale revision and sees both texts, its own kept.
+    second_ctx = browser.new_context(base_url=live_server)
+    second = second_ctx.new_page()
+    sign_in(second, trainer.personnel_number, PASSWORD)
+    second.goto(f"/authoring/courses/{CID}/file?path={LESSON}/lesson.ru.md")
+    save_file(page, f"{LESSON}/lesson.ru.md", lesson + "\nТекст из первой вкладки.\n")
+    second.fill("textarea[name=text]", lesson + "\nТекст из второй вкладки.\n")
+    second.click("form.editor-form button.primary")
+    assert "Ваш текст" in second.content()
+    assert "Текст из второй вкладки." in second.locator("textarea#text").input_value()
+    assert "Текст из первой вкладки." in second.locator("textarea#theirs").input_value()
+    second.screenshot(path=str(artifacts / "authoring-conflict-ru.png"), full_page=True)
+    for context in (trainer_ctx, officer_ctx, second_ctx):
+        context.close()
