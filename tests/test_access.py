@@ -112,6 +112,7 @@ EXPECTED = {
     "authoring.play": frozenset({T, A}),
     "authoring.quiz_preview": frozenset({T, A}),
     "authoring.render_preview": frozenset({T, A}),
+    "authoring.rename": frozenset({T, A}),
     "authoring.editors": ADMIN,
     "authoring.authors": ADMIN,
 }

@@ -642,3 +642,20 @@ def test_a_new_course_without_an_id_gets_one_from_its_title(client, ctx):
     login(client, author)
     response = client.post("/authoring/new", data={"title": "Задержание и доставка", "lang": "ru", "course_id": ""})
     assert response.status_code == 302 and response.headers["Location"].endswith("/zaderzhanie-i-dostavka")
+
+
+def test_the_course_id_changes_until_the_first_publication_only(client, ctx):
+    author = make_author()
+    drafts.create_course(author, "c50", "Course", "en")
+    db.session.commit()
+    login(client, author)
+    response = client.post("/authoring/courses/c50/rename", data={"base": "1", "course_id": "first-aid-2"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/first-aid-2/settings")
+    draft = drafts.draft_of("first-aid-2")
+    assert yaml.safe_load(_text(draft, "course.yaml"))["id"] == "first-aid-2"
+    assert drafts.may_edit(author, "first-aid-2") and drafts.draft_of("c50") is None
+    load_sample()
+    admin = make_user(role=Role.ADMIN)
+    db.session.commit()
+    with pytest.raises(drafts.AuthoringError, match="id-fixed"):
+        drafts.rename_course(drafts.open_draft(admin, COURSE), admin, "other-id", 1)

@@ -217,6 +217,37 @@ def create_course(user: User, course_id: str, title: str, lang: str) -> CourseDr
     return draft
 
 
+ID_LINE = re.compile(rb"^id:[ \t]*\S+[ \t]*$", re.MULTILINE)
+
+
+def rename_course(draft: CourseDraft, user: User, new_id: str, base: int) -> DraftRevision:
+    """Change a course's id, allowed until its first publication (records point at ids)."""
+    old_id = draft.course_id
+    if db.session.get(Course, old_id) is not None:
+        raise AuthoringError("id-fixed")
+    if not ID_RE.match(new_id or "") or len(new_id) > 80:
+        raise AuthoringError("bad-id")
+    if new_id == old_id:
+        raise AuthoringError("unchanged")
+    if db.session.get(Course, new_id) is not None or draft_of(new_id) is not None:
+        raise AuthoringError("id-taken")
+    if base != draft.head:
+        raise ConflictError(head=draft.head, paths=["course.yaml"])
+    files = files_of(revision(draft))
+    course_yaml = files.get("course.yaml", b"")
+    if ID_LINE.search(course_yaml):
+        files["course.yaml"] = ID_LINE.sub(f"id: {new_id}".encode(), course_yaml, count=1)
+    else:
+        data = yaml.safe_load(course_yaml.decode("utf-8") or "{}") or {}
+        files["course.yaml"] = dump_yaml({"id": new_id, **{k: v for k, v in data.items() if k != "id"}})
+    db.session.execute(sa.update(CourseEditor).where(CourseEditor.course_id == old_id).values(course_id=new_id))
+    draft.course_id = new_id
+    db.session.flush()
+    rev = _add_revision(draft, user, files, parent=draft.head, note={"action": "renamed", "from": old_id})
+    audit(user, "authoring.renamed", f"course:{new_id}", previous=old_id)
+    return rev
+
+
 # ---- saving ----------------------------------------------------------------------------
 
 def check(course_id: str, files: dict[str, bytes]) -> tuple[dict | None, list[Problem]]:

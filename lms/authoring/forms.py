@@ -116,3 +116,11 @@ def course_settings_form(languages: list[str], modules: list[str], **data):
             _l("Summary"), validators=[Optional(), Length(max=5000)], description=LOCALES.get(code, code),
             render_kw=dict(kw, rows=3)))
     return CourseSettingsForm(**data)
+
+
+class RenameForm(FlaskForm):
+    base = IntegerField(validators=[InputRequired()], widget=HiddenInput())
+    course_id = StringField(
+        _l("Course id"), validators=[REQUIRED, Length(max=80), ID_RULE],
+        description=_l("It can be changed until the course is first published; after that it never changes."),
+    )

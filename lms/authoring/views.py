@@ -22,6 +22,7 @@ from lms.authoring.forms import (
     ModuleAddForm,
     NewCourseForm,
     PublishForm,
+    RenameForm,
     RestoreForm,
     UploadForm,
     course_settings_form,
@@ -543,6 +544,8 @@ def revision_note(note: dict) -> str:
         return _("revision %(number)s restored", number=note.get("from"))
     if action == "imported":
         return _("package imported")
+    if action == "renamed":
+        return _("course id changed from %(old)s", old=note.get("from"))
     if action == "version-set":
         return _("version set to %(version)s for publishing", version=note.get("version"))
     return action or ""
@@ -649,8 +652,10 @@ def settings(course_id: str) -> ResponseReturnValue:
         form = course_settings_form(langs, modules, **initial)
     _course, problems = drafts.check(course_id, files)
     mine = drafts.problems_by_path(course_id, problems).get("course.yaml", [])
+    published = db.session.get(Course, course_id) is not None
+    rename_form = None if published else RenameForm(base=draft.head, course_id=course_id)
     return render_template("authoring/settings.html", draft=draft, head=head, form=form, langs=langs,
-                           field_problems=_field_problems(mine)), status
+                           field_problems=_field_problems(mine), rename_form=rename_form), status
 
 
 def _number(value: float | None) -> int | float:
@@ -863,3 +868,33 @@ def render_preview(course_id: str) -> ResponseReturnValue:
     files = drafts.files_of(drafts.revision(draft))
     text = (request.form.get("text") or "")[:500_000]
     return {"html": render_lesson(text, _media_url(course_id, path.split("/")[0], files))}
+
+
+@bp.post("/courses/<course_id>/rename")
+@access.roles(*AUTHORS)
+def rename(course_id: str) -> ResponseReturnValue:
+    """Change the course id; only before the course is first published."""
+    draft = _draft_or_404(course_id)
+    form = RenameForm()
+    if not form.validate_on_submit():
+        flash(form.course_id.errors[0] if form.course_id.errors else _("Choose one."), "error")
+        return redirect(url_for("authoring.settings", course_id=course_id))
+    try:
+        drafts.rename_course(draft, current_user, form.course_id.data, form.base.data)
+    except drafts.AuthoringError as exc:
+        db.session.rollback()
+        flash(RENAME_ERRORS.get(exc.code) or ERRORS[exc.code], "error")
+        return redirect(url_for("authoring.settings", course_id=course_id))
+    except drafts.ConflictError:
+        db.session.rollback()
+        flash(_("Someone saved the draft meanwhile; nothing was lost. Try again."), "error")
+        return redirect(url_for("authoring.settings", course_id=course_id))
+    db.session.commit()
+    flash(_("The course id is now %(id)s.", id=form.course_id.data), "success")
+    return redirect(url_for("authoring.settings", course_id=form.course_id.data))
+
+
+RENAME_ERRORS = {
+    "id-fixed": _l("The course has been published: its id never changes, since records point at it."),
+    "unchanged": _l("This is already the course's id."),
+}
