@@ -175,3 +175,18 @@ def test_a_header_that_understates_a_file_does_not_let_it_through(monkeypatch):
     with pytest.raises(packages.PackageRefusedError) as caught:
         packages.read_zip(bytes(data))
     assert caught.value.problems[0].code in ("file-too-big", "unreadable")
+
+
+def test_a_refused_package_is_explained_in_the_authors_language(client, ctx):
+    admin = make_user(role=Role.ADMIN, locale="ru")
+    db.session.commit()
+    login(client, admin)
+    bad = zip_of(sample_entries(**{"01-admission-basics/quiz.yaml": b"id: q\nquestions: []\n",
+                                   "01-admission-basics/lesson.ru.md": "Прием".encode("cp1251")}))
+    page = client.post("/authoring/import", data={"package": (io.BytesIO(bad), "c.zip")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "Текст не в кодировке UTF-8." in page
+    good_text_bad_quiz = zip_of(sample_entries(**{"01-admission-basics/quiz.yaml": b"id: q\nquestions: []\n"}))
+    page = client.post("/authoring/import", data={"package": (io.BytesIO(good_text_bad_quiz), "c.zip")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "в тесте должен быть хотя бы один вопрос" in page

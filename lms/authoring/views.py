@@ -465,7 +465,10 @@ def import_package() -> ResponseReturnValue:
 def _import_into_draft(course_id: str, files: dict[str, bytes]) -> list[tuple[str, str]]:
     _course, found = drafts.check(course_id, files)
     if found:
-        return [(p.file, f"{p.field}: {p.message}" if p.field else p.message) for p in found]
+        from lms.authoring.messages import translate
+
+        return [(p.file, f"{p.field}: {translate(p.message)}" if p.field else translate(p.message))
+                for p in found]
     exists = db.session.get(Course, course_id) is not None or drafts.draft_of(course_id) is not None
     if exists and not drafts.may_edit(current_user, course_id):
         return [(course_id, str(PACKAGE_ERRORS["no-right"]))]
