@@ -113,6 +113,8 @@ EXPECTED = {
     "authoring.quiz_preview": frozenset({T, A}),
     "authoring.render_preview": frozenset({T, A}),
     "authoring.rename": frozenset({T, A}),
+    "authoring.quiz_editor": frozenset({T, A}),
+    "authoring.question": frozenset({T, A}),
     "authoring.editors": ADMIN,
     "authoring.authors": ADMIN,
 }

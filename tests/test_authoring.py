@@ -659,3 +659,46 @@ def test_the_course_id_changes_until_the_first_publication_only(client, ctx):
     db.session.commit()
     with pytest.raises(drafts.AuthoringError, match="id-fixed"):
         drafts.rename_course(drafts.open_draft(admin, COURSE), admin, "other-id", 1)
+
+
+# ---- quiz editor ------------------------------------------------------------------------------
+
+def test_questions_of_every_type_are_written_through_forms(client, ctx):
+    author = make_author()
+    draft = drafts.create_course(author, "c60", "Курс", "ru")
+    drafts.save(draft, author, 1, {"03-exam/quiz.yaml": b"id: exam\nquestions: []\n"})
+    db.session.commit()
+    login(client, author)
+    url = "/authoring/courses/c60/question?module=03-exam"
+    response = client.post(url, data={
+        "base": "2", "rows": "4", "qid": "q-one", "type": "multiple", "text_ru": "Что записать?",
+        "opt0_id": "a", "opt0_text_ru": "Время", "opt0_correct": "y", "opt0_feedback_ru": "Да.",
+        "opt1_id": "b", "opt1_text_ru": "Меры", "opt1_correct": "y",
+        "opt2_id": "c", "opt2_text_ru": "Слухи", "opt3_id": "", "opt3_text_ru": "",
+        "explanation_ru": "Правило 8.", "refs": "rule-8, record",
+    })
+    assert response.status_code == 302
+    client.post(url, data={"base": "3", "rows": "2", "qid": "q-two", "type": "true_false", "text_ru": "Верно?",
+                           "opt0_id": "true", "opt0_text_ru": "Да", "opt0_correct": "y",
+                           "opt1_id": "false", "opt1_text_ru": "Нет"})
+    client.post("/authoring/courses/c60/quiz-editor?module=03-exam", data={
+        "base": "4", "action": "settings", "quiz_id": "exam", "pass_mark": "60", "attempts": "2",
+        "shuffle": "y", "draw": "1"})
+    client.post("/authoring/courses/c60/quiz-editor?module=03-exam", data={"base": "5", "action": "up", "index": "1"})
+    quiz = yaml.safe_load(_text(drafts.draft_of("c60"), "03-exam/quiz.yaml"))
+    assert [q["id"] for q in quiz["questions"]] == ["q-two", "q-one"]
+    assert (quiz["pass_mark"], quiz["attempts"], quiz["shuffle"], quiz["draw"]) == (60, 2, True, 1)
+    one = quiz["questions"][1]
+    assert one["options"] == [
+        {"id": "a", "text": {"ru": "Время"}, "correct": True, "feedback": {"ru": "Да."}},
+        {"id": "b", "text": {"ru": "Меры"}, "correct": True},
+        {"id": "c", "text": {"ru": "Слухи"}},
+    ]
+    assert one["explanation"] == {"ru": "Правило 8."} and one["refs"] == ["rule-8", "record"]
+    # The course check sees the quiz as written: no problem in it.
+    files = drafts.files_of(drafts.revision(drafts.draft_of("c60")))
+    _course, problems = drafts.check("c60", files)
+    assert not [p for p in problems if "quiz.yaml" in p.file]
+    bad = client.post("/authoring/courses/c60/quiz-editor?module=03-exam", data={
+        "base": "6", "action": "settings", "quiz_id": "exam", "pass_mark": "sixty"})
+    assert bad.status_code == 422 and 'value="sixty"' in bad.get_data(as_text=True)

@@ -901,3 +901,127 @@ RENAME_ERRORS = {
     "id-fixed": _l("The course has been published: its id never changes, since records point at it."),
     "unchanged": _l("This is already the course's id."),
 }
+
+
+# ---- quiz editor ---------------------------------------------------------------------------------
+
+def _quiz_context(course_id: str, module_id: str):
+    from lms.authoring import course_form, quiz_form
+
+    draft = _draft_or_404(course_id)
+    files = drafts.files_of(drafts.revision(draft))
+    if f"{module_id}/quiz.yaml" not in files:
+        abort(404)
+    try:
+        course = course_form.course_fields(files)
+        data = quiz_form.read(files, module_id)
+    except drafts.AuthoringError:
+        flash(_("The quiz cannot be read yet; correct it in the text editor."), "error")
+        return None
+    langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
+    return draft, files, data, langs
+
+
+def _quiz_problems(course_id: str, files: dict, module_id: str) -> list:
+    _course, problems = drafts.check(course_id, files)
+    return drafts.problems_by_path(course_id, problems).get(f"{module_id}/quiz.yaml", [])
+
+
+@bp.route("/courses/<course_id>/quiz-editor", methods=["GET", "POST"])
+@access.roles(*AUTHORS)
+def quiz_editor(course_id: str) -> ResponseReturnValue:
+    """The quiz's settings and its questions: add, edit, reorder, remove."""
+    from lms.authoring import quiz_form
+
+    module_id = request.args.get("module", "")
+    found = _quiz_context(course_id, module_id)
+    if found is None:
+        return redirect(url_for("authoring.edit_file", course_id=course_id, path=f"{module_id}/quiz.yaml"))
+    draft, files, data, langs = found
+    status = 200
+    if request.method == "POST":
+        form = FileForm()
+        if not form.validate_on_submit():
+            abort(400)
+        action = request.form.get("action", "settings")
+        try:
+            if action == "settings":
+                data = quiz_form.settings_from_form(data, request.form)
+            else:
+                index = request.form.get("index", type=int)
+                if index is None:
+                    abort(400)
+                data = (quiz_form.remove_question(data, index) if action == "remove"
+                        else quiz_form.move_question(data, index, -1 if action == "up" else 1))
+            drafts.save(draft, current_user, form.base.data, quiz_form.to_file(module_id, data))
+        except drafts.AuthoringError as exc:
+            db.session.rollback()
+            flash(QUIZ_ERRORS.get(exc.code, ERRORS.get(exc.code, exc.code)), "error")
+            status = 422
+        except drafts.ConflictError:
+            db.session.rollback()
+            flash(_("Someone saved the draft meanwhile; nothing was lost. Try again."), "error")
+            return redirect(url_for("authoring.quiz_editor", course_id=course_id, module=module_id))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("authoring.quiz_editor", course_id=course_id, module=module_id))
+    return render_template("authoring/quiz_editor.html", draft=draft, module_id=module_id, data=data,
+                           langs=langs, problems=_quiz_problems(course_id, files, module_id),
+                           form=FileForm(base=draft.head), posted=request.form if status != 200 else None), status
+
+
+@bp.route("/courses/<course_id>/question", methods=["GET", "POST"])
+@access.roles(*AUTHORS)
+def question(course_id: str) -> ResponseReturnValue:
+    """One question: text, type, options with correct flags and feedback, explanation, refs."""
+    from lms.authoring import quiz_form
+
+    module_id = request.args.get("module", "")
+    index = request.args.get("index", type=int)
+    found = _quiz_context(course_id, module_id)
+    if found is None:
+        return redirect(url_for("authoring.edit_file", course_id=course_id, path=f"{module_id}/quiz.yaml"))
+    draft, files, data, langs = found
+    if index is not None and not 0 <= index < len(data["questions"]):
+        abort(404)
+    old = data["questions"][index] if index is not None else {}
+    old = old if isinstance(old, dict) else {}
+    status = 200
+    current = old
+    if request.method == "POST":
+        form = FileForm()
+        if not form.validate_on_submit():
+            abort(400)
+        current = quiz_form.question_from_form(request.form, langs, old)
+        try:
+            drafts.save(draft, current_user, form.base.data,
+                        quiz_form.to_file(module_id, quiz_form.set_question(data, index, current)))
+        except (drafts.AuthoringError, drafts.ConflictError):
+            db.session.rollback()
+            flash(_("Someone saved the quiz after you opened this page. Your entries are kept below; "
+                    "check the quiz, then save again."), "error")
+            draft = drafts.draft_of(course_id)
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            if index is None:
+                index = len(data["questions"])
+            return redirect(url_for("authoring.question", course_id=course_id, module=module_id, index=index))
+    options = [o for o in current.get("options") or [] if isinstance(o, dict)]
+    if not options and not current:
+        options = [{"id": "a"}, {"id": "b"}]
+    rows = [*options, {}, {}]
+    qid = current.get("id")
+    problems = [p for p in _quiz_problems(course_id, files, module_id)
+                if qid and p.field.startswith((f"questions[{qid}]", f"questions[{index}]"))]
+    return render_template("authoring/question.html", draft=draft, module_id=module_id, index=index,
+                           q=current, rows=rows, langs=langs, problems=problems, form=FileForm(base=draft.head),
+                           types=quiz_form.TYPES), status
+
+
+QUIZ_ERRORS = {
+    "no-question": _l("There is no such question."),
+    "not-a-number": _l("Pass mark, attempts and the number of questions drawn are whole numbers."),
+}

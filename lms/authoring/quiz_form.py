@@ -1,0 +1,105 @@
+"""quiz.yaml edited through forms: the quiz's settings and one question at a time."""
+
+from __future__ import annotations
+
+from lms.authoring.course_form import load_yaml
+from lms.authoring.drafts import AuthoringError, dump_yaml
+
+TYPES = ("single", "multiple", "true_false")
+
+
+def read(files: dict[str, bytes], module_id: str) -> dict:
+    data = load_yaml(files.get(f"{module_id}/quiz.yaml"))
+    if not isinstance(data.get("questions"), list):
+        data["questions"] = []
+    return data
+
+
+def _texts(form, prefix: str, langs: list[str], old: dict | None) -> dict:
+    """A translated text from fields prefix_<lang>; languages the form does not show are kept."""
+    texts = {k: v for k, v in (old or {}).items() if k not in langs} if isinstance(old, dict) else {}
+    for lang in langs:
+        value = (form.get(f"{prefix}_{lang}") or "").strip()
+        if value:
+            texts[lang] = value
+    return texts
+
+
+def question_from_form(form, langs: list[str], old: dict | None) -> dict:
+    """A question as quiz.yaml holds it, from the posted fields; blank option rows are dropped."""
+    old = old if isinstance(old, dict) else {}
+    qtype = form.get("type") if form.get("type") in TYPES else "single"
+    question = {"id": (form.get("qid") or "").strip(), "type": qtype,
+                "text": _texts(form, "text", langs, old.get("text"))}
+    old_options = {str(o.get("id")): o for o in old.get("options") or [] if isinstance(o, dict)}
+    options = []
+    for k in range(int(form.get("rows") or 0)):
+        oid = (form.get(f"opt{k}_id") or "").strip()
+        text = _texts(form, f"opt{k}_text", langs, (old_options.get(oid) or {}).get("text"))
+        if not oid and not text:
+            continue
+        option = {"id": oid, "text": text}
+        if form.get(f"opt{k}_correct"):
+            option["correct"] = True
+        feedback = _texts(form, f"opt{k}_feedback", langs, (old_options.get(oid) or {}).get("feedback"))
+        if feedback:
+            option["feedback"] = feedback
+        options.append(option)
+    question["options"] = options
+    explanation = _texts(form, "explanation", langs, old.get("explanation"))
+    if explanation:
+        question["explanation"] = explanation
+    refs = [r.strip() for r in (form.get("refs") or "").split(",") if r.strip()]
+    if refs:
+        question["refs"] = refs
+    return question
+
+
+def set_question(data: dict, index: int | None, question: dict) -> dict:
+    questions = list(data["questions"])
+    if index is None:
+        questions.append(question)
+    elif 0 <= index < len(questions):
+        questions[index] = question
+    else:
+        raise AuthoringError("no-question")
+    return {**data, "questions": questions}
+
+
+def move_question(data: dict, index: int, step: int) -> dict:
+    questions = list(data["questions"])
+    if not 0 <= index < len(questions):
+        raise AuthoringError("no-question")
+    j = max(0, min(len(questions) - 1, index + step))
+    questions[index], questions[j] = questions[j], questions[index]
+    return {**data, "questions": questions}
+
+
+def remove_question(data: dict, index: int) -> dict:
+    questions = list(data["questions"])
+    if not 0 <= index < len(questions):
+        raise AuthoringError("no-question")
+    del questions[index]
+    return {**data, "questions": questions}
+
+
+def settings_from_form(data: dict, form) -> dict:
+    """The quiz's own fields; numbers that are not numbers are refused before saving."""
+    out = dict(data)
+    out["id"] = (form.get("quiz_id") or "").strip()
+    for key in ("pass_mark", "attempts", "draw"):
+        raw = (form.get(key) or "").strip()
+        if not raw:
+            out.pop(key, None)
+            continue
+        if not raw.isdigit():
+            raise AuthoringError("not-a-number", field=key)
+        out[key] = int(raw)
+    out["shuffle"] = bool(form.get("shuffle"))
+    ordered = {k: out[k] for k in ("id", "pass_mark", "attempts", "shuffle", "draw", "questions") if k in out}
+    ordered.update({k: v for k, v in out.items() if k not in ordered})
+    return ordered
+
+
+def to_file(module_id: str, data: dict) -> dict[str, bytes]:
+    return {f"{module_id}/quiz.yaml": dump_yaml(data)}
