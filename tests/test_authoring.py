@@ -15,7 +15,7 @@ from lms.extensions import db
 from lms.org.models import Role
 from lms.quizzes.models import QuizAttempt
 from tests.authoring_helpers import audit_actions, database_state, make_author, make_editor
-from tests.course_helpers import COURSE, load_sample, take_quiz
+from tests.course_helpers import COURSE, enrol, load_sample, take_quiz
 from tests.factories import login, make_user
 
 LESSON = "01-admission-basics/lesson.en.md"
@@ -142,7 +142,7 @@ def test_a_correction_replaces_the_content_and_keeps_every_record(client, ctx):
     officer = make_user()
     db.session.commit()
     login(client, officer)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     take_quiz(client, version, "01-admission-basics")
     before = db.session.scalars(sa.select(QuizAttempt)).all()
     admin = make_user(role=Role.ADMIN)
@@ -165,7 +165,7 @@ def test_a_new_version_becomes_current_and_records_keep_theirs(client, ctx):
     officer = make_user()
     db.session.commit()
     login(client, officer)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     take_quiz(client, version, "01-admission-basics")
     admin = make_user(role=Role.ADMIN)
     draft = drafts.open_draft(admin, COURSE)

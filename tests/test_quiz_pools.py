@@ -11,7 +11,7 @@ from lms.catalog.models import CourseVersion
 from lms.catalog.spec import read_course
 from lms.extensions import db
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
-from tests.course_helpers import COURSE, SAMPLE, take_quiz
+from tests.course_helpers import COURSE, SAMPLE, enrol, take_quiz
 from tests.factories import login, make_user
 
 QUIZ = "01-admission-basics/quiz.yaml"
@@ -40,7 +40,7 @@ def test_each_attempt_asks_and_grades_only_the_drawn_questions(client, ctx, tmp_
     officer = make_user()
     db.session.commit()
     login(client, officer)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     for _ in range(3):
         attempt_id, response = take_quiz(client, version, "01-admission-basics", correct=False)
         attempt = db.session.get(QuizAttempt, attempt_id)
@@ -54,7 +54,7 @@ def test_each_attempt_asks_and_grades_only_the_drawn_questions(client, ctx, tmp_
     db.session.commit()
     client.post("/logout")
     login(client, officer2)
-    client.post(f"/courses/{COURSE}/enrol")
+    enrol(client)
     attempt_id, _ = take_quiz(client, version, "01-admission-basics", correct=True)
     db.session.expire_all()
     assert db.session.get(QuizAttempt, attempt_id).score == 100
