@@ -1,7 +1,7 @@
 """authoring: course files kept by hash, authors, editors, drafts and revisions
 
 Revision ID: a7c3e9d41f20
-Revises: 8e4b2d7c1a90
+Revises: 8d2e4f6a7b10
 Create Date: 2026-12-02 20:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e9d41f20'
-down_revision = '8e4b2d7c1a90'
+down_revision = '8d2e4f6a7b10'
 branch_labels = None
 depends_on = None
 
