@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_TEST_PACKAGES := chromium postgresql poppler-utils zbar-tools nodejs npm
+DEBIAN_TEST_PACKAGES := chromium postgresql poppler-utils zbar-tools nodejs npm redis-server nginx
 # The independent Open Badges verifier (Node.js packages pinned by its package-lock.json).
 VERIFIER := tests/verifier
 VERIFIER_STAMP := $(VERIFIER)/node_modules/.installed

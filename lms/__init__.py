@@ -7,8 +7,9 @@ from pathlib import Path
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import access
+from lms import access, static_urls
 from lms.config import from_environment, instance_path
 from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from lms.i18n import LOCALES, current_language, list_html, select_locale, text_direction
@@ -21,12 +22,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
+    if proxies := app.config.get("LMS_TRUSTED_PROXIES", 0):
+        # Forwarded headers are believed from exactly this many proxies, no more: the client
+        # address then decides rate limits and the audit log.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_port=proxies)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
+    static_urls.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"

@@ -27,6 +27,26 @@ def instance_path() -> str | None:
     return os.environ.get("LMS_INSTANCE_PATH") or None
 
 
+def _shared_state() -> dict:
+    """Where several app servers share rate-limit counters, and how far forwarded headers go.
+
+    LMS_REDIS_URL (e.g. redis://127.0.0.1:6379/0) holds Flask-Limiter's counters, so a limit
+    counts every worker of every server together; LMS_RATELIMIT_STORAGE_URI overrides it
+    with any storage the `limits` library knows. Without either, each process counts alone.
+    """
+    redis_url = os.environ.get("LMS_REDIS_URL", "")
+    return {
+        "LMS_REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": os.environ.get("LMS_RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": "lms",
+        # A storage outage must not turn sign-in into an error page: count in memory meanwhile.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # How many reverse proxies (nginx, a load balancer) stand in front of the app. Only that
+        # many X-Forwarded-For/-Proto/-Host entries are believed; 0 believes none.
+        "LMS_TRUSTED_PROXIES": int(os.environ.get("LMS_TRUSTED_PROXIES", "0")),
+    }
+
+
 def from_environment(instance_path: Path) -> dict:
     """Build the Flask config mapping from the environment."""
     default_db = f"sqlite:///{instance_path / 'lms.sqlite3'}"
@@ -44,7 +64,7 @@ def from_environment(instance_path: Path) -> dict:
         "LMS_COURSES_DIR": os.environ.get("LMS_COURSES_DIR", str(PROJECT_ROOT / "courses")),
         # The address certificates' QR codes and links point to.
         "LMS_PUBLIC_URL": public_url,
-        "RATELIMIT_STORAGE_URI": os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://"),
+        **_shared_state(),
         "RATELIMIT_ENABLED": os.environ.get("LMS_RATELIMIT_ENABLED", "1") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

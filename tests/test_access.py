@@ -22,6 +22,7 @@ EXPECTED = {
     "core.about": EVERYONE,
     "core.set_language": EVERYONE,
     "core.healthz": EVERYONE,
+    "core.readyz": EVERYONE,
     "auth.login": EVERYONE,
     "auth.logout": SIGNED,
     "auth.change_password": SIGNED,

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -80,6 +90,29 @@ def healthz() -> ResponseReturnValue:
     except sa.exc.SQLAlchemyError:
         abort(503)
     return {"status": "ok"}, 200
+
+
+@bp.get("/readyz")
+@access.public
+def readyz() -> ResponseReturnValue:
+    """Readiness for a load balancer: the database answers, and so does the shared
+    rate-limit store when one is configured (Redis). 503 names what failed."""
+    checks = {"database": "ok"}
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        checks["database"] = "unavailable"
+    if current_app.config.get("RATELIMIT_STORAGE_URI", "memory://") != "memory://":
+        from lms.extensions import limiter
+
+        try:
+            reachable = limiter.storage.check()
+        except Exception:  # noqa: BLE001 (any client error means not reachable)
+            reachable = False
+        checks["rate_limit_store"] = "ok" if reachable else "unavailable"
+    ready = all(value == "ok" for value in checks.values())
+    return {"status": "ready" if ready else "not ready", **checks}, 200 if ready else 503
 
 
 def render_error(error) -> ResponseReturnValue:

@@ -1,0 +1,138 @@
+"""Several app servers: rate limits counted in one shared Redis, forwarded headers believed
+only from the configured proxies, a readiness check a load balancer can ask."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.redis_server import RedisServer, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    server = RedisServer()
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def make_app(app, monkeypatch):
+    """An app built from the environment the way a server builds it (not the test config's
+    rate-limit settings); the shared limiter goes back to the suite's settings afterwards."""
+    from lms import create_app
+    from lms.extensions import limiter
+
+    def make(**env):
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost",
+                           "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+
+    yield make
+    monkeypatch.delenv("LMS_REDIS_URL", raising=False)
+    create_app(dict(app.config))  # the limiter back on the suite's memory storage, off
+    limiter.enabled = False
+
+
+# An empty sign-in form is counted by the per-address limit (20 a minute) and by nothing else.
+def _post_login(client, **headers):
+    return client.post("/login", data={}, headers=headers).status_code
+
+
+OTHER_SERVER = """
+import json, sys
+from lms import create_app
+app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost",
+                  "SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+client = app.test_client()
+print(json.dumps([client.post("/login", data={}).status_code for _ in range(int(sys.argv[2]))]))
+"""
+
+
+def _other_server_posts(database_url: str, count: int, redis_url: str) -> list[int]:
+    env = dict(os.environ, LMS_REDIS_URL=redis_url)
+    out = subprocess.run([sys.executable, "-c", OTHER_SERVER, database_url, str(count)],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_the_sign_in_limit_counts_every_server_together_in_redis(make_app, redis_url, app):
+    here = make_app(LMS_REDIS_URL=redis_url).test_client()
+    assert [_post_login(here) for _ in range(10)] == [200] * 10
+    # Another process (another server) with the same Redis uses up the rest of the minute.
+    assert _other_server_posts(app.config["SQLALCHEMY_DATABASE_URI"], 10, redis_url) == [200] * 10
+    response = here.post("/login", data={})
+    assert response.status_code == 429
+    assert "Too many requests" in response.get_data(as_text=True)
+
+
+def test_forwarded_addresses_are_ignored_unless_a_proxy_is_trusted(make_app):
+    client = make_app(LMS_TRUSTED_PROXIES="0").test_client()
+    # A client cannot escape the limit by inventing X-Forwarded-For addresses.
+    codes = [_post_login(client, **{"X-Forwarded-For": f"10.0.0.{n}"}) for n in range(21)]
+    assert codes[:20] == [200] * 20 and codes[20] == 429
+
+
+def test_behind_one_trusted_proxy_each_client_address_has_its_own_limit(make_app):
+    client = make_app(LMS_TRUSTED_PROXIES="1").test_client()
+    first = {"X-Forwarded-For": "10.0.0.1", "X-Forwarded-Proto": "https"}
+    assert [_post_login(client, **first) for _ in range(20)] == [200] * 20
+    assert _post_login(client, **first) == 429
+    # Another officer behind the same proxy is not held back by the first one's requests.
+    assert _post_login(client, **{"X-Forwarded-For": "10.0.0.2"}) == 200
+    # Only the last hop is believed: an address the client prepended does not count.
+    assert _post_login(client, **{"X-Forwarded-For": "10.9.9.9, 10.0.0.1"}) == 429
+
+
+def test_readiness_checks_the_database(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ready", "database": "ok"}
+
+
+def test_readiness_checks_redis_when_configured(make_app, redis_url):
+    response = make_app(LMS_REDIS_URL=redis_url).test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ready", "database": "ok", "rate_limit_store": "ok"}
+
+
+def test_readiness_fails_while_redis_is_unreachable_but_liveness_does_not(make_app):
+    served = make_app(LMS_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
+    response = served.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["rate_limit_store"] == "unavailable"
+    assert response.json["status"] == "not ready"
+    assert served.get("/healthz").status_code == 200
+    # Sign-in still answers (counted in memory until Redis is back), never an error page.
+    assert _post_login(served) == 200
+
+
+def test_readiness_fails_when_the_database_is_unreachable(make_app):
+    from lms import create_app
+
+    broken = create_app({"TESTING": True, "SERVER_NAME": "localhost",
+                         "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://lms@127.0.0.1:{free_port()}/x",
+                         "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}}})
+    response = broken.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unavailable"
+
+
+def test_static_urls_carry_a_hash_of_the_file(app):
+    import hashlib
+
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for("static", filename="lms.css")
+    digest = hashlib.sha256((ROOT / "lms" / "static" / "lms.css").read_bytes()).hexdigest()[:12]
+    assert url.endswith(f"/static/lms.css?v={digest}")
+    assert app.test_client().get(url).status_code == 200
