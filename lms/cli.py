@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -30,6 +32,62 @@ def register_commands(app: Flask) -> None:
     from lms.reports.cli import reports_group
 
     app.cli.add_command(reports_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
+
+@click.command("backup")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Write a dated backup (lms-YYYYMMDDTHHMMSSZ.tar.gz) into this folder instead.")
+@click.option("--keep", type=click.IntRange(min=1), help="With --dir: keep only this many newest backups.")
+@click.option("--with-private-keys", is_flag=True,
+              help="Also the private signing keys (then guard the file as you guard the keys).")
+def backup_command(file: Path | None, folder: Path | None, keep: int | None, with_private_keys: bool) -> None:
+    """Back up the database and the public signing keys into one archive (mode 0600)."""
+    from flask import current_app
+
+    from lms import backup
+    from lms.extensions import db
+
+    if (file is None) == (folder is None):
+        raise click.UsageError("Give either FILE or --dir.")
+    if keep is not None and folder is None:
+        raise click.UsageError("--keep goes with --dir.")
+    target = file if file is not None else folder / backup.dated_name()
+    try:
+        manifest = backup.create(db.engine, Path(current_app.instance_path), target, with_private_keys)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backup written to {target} ({manifest['database']}, revision {manifest['revision']}, "
+               f"{len(manifest['public_keys'])} public keys, {len(manifest['private_keys'])} private keys).")
+    if folder is not None and keep is not None:
+        for old in backup.prune(folder, keep):
+            click.echo(f"Removed old backup {old}")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite a database that already has tables.")
+def restore_command(file: Path, replace: bool) -> None:
+    """Restore a backup made by `lms backup` into LMS_DATABASE_URL and the instance folder."""
+    from flask import current_app
+
+    from lms import backup
+    from lms.extensions import db
+
+    try:
+        done = backup.restore(db.engine, Path(current_app.instance_path), file, replace)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored the {done.database} database at revision {done.revision}; "
+               f"{len(done.public_keys)} public and {len(done.private_keys)} private keys added.")
+    if done.kept_current_key:
+        click.echo(f"The instance already signs with key {done.kept_current_key}; it stays the current key.")
+    if not done.private_keys:
+        click.echo("No private key restored: new certificates will be signed with a new key; "
+                   "earlier ones still verify.")
+    click.echo("Next: lms db upgrade (if this release is newer), then start the app servers.")
 
 
 @click.group("users", help="Manage accounts.")
