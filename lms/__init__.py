@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, request
-from werkzeug.exceptions import HTTPException
+import sqlalchemy as sa
+from flask import Flask, g, request
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import access, static_urls
@@ -98,6 +99,15 @@ def _register_errors(app: Flask) -> None:
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return render_error(error)
+        if isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError):
+            # The database is restarting or out of reach: a short outage, not a bug. 503 tells
+            # the person (and the load balancer) to try again in a moment.
+            app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                               type(error.orig).__name__)
+            db.session.rollback()
+            # The error page must not ask the database who is signed in.
+            g._login_user = login_manager.anonymous_user()
+            return render_error(ServiceUnavailable())
         # Log the failure without request data: forms may hold personal details.
         app.logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=error)
         return render_error(error)

@@ -136,3 +136,23 @@ def test_static_urls_carry_a_hash_of_the_file(app):
     digest = hashlib.sha256((ROOT / "lms" / "static" / "lms.css").read_bytes()).hexdigest()[:12]
     assert url.endswith(f"/static/lms.css?v={digest}")
     assert app.test_client().get(url).status_code == 200
+
+
+def test_while_the_database_is_restarting_pages_answer_503_not_500(make_app, client, ctx):
+    from lms import create_app
+    from lms.extensions import db
+    from tests.factories import login, make_user
+
+    make_user(number="DB-1")
+    db.session.commit()
+    login(client, "DB-1")
+    cookie = client.get_cookie("session")
+    down = create_app({"TESTING": True, "SERVER_NAME": "localhost",
+                       "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://lms@127.0.0.1:{free_port()}/x",
+                       "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}}})
+    other = down.test_client()
+    other.set_cookie("session", cookie.value, domain="localhost")
+    # A signed-in page: even finding out who is signed in needs the database.
+    response = other.get("/learning")
+    assert response.status_code == 503
+    assert "temporarily unavailable" in response.get_data(as_text=True)
