@@ -8,7 +8,7 @@ DEBIAN_TEST_PACKAGES := chromium postgresql poppler-utils zbar-tools nodejs npm 
 VERIFIER := tests/verifier
 VERIFIER_STAMP := $(VERIFIER)/node_modules/.installed
 
-.PHONY: run test venv translations messages check-courses system-test-deps verifier lint test-sqlite test-postgres bench clean
+.PHONY: run test venv translations messages check-courses system-test-deps verifier lint test-sqlite test-postgres cluster-test cluster-test-short bench clean
 
 run: venv translations
 	$(BIN)/lms db upgrade
@@ -20,6 +20,7 @@ test: venv translations system-test-deps verifier lint
 	$(BIN)/lms courses check
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+	$(MAKE) cluster-test-short
 
 venv: $(STAMP)
 
@@ -40,8 +41,8 @@ messages: venv
 	$(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
 
 # Debian packages the tests need: a real browser, a real PostgreSQL server, PDF and QR readers,
-# Node.js for the independent verifier. A package counts as there if installed or if its command
-# is (a nodejs package that bundles npm provides it).
+# Node.js for the independent verifier, Redis and nginx for the cluster harness. A package counts
+# as there if installed or if its command is (a nodejs package that bundles npm provides it).
 system-test-deps:
 	@missing=""; \
 	for p in $(DEBIAN_TEST_PACKAGES); do \
@@ -69,6 +70,14 @@ test-sqlite: venv translations verifier
 
 test-postgres: venv translations verifier
 	LMS_REQUIRE_VERIFIER=1 $(BIN)/pytest -p no:cacheprovider --db=postgres
+
+# PostgreSQL, Redis, two gunicorn app servers and nginx on loopback ports, under simulated
+# officers, with one app server killed and PostgreSQL restarted mid-run (tests/cluster/harness.py).
+cluster-test: venv translations system-test-deps
+	$(BIN)/python -m tests.cluster.harness --officers 200
+
+cluster-test-short: venv translations system-test-deps
+	$(BIN)/python -m tests.cluster.harness --officers 30 --concurrency 8 --time-limit 100
 
 check-courses: venv
 	$(BIN)/lms courses check
