@@ -7,7 +7,7 @@ import re
 import yaml
 
 from lms.authoring.drafts import AuthoringError, dump_yaml, propose_id
-from lms.catalog.spec import ID_RE
+from lms.catalog.spec import ID_RE, parse_yaml
 
 KINDS = ("lesson", "scenario", "assessment")
 
@@ -15,7 +15,7 @@ KINDS = ("lesson", "scenario", "assessment")
 def load_yaml(data: bytes | None) -> dict:
     """A YAML file of the draft as a dict; AuthoringError when it cannot be read as one."""
     try:
-        value = yaml.safe_load((data or b"").decode("utf-8")) or {}
+        value = parse_yaml((data or b"").decode("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError):
         raise AuthoringError("malformed-yaml") from None
     if not isinstance(value, dict):

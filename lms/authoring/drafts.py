@@ -22,7 +22,7 @@ from lms.authoring.models import CourseAuthor, CourseDraft, CourseEditor, DraftR
 from lms.catalog.loader import LoadResult, load_course_dir
 from lms.catalog.models import Course, CourseVersion
 from lms.catalog.sources import digest, fetch, store, write_folder
-from lms.catalog.spec import ID_RE, Problem, read_course
+from lms.catalog.spec import ID_RE, Problem, parse_yaml, read_course
 from lms.extensions import db
 from lms.org.models import Role, User, audit
 
@@ -238,7 +238,7 @@ def rename_course(draft: CourseDraft, user: User, new_id: str, base: int) -> Dra
     if ID_LINE.search(course_yaml):
         files["course.yaml"] = ID_LINE.sub(f"id: {new_id}".encode(), course_yaml, count=1)
     else:
-        data = yaml.safe_load(course_yaml.decode("utf-8") or "{}") or {}
+        data = parse_yaml(course_yaml.decode("utf-8") or "{}") or {}
         files["course.yaml"] = dump_yaml({"id": new_id, **{k: v for k, v in data.items() if k != "id"}})
     db.session.execute(sa.update(CourseEditor).where(CourseEditor.course_id == old_id).values(course_id=new_id))
     draft.course_id = new_id
@@ -360,7 +360,7 @@ def with_version(course_yaml: bytes, version: int) -> bytes:
     """course.yaml with its version set, touching only that line when there is one."""
     if VERSION_LINE.search(course_yaml):
         return VERSION_LINE.sub(f"version: {version}".encode(), course_yaml, count=1)
-    data = yaml.safe_load(course_yaml.decode("utf-8")) or {}
+    data = parse_yaml(course_yaml.decode("utf-8")) or {}
     data["version"] = version
     return dump_yaml(data)
 
