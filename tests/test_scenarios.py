@@ -619,7 +619,7 @@ def test_printable_script_in_tajik_as_html_and_pdf(client, ctx, tmp_path, artifa
     for wanted in TAJIK:
         assert wanted in text
     # Headings in the script's language; the conversation numbered with targets and points.
-    assert "Кортаи нақш" in text and "Варақаи санҷиши нозир" in text
+    assert "Варақаи нақш" in text and "Варақаи санҷиши нозир" in text
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert "(A4)" in info
     assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 5  # briefing, 2 role cards, script, checklist
