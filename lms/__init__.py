@@ -135,6 +135,13 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["scope_in_words"] = scope_in_words
 
+    from lms.org.positions import names as position_names
+
+    def position_name(key: str) -> str:
+        return position_names([key], current_language()).get(key, key) if key else ""
+
+    app.jinja_env.globals["position_name"] = position_name
+
     app.add_template_filter(list_html, "listformat")
 
     @app.after_request

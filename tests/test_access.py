@@ -31,6 +31,8 @@ EXPECTED = {
     "admin.country_edit": ADMIN,
     "admin.institutions": ADMIN,
     "admin.institution_edit": ADMIN,
+    "admin.positions": ADMIN,
+    "admin.position_edit": ADMIN,
     "admin.users": ADMIN,
     "admin.user_edit": ADMIN,
     "admin.reset_password": ADMIN,

@@ -34,7 +34,7 @@ def test_admin_adds_a_country_and_an_institution_with_names_in_every_language(cl
 
 def _user_form(institution, **extra):
     data = {"personnel_number": "KZ-777", "name_native": "Әсел Нұрова", "name_latin": "Asel Nurova",
-            "gender": "female", "service": "probation", "position": "Probation officer",
+            "gender": "female", "service": "probation", "position": 0,
             "institution_id": institution.id, "role": "officer", "locale": "kk",
             "is_active_account": "y", "scope_kind": "", "scope_institution_id": 0, "scope_country_id": 0}
     data.update(extra)
@@ -136,9 +136,17 @@ def _csv(*lines):
     return (io.BytesIO(("\ufeff" + "\n".join([header, *lines]) + "\n").encode("utf-8")), "roster.csv")
 
 
+def _positions(inst, *keys):
+    from lms.org.models import Position
+
+    for key in keys:
+        db.session.add(Position(country_id=inst.country_id, key=key, names={"en": key}))
+
+
 def test_roster_import_creates_every_account_with_one_time_passwords(client, ctx):
     _admin(client)
     inst = make_institution()
+    _positions(inst, "Inspector", "Officer")
     db.session.commit()
     data = {"file": _csv(f"R-1,Зарина Ҳакимова,Zarina Hakimova,female,prison,Inspector,{inst.id},,tg",
                          f"R-2,Әлібек Нұрланұлы,Alibek Nurlanuly,male,probation,Officer,{inst.id},officer,kk")}
@@ -152,6 +160,7 @@ def test_roster_import_creates_every_account_with_one_time_passwords(client, ctx
 def test_a_roster_with_any_bad_line_imports_nothing_and_lists_every_problem(client, ctx):
     _admin(client)
     inst = make_institution()
+    _positions(inst, "Inspector")
     make_user(number="TAKEN-1", institution=inst)
     db.session.commit()
     count = db.session.scalar(sa.select(sa.func.count(User.id)))

@@ -60,7 +60,7 @@ def test_a_trainer_at_a_prison_keeps_their_institution_until_an_admin_sets_a_cou
     admin_client = app.test_client()
     login(admin_client, admin)
     form = {"personnel_number": "tr-prison", "name_native": trainer.name_native, "name_latin": trainer.name_latin,
-            "gender": "female", "service": "prison", "position": "", "institution_id": own.id, "role": "trainer",
+            "gender": "female", "service": "prison", "position": 0, "institution_id": own.id, "role": "trainer",
             "locale": "", "is_active_account": "y", "scope_kind": "country", "scope_institution_id": 0,
             "scope_country_id": kz.id}
     assert admin_client.post(f"/admin/users/{trainer.id}", data=form).status_code == 302
@@ -129,7 +129,7 @@ def test_the_migration_fills_the_search_key_of_existing_accounts(app, database_u
             conn.execute(sa.text("CREATE DATABASE searchkey"))
         admin.dispose()
         url = database_url.rsplit("/", 1)[0] + "/searchkey"
-    other = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    other = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "RATELIMIT_ENABLED": False})
     with other.app_context():
         upgrade(revision="75e5d5f47e4b")  # the schema before the search key
         with db.engine.begin() as conn:

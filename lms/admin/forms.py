@@ -65,7 +65,7 @@ class UserForm(FlaskForm):
     name_latin = StringField(_l("Full name in Latin letters"), validators=[REQUIRED, Length(max=200)], render_kw={"dir": "ltr"})
     gender = SelectField(_l("Gender"), validators=[REQUIRED])
     service = SelectField(_l("Service"), validators=[REQUIRED])
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
+    position = SelectField(_l("Position"), coerce=int, validators=[Optional()])
     institution_id = SelectField(_l("Institution"), coerce=int, validators=[REQUIRED])
     role = SelectField(_l("Role"), validators=[REQUIRED])
     locale = SelectField(_l("Language"), validators=[Optional()])
@@ -103,3 +103,11 @@ class PeopleFilterForm(Form):
     institution = SelectField(_l("Institution"), coerce=int, default=0, validators=[Optional()])
     role = SelectField(_l("Role"), default="", validators=[Optional()])
     active = SelectField(_l("Status"), default="", validators=[Optional()])
+
+
+class PositionForm(FlaskForm):
+    country_id = SelectField(_l("Country"), coerce=int, validators=[REQUIRED])
+
+
+for _name, _field in _names("name", _l("Name"), required=False).items():
+    setattr(PositionForm, _name, _field)

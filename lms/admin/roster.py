@@ -12,6 +12,7 @@ from lms.admin import roster_files
 from lms.auth.passwords import hash_password, one_time_password
 from lms.extensions import db
 from lms.i18n import LOCALES
+from lms.org import positions as position_list
 from lms.org.models import Gender, Institution, Role, Service, User
 
 COLUMNS = ["personnel_number", "name_native", "name_latin", "gender", "service", "position",
@@ -39,7 +40,9 @@ def parse(data: bytes) -> tuple[list[dict], list[RowError]]:
     missing = sorted(REQUIRED - set(header))
     if missing:
         return [], [RowError(1, ", ".join(missing), _("Required columns are missing."))]
-    institutions = set(db.session.scalars(sa.select(Institution.id)))
+    countries = dict(db.session.execute(sa.select(Institution.id, Institution.country_id)).tuples().all())
+    institutions = set(countries)
+    lists = position_list.all_by_country()
     taken = {n.lower() for n in db.session.scalars(sa.select(User.personnel_number))}
     rows, errors, seen = [], [], {}
     for line, raw in sheet.rows:
@@ -88,6 +91,15 @@ def parse(data: bytes) -> tuple[list[dict], list[RowError]]:
         inst = row.get("institution_id", "")
         if inst and (not inst.isdigit() or int(inst) not in institutions):
             errors.append(RowError(line, "institution_id", _("No institution has this number.")))
+        written = row.get("position", "")
+        if written and inst.isdigit() and int(inst) in institutions:
+            found = position_list.find(countries[int(inst)], written, lists)
+            if found is None:
+                errors.append(RowError(line, "position", _(
+                    "This position is not in the list of the institution's country. Use a name from "
+                    "Administration › Positions, or add it there first.")))
+            else:
+                row["position"] = found.key
         lang = row.get("language", "")
         if lang and lang not in LOCALES:
             errors.append(RowError(line, "language", _("Use one of: %(values)s.", values=", ".join(LOCALES))))

@@ -32,6 +32,7 @@ from lms.admin.forms import (
     CountryForm,
     InstitutionForm,
     PeopleFilterForm,
+    PositionForm,
     RosterForm,
     UserForm,
 )
@@ -40,8 +41,9 @@ from lms.auth.passwords import give_one_time_password
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language
 from lms.org import personnel
+from lms.org import positions as position_list
 from lms.org.labels import GENDER_LABELS, KIND_LABELS, ROLE_LABELS, SERVICE_LABELS, choices
-from lms.org.models import AuditEvent, Cohort, Country, Institution, Role, User, audit
+from lms.org.models import AuditEvent, Cohort, Country, Institution, Position, Role, User, audit
 from lms.org.scope import (
     can_manage_cohort,
     can_see_user,
@@ -181,6 +183,55 @@ def institution_edit(institution_id: int | None = None) -> ResponseReturnValue:
     return render_template("admin/institution_form.html", form=form, institution=inst)
 
 
+# Positions -----------------------------------------------------------------------------
+
+@bp.get("/admin/positions")
+@admin_only
+def positions() -> ResponseReturnValue:
+    rows = db.session.scalars(
+        sa.select(Position).options(joinedload(Position.country)).order_by(Position.country_id, Position.key)
+    ).all()
+    return render_template("admin/positions.html", positions=rows)
+
+
+@bp.route("/admin/positions/new", methods=["GET", "POST"])
+@bp.route("/admin/positions/<int:position_id>", methods=["GET", "POST"])
+@admin_only
+def position_edit(position_id: int | None = None) -> ResponseReturnValue:
+    """A position of a country's list, named in each language. Its key (what officers'
+    records hold) is set once, from the first name given, and never changes."""
+    position = db.get_or_404(Position, position_id) if position_id else None
+    form = PositionForm(obj=position)
+    form.country_id.choices = _country_choices()
+    if not form.country_id.choices:
+        flash(_("Add a country first."), "error")
+        return redirect(url_for("admin.country_edit"))
+    if request.method == "GET" and position:
+        _fill_names(form, "name", position.names)
+    if form.validate_on_submit():
+        names = _names_from(form, "name")
+        if not names:
+            form.name_en.errors.append(_("Give the name in at least one language."))
+        else:
+            key = position.key if position else (names.get("en") or next(iter(names.values())))[:120]
+            clash = db.session.scalar(sa.select(Position).where(
+                Position.country_id == form.country_id.data, Position.key == key))
+            if clash is not None and clash is not position:
+                form.name_en.errors.append(_("This country's list already has this position."))
+            else:
+                if position is None:
+                    position = Position(key=key)
+                    db.session.add(position)
+                position.country_id = form.country_id.data
+                position.names = names
+                db.session.flush()
+                audit(current_user, "position.saved", f"position:{position.id}", key=key)
+                db.session.commit()
+                flash(_("The position has been saved."), "success")
+                return redirect(url_for("admin.positions"))
+    return render_template("admin/position_form.html", form=form, position=position)
+
+
 # Accounts ----------------------------------------------------------------------------
 
 def _user_form(user: User | None) -> UserForm:
@@ -197,6 +248,12 @@ def _user_form(user: User | None) -> UserForm:
     ]
     form.scope_institution_id.choices = _institution_choices(blank="—")
     form.scope_country_id.choices = [(0, "—")] + _country_choices()
+    lang = current_language()
+    form.position.choices = [(0, _("No position given"))] + [
+        (pos.id, f"{pos.country.code} — {pos.name(lang)}")
+        for pos in db.session.scalars(
+            sa.select(Position).options(joinedload(Position.country)).order_by(Position.country_id, Position.key))
+    ]
     if request.method == "GET" and user:
         form.gender.data = user.gender.value
         form.service.data = user.service.value
@@ -207,6 +264,8 @@ def _user_form(user: User | None) -> UserForm:
         )
         form.scope_institution_id.data = user.scope_institution_id or 0
         form.scope_country_id.data = user.scope_country_id or 0
+        current = position_list.find(user.institution.country_id, user.position) if user.position else None
+        form.position.data = current.id if current else 0
     return form
 
 
@@ -251,6 +310,11 @@ def user_edit(user_id: int | None = None) -> ResponseReturnValue:
             form.personnel_number.errors.append(problem)
         elif user is not None and user.id == current_user.id and form.role.data != Role.ADMIN.value:
             form.role.errors.append(_("You cannot remove your own administrator role."))
+        elif form.position.data and (
+            (chosen := db.session.get(Position, form.position.data)) is None
+            or chosen.country_id != position_list.country_of_institution(form.institution_id.data)
+        ):
+            form.position.errors.append(_("Choose a position from the list of the institution's country."))
         else:
             creating = user is None
             target = user or User()
@@ -260,7 +324,8 @@ def user_edit(user_id: int | None = None) -> ResponseReturnValue:
                 target.name_latin = form.name_latin.data.strip()
                 target.gender = form.gender.data
                 target.service = form.service.data
-                target.position = (form.position.data or "").strip()
+                chosen = db.session.get(Position, form.position.data) if form.position.data else None
+                target.position = chosen.key if chosen else ""
                 target.institution_id = form.institution_id.data
                 target.role = form.role.data
                 target.locale = form.locale.data or None

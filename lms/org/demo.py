@@ -13,7 +13,16 @@ from flask import current_app
 from lms.auth.passwords import one_time_password, set_password
 from lms.extensions import db
 from lms.org import personnel
-from lms.org.models import Country, Gender, Institution, InstitutionKind, Role, Service, User
+from lms.org.models import (
+    Country,
+    Gender,
+    Institution,
+    InstitutionKind,
+    Position,
+    Role,
+    Service,
+    User,
+)
 
 KZ_NAMES = {"en": "Kazakhstan", "ru": "Казахстан", "kk": "Қазақстан", "tg": "Қазоқистон", "ar": "كازاخستان"}
 ACADEMY_NAMES = {
@@ -38,6 +47,18 @@ DEMO_ACCOUNTS = [
     ("manager", "Динара Омарова", "Dinara Omarova", Gender.FEMALE, Role.MANAGER, "academy", "Head of training"),
     ("admin", "Администратор", "Administrator", Gender.MALE, Role.ADMIN, "academy", "System administrator"),
 ]
+
+
+DEMO_POSITIONS = {
+    "Senior inspector": {"en": "Senior inspector", "ru": "Старший инспектор", "kk": "Аға инспектор",
+                         "tg": "Нозири калон", "ar": "مفتش أول"},
+    "Inspector": {"en": "Inspector", "ru": "Инспектор", "kk": "Инспектор", "tg": "Нозир", "ar": "مفتش"},
+    "Lecturer": {"en": "Lecturer", "ru": "Преподаватель", "kk": "Оқытушы", "tg": "Омӯзгор", "ar": "محاضر"},
+    "Head of training": {"en": "Head of training", "ru": "Начальник учебного отдела", "kk": "Оқу бөлімінің бастығы",
+                         "tg": "Сардори шӯъбаи таълим", "ar": "رئيس قسم التدريب"},
+    "System administrator": {"en": "System administrator", "ru": "Системный администратор",
+                             "kk": "Жүйе әкімшісі", "tg": "Администратори система", "ar": "مسؤول النظام"},
+}
 
 
 def ensure_demo() -> list[tuple[str, str, str]]:
@@ -68,6 +89,9 @@ def ensure_demo() -> list[tuple[str, str, str]]:
             db.session.flush()
         places[key] = inst
 
+    for key, names in DEMO_POSITIONS.items():
+        if db.session.scalar(sa.select(Position).where(Position.country_id == kz.id, Position.key == key)) is None:
+            db.session.add(Position(country_id=kz.id, key=key, names=names))
     store = Path(current_app.instance_path) / "demo-accounts.json"
     known = json.loads(store.read_text()) if store.exists() else {}
     result = []

@@ -87,6 +87,28 @@ class Institution(db.Model):
         return f"<Institution {self.id} {self.names.get('en', '')!r}>"
 
 
+class Position(db.Model):
+    """A position in a country's list, kept by admins and translated. Officers' records hold
+    its key, so that breakdowns group one position however it is written."""
+
+    __tablename__ = "positions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_id: Mapped[int] = mapped_column(sa.ForeignKey("countries.id"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(120))
+    names: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    country: Mapped[Country] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("country_id", "key"),)
+
+    def name(self, lang: str) -> Localized:
+        return pick(self.names, lang) if self.names else Localized(self.key, lang, True)
+
+    def __repr__(self) -> str:
+        return f"<Position {self.id} {self.key!r}>"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms.i18n import pick
+from lms.org import positions
 from lms.org.labels import GENDER_LABELS, SERVICE_LABELS
 from lms.org.models import Gender, Service
 from lms.reports.labels import STATUS_LABELS
@@ -56,16 +57,28 @@ REGISTER_HEADERS = [
 
 def register_table(rows: Iterable[RegisterRow], lang: str, titles: dict) -> Table:
     def lines() -> Iterator[list]:
+        batch: list[RegisterRow] = []
         for r in rows:
-            yield [
-                r.name_native, r.name_latin, r.personnel_number, str(GENDER_LABELS[Gender(r.gender)]),
-                str(SERVICE_LABELS[Service(r.service)]), r.position, r.country_code,
-                pick(r.institution_names, lang).text, r.course_id, course_title(titles, r.course_id, lang),
-                str(STATUS_LABELS[r.status]), _date(r.enrolled_at), _date(r.due_on),
-                _date(r.completed_at), r.pre_test_score, r.final_score,
-            ]
+            batch.append(r)
+            if len(batch) == 500:
+                yield from _register_lines(batch, lang, titles)
+                batch = []
+        yield from _register_lines(batch, lang, titles)
 
     return Table([str(h) for h in REGISTER_HEADERS], lines())
+
+
+def _register_lines(batch: list[RegisterRow], lang: str, titles: dict) -> Iterator[list]:
+    """Rows of the register; position names looked up once per batch, in the reader's language."""
+    position_names = positions.names({r.position for r in batch}, lang)
+    for r in batch:
+        yield [
+            r.name_native, r.name_latin, r.personnel_number, str(GENDER_LABELS[Gender(r.gender)]),
+            str(SERVICE_LABELS[Service(r.service)]), position_names.get(r.position, r.position), r.country_code,
+            pick(r.institution_names, lang).text, r.course_id, course_title(titles, r.course_id, lang),
+            str(STATUS_LABELS[r.status]), _date(r.enrolled_at), _date(r.due_on),
+            _date(r.completed_at), r.pre_test_score, r.final_score,
+        ]
 
 
 SUMMARY_HEADERS = [

@@ -19,6 +19,7 @@ from lms.catalog.queries import Translator, current_version
 from lms.core.views import add_home_links
 from lms.extensions import db
 from lms.i18n import current_language, pick, text_direction
+from lms.org import positions
 from lms.org.labels import GENDER_LABELS, SERVICE_LABELS, describe_scope
 from lms.org.models import Gender, Institution, Role, Service, User, audit
 from lms.org.scope import can_see_user
@@ -85,6 +86,7 @@ def dashboard() -> ResponseReturnValue:
     data = queries.dashboard(current_user, course_id, _today())
     institutions = _institution_names(i for i, _t in data.by_institution)
     rtl = text_direction(lang) == "rtl"
+    position_names = positions.names([p for p, _t in data.by_position], lang)
     series = [(str(STATUS_LABELS[s]), charts.STATUS_COLOURS[s]) for s in queries.STATUSES]
 
     def number(n: int) -> str:
@@ -107,7 +109,7 @@ def dashboard() -> ResponseReturnValue:
         breakdown("service", _("By service"),
                   [(str(SERVICE_LABELS[Service(s)]), t) for s, t in data.by_service]),
         breakdown("position", _("By position"),
-                  [(p or _("No position given"), t) for p, t in data.by_position]),
+                  [(position_names.get(p, p) if p else _("No position given"), t) for p, t in data.by_position]),
         breakdown("gender", _("By gender"),
                   [(str(GENDER_LABELS[Gender(g)]), t) for g, t in data.by_gender]),
     ]
