@@ -1,7 +1,7 @@
 """positions: a list per country, kept by admins and translated; existing free-text values become entries
 
 Revision ID: 5b7c9d1e2f30
-Revises: 8d2e4f6a7b10
+Revises: a7c3e9d41f20
 Create Date: 2026-12-02 21:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5b7c9d1e2f30'
-down_revision = '8d2e4f6a7b10'
+down_revision = 'a7c3e9d41f20'
 branch_labels = None
 depends_on = None
 
