@@ -29,6 +29,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
                                 x_port=proxies)
     db.init_app(app)
+    # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order).
+    app.teardown_appcontext(_end_session)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -61,6 +63,21 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def _end_session(_exc: BaseException | None) -> None:
+    """End the request's database session. When the database restarted after the request's
+    last query, the rollback that hands the connection back fails: the answer is already
+    made (and whatever was committed stays), so drop the dead connection, never the answer."""
+    try:
+        db.session.remove()
+    except sa.exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        from flask import current_app
+
+        current_app.logger.warning("Database connection lost at the end of a request")
+        db.session.remove()
 
 
 def _reject_nul_bytes():

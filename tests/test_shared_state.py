@@ -156,3 +156,30 @@ def test_while_the_database_is_restarting_pages_answer_503_not_500(make_app, cli
     response = other.get("/learning")
     assert response.status_code == 503
     assert "temporarily unavailable" in response.get_data(as_text=True)
+
+
+def test_a_connection_lost_after_the_last_query_does_not_turn_the_answer_into_an_error(request, make_app):
+    if request.config.getoption("--db") != "postgres":
+        pytest.skip("a PostgreSQL server ending a session is what this checks: runs with --db=postgres")
+    import time
+
+    import sqlalchemy as sa
+
+    from lms.extensions import db
+
+    served = make_app()
+    admin = sa.create_engine(served.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+
+    @served.after_request
+    def database_restarts_now(response):
+        # The request has queried; its connection is ended by the server before the request ends.
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        time.sleep(0.3)
+        return response
+
+    try:
+        assert served.test_client().get("/healthz").status_code == 200
+    finally:
+        admin.dispose()
