@@ -160,6 +160,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["position_name"] = position_name
 
     app.add_template_filter(list_html, "listformat")
+    # The one list of right-to-left languages (lms.i18n), for any template that needs a direction.
+    app.add_template_global(text_direction, "dir_of")
 
     @app.after_request
     def security_headers(response):

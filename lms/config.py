@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +21,16 @@ def _secret_key(instance_path: Path) -> str:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _timezone() -> str:
+    """LMS_TIMEZONE, an IANA name such as Asia/Almaty or Asia/Baghdad; refused if unknown."""
+    name = os.environ.get("LMS_TIMEZONE", "UTC")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RuntimeError(f"LMS_TIMEZONE={name!r} is not a known time zone (e.g. Asia/Almaty)") from exc
+    return name
 
 
 def instance_path() -> str | None:
@@ -59,7 +70,9 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("LMS_DATABASE_URL", default_db),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": os.environ.get("LMS_DEFAULT_LOCALE", "en"),
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("LMS_TIMEZONE", "UTC"),
+        # The deployment's time zone: "today" for due dates and reports, dates on pages and certificates.
+        "LMS_TIMEZONE": _timezone(),
+        "BABEL_DEFAULT_TIMEZONE": _timezone(),
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "LMS_COURSES_DIR": os.environ.get("LMS_COURSES_DIR", str(PROJECT_ROOT / "courses")),
         # The address certificates' QR codes and links point to.

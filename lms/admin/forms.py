@@ -5,7 +5,7 @@ from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from lms.i18n import LOCALES
+from lms.i18n import LOCALES, text_direction
 from lms.org import personnel
 
 REQUIRED = DataRequired(message=_l("This field is required."))
@@ -17,7 +17,7 @@ def _names(prefix: str, label, required: bool = True):
         f"{prefix}_{code}": StringField(
             label,
             validators=[REQUIRED if required and code == "en" else Optional(), Length(max=200)],
-            description=name, render_kw={"lang": code, "dir": "rtl" if code == "ar" else "ltr"},
+            description=name, render_kw={"lang": code, "dir": text_direction(code)},
         )
         for code, name in LOCALES.items()
     }

@@ -23,6 +23,7 @@ from lms.catalog.queries import (
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import progress as learning
+from lms.learning.course_access import access_to, course_access
 from lms.org.models import Role
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
@@ -37,29 +38,25 @@ def courses() -> ResponseReturnValue:
     is_open = dict(db.session.execute(sa.select(Course.id, Course.is_open)).all())
     items = []
     for v in versions:
-        if current_user.role == Role.OFFICER and not is_open.get(v.course_id) and v.course_id not in enrolled:
+        access = course_access(current_user, bool(is_open.get(v.course_id)), enrolled.get(v.course_id))
+        if not access.visible:
             continue
-        items.append({"version": v, "tr": Translator(v, lang), "enrolment": enrolled.get(v.course_id),
-                      "is_open": is_open.get(v.course_id)})
+        items.append({"version": v, "tr": Translator(v, lang), "enrolment": access.enrolment,
+                      "may_enrol": access.may_enrol})
     return render_template("catalog/courses.html", items=items, confirm=ConfirmForm())
-
-
-def _may_view(course_id: str, enrolment) -> bool:
-    return enrolment is not None or current_user.role != Role.OFFICER
 
 
 @bp.get("/courses/<course_id>")
 @access.signed_in
 def course(course_id: str) -> ResponseReturnValue:
     version = current_version(course_id)
-    course_row = db.session.get(Course, course_id)
-    enrolment = learning.enrolment_of(current_user.id, course_id)
-    if current_user.role == Role.OFFICER and enrolment is None and not course_row.is_open:
+    access = access_to(current_user, course_id)
+    if not access.visible:
         abort(404)
     overview = learning.course_overview(current_user.id, version)
     return render_template(
         "catalog/course.html", version=version, tr=Translator(version, current_language()),
-        enrolment=enrolment, overview=overview, course_row=course_row, confirm=ConfirmForm(),
+        enrolment=access.enrolment, overview=overview, may_enrol=access.may_enrol, confirm=ConfirmForm(),
     )
 
 
@@ -70,8 +67,8 @@ def enrol(course_id: str) -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    course_row = db.session.get(Course, course_id)
-    if not course_row.is_open and current_user.role == Role.OFFICER:
+    access = access_to(current_user, course_id)
+    if not (access.may_enrol or access.may_take_part):
         abort(404)
     learning.enrol(current_user, course_id)
     db.session.commit()
@@ -86,10 +83,13 @@ def module(course_id: str, module_id: str) -> ResponseReturnValue:
     module = version.module(module_id)
     if module is None:
         abort(404)
-    enrolment = learning.enrolment_of(current_user.id, course_id)
-    if not _may_view(course_id, enrolment):
+    access = access_to(current_user, course_id)
+    if not access.visible:
+        abort(404)
+    if not access.may_read:
         flash(_("Enrol in the course to open its modules."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
+    enrolment = access.enrolment
     lang = current_language()
     tr = Translator(version, lang)
     html, shown = lesson_html(version, module_id, tr.lang) if module.get("lesson") else (None, lang)
@@ -118,7 +118,7 @@ def mark_read(course_id: str, module_id: str) -> ResponseReturnValue:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if learning.enrolment_of(current_user.id, course_id) is None:
+    if not access_to(current_user, course_id).may_take_part:
         flash(_("Enrol in the course to record your progress."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
     if learning.pre_test_pending(current_user.id, version, module_id):
@@ -151,7 +151,7 @@ def skip_pre_test(course_id: str) -> ResponseReturnValue:
     version = current_version(course_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if learning.enrolment_of(current_user.id, course_id) is None:
+    if not access_to(current_user, course_id).may_take_part:
         flash(_("Enrol in the course to record your progress."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
     if not learning.skip_pre_test(current_user.id, version):
@@ -171,8 +171,7 @@ def media(course_id: str, version: int, module_id: str, filename: str) -> Respon
     if row is None or course_row is None or not course_row.is_published:
         abort(404)
     # The same rule as the course page: an officer sees a closed course's pictures only when enrolled.
-    if (current_user.role == Role.OFFICER and not course_row.is_open
-            and learning.enrolment_of(current_user.id, course_id) is None):
+    if not access_to(current_user, course_id).visible:
         abort(404)
     item = db.session.scalar(sa.select(CourseMedia).where(
         CourseMedia.course_version_id == row.id, CourseMedia.module_id == module_id,

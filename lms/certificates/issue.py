@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
-
 import sqlalchemy as sa
-from flask import current_app
 
 from lms.catalog.models import CourseVersion
 from lms.certificates.keys import app_store
@@ -16,7 +12,7 @@ from lms.extensions import db
 from lms.learning.completion import course_completed
 from lms.learning.models import CourseCompletion
 from lms.org.models import User, audit
-from lms.timeutil import utcnow
+from lms.timeutil import local_date, utcnow
 
 
 class CertificateError(ValueError):
@@ -35,11 +31,6 @@ class AlreadyReplacedError(CertificateError):
     pass
 
 
-def local_date(moment: datetime, timezone: str) -> date:
-    """The calendar date of a moment where the deployment is (its Babel timezone)."""
-    return moment.astimezone(ZoneInfo(timezone)).date() if moment.tzinfo else moment.replace(tzinfo=UTC).date()
-
-
 def _snapshot(user: User, version: CourseVersion, completion: CourseCompletion) -> dict:
     inst = user.institution
     hours = version.content.get("certificate", {}).get("hours", 0) or 0
@@ -49,7 +40,7 @@ def _snapshot(user: User, version: CourseVersion, completion: CourseCompletion) 
         "course_titles": dict(version.content["title"]),
         "source_language": version.content["source_language"],
         "hours": float(hours),
-        "completed_on": local_date(completion.completed_at, current_app.config["BABEL_DEFAULT_TIMEZONE"]),
+        "completed_on": local_date(completion.completed_at),
         "final_score": completion.final_score,
         "institution_id": inst.id,
         "institution_names": dict(inst.names or {}),

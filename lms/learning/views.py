@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -20,6 +18,7 @@ from lms.learning import assignments, progress
 from lms.learning.forms import AssignForm, AssignmentsForm
 from lms.org.models import Cohort, Role, User, audit
 from lms.org.scope import cohort_scope_clause, person_matches, user_scope_clause
+from lms.timeutil import today
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 ASSIGN_LIST_LIMIT = 300
@@ -37,7 +36,7 @@ add_home_links(_home_links)
 @bp.get("/learning")
 @access.signed_in
 def mine() -> ResponseReturnValue:
-    items = progress.my_learning(current_user.id, date.today())
+    items = progress.my_learning(current_user.id, today())
     lang = current_language()
     titles = {i.version.course_id: Translator(i.version, lang)(i.version.content["title"]) for i in items}
     return render_template("learning/mine.html", items=[(i, Translator(i.version, lang)) for i in items],
@@ -118,7 +117,7 @@ def assign(course_id: str) -> ResponseReturnValue:
         ).all() if chosen_ids else []
         if not targets:
             form.officers.errors = [_("Choose at least one officer or a cohort.")]
-        elif form.due_on.data and form.due_on.data < date.today():
+        elif form.due_on.data and form.due_on.data < today():
             form.due_on.errors = [_("The due date cannot be in the past.")]
         else:
             for user in targets:

@@ -13,6 +13,7 @@ from lms.catalog.queries import Translator, module_with, version_of
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import progress as learning
+from lms.learning.course_access import access_to
 from lms.org.models import User
 from lms.org.scope import can_see_user
 from lms.quizzes import attempts as quiz_attempts
@@ -32,7 +33,10 @@ MESSAGES = {
 @access.signed_in
 def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
     version, module = module_with(course_id, module_id, "quiz")
-    if learning.enrolment_of(current_user.id, course_id) is None:
+    course_rights = access_to(current_user, course_id)
+    if not course_rights.visible:
+        abort(404)
+    if not course_rights.may_take_part:
         flash(_("Enrol in the course to take its quizzes."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
     attempts = quiz_attempts.attempts_of(current_user.id, course_id, module_id)
@@ -86,7 +90,10 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
     version, module = module_with(course_id, module_id, "quiz")
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if learning.enrolment_of(current_user.id, course_id) is None:
+    course_rights = access_to(current_user, course_id)
+    if not course_rights.visible:
+        abort(404)
+    if not course_rights.may_take_part:
         flash(_("Enrol in the course to take its quizzes."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
     if learning.pre_test_pending(current_user.id, version, module_id):

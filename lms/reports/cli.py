@@ -14,7 +14,7 @@ from lms.extensions import db
 from lms.i18n import LOCALES
 from lms.org.models import Country, Institution, Role, User
 from lms.reports import exports, queries
-from lms.timeutil import utcnow
+from lms.timeutil import today
 
 
 def scope_viewer(scope: str | None) -> User:
@@ -75,7 +75,7 @@ def completions_command(scope: str | None, course_id: str | None, fmt: str, out:
     lang = lang or current_app.config["BABEL_DEFAULT_LOCALE"]
     flt = queries.RegisterFilter(course_id=course_id)
     with force_locale(lang):
-        table = exports.register_table(queries.register_rows(viewer, flt, utcnow().date()), lang, titles)
+        table = exports.register_table(queries.register_rows(viewer, flt, today()), lang, titles)
         _write(table, fmt, out, "Register")
     click.echo(f"Wrote {out}.")
 

@@ -21,7 +21,7 @@ import operator
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager
@@ -49,6 +49,7 @@ from lms.org.scope import (
     user_scope_clause,
 )
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
+from lms.timeutil import day_start
 
 # Statuses are defined once, in lms.learning.status, for the officer's pages and reports alike.
 
@@ -123,10 +124,6 @@ def score_joins() -> ScoreJoins:
 
 def _count_if(condition) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-
-def day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def course_titles() -> dict[str, tuple[dict, str]]:
@@ -218,7 +215,8 @@ def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Da
     final, pre = scores.final, scores.pre
     both = sa.and_(final.is_not(None), pre.is_not(None))
     # Month of a recent completion as its index in the series (0 = oldest), by comparing
-    # with UTC month starts: the same on every database, whatever its session time zone.
+    # with the moments the deployment's months start (bound as UTC): the same on every
+    # database, whatever its session time zone.
     starts = [_month_back(today, months - 1 - i) for i in range(months)]
     done = Enrolment.completed_at
     month = sa.case(*((done >= day_start(starts[i]), i) for i in reversed(range(months))), else_=None)

@@ -26,7 +26,7 @@ from lms.org.scope import can_see_user
 from lms.reports import charts, exports, queries
 from lms.reports.forms import ProgressFilterForm, QuizChoiceForm, RegisterFilterForm, SummaryForm
 from lms.reports.labels import FLAG_LABELS, STATUS_LABELS, timeline_kind
-from lms.timeutil import utcnow
+from lms.timeutil import today
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
 STAFF = (Role.TRAINER, Role.MANAGER, Role.ADMIN)
@@ -47,7 +47,7 @@ add_home_links(_home_links)
 
 
 def _today() -> date:
-    return utcnow().date()
+    return today()
 
 
 def _threshold() -> int:

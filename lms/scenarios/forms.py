@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.learning.forms import MultiCheckboxField
 from lms.org.models import User
+from lms.timeutil import today
 
 REQUIRED = DataRequired(message=_l("This field is required."))
 
@@ -32,13 +33,13 @@ def ending_choices() -> list[tuple[str, str]]:
 class ClassroomSessionForm(FlaskForm):
     """Step two: the session, and one group of fields per officer of the roster."""
 
-    held_on = DateField(_l("Date of the session"), validators=[REQUIRED], default=date.today)
+    held_on = DateField(_l("Date of the session"), validators=[REQUIRED], default=today)
     place = StringField(_l("Place"), validators=[REQUIRED, Length(max=200)])
 
     roster: list[User] = []
 
     def validate_held_on(self, field) -> None:
-        if field.data and field.data > date.today():
+        if field.data and field.data > today():
             raise ValidationError(_l("The date of the session cannot be in the future."))
 
     def row(self, user: User) -> dict:
@@ -85,7 +86,7 @@ class ScheduleForm(FlaskForm):
     place = StringField(_l("Place"), validators=[REQUIRED, Length(max=200)])
 
     def validate_held_on(self, field) -> None:
-        if field.data and field.data < date.today():
+        if field.data and field.data < today():
             raise ValidationError(_l("A session is scheduled for today or a later date."))
         if field.data and field.data > date.today() + timedelta(days=730):
             raise ValidationError(_l("Schedule a session at most two years ahead."))

@@ -27,6 +27,7 @@ from lms.core.views import add_home_links
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language
 from lms.learning import progress as learning
+from lms.learning.course_access import access_to
 from lms.org.models import Role, User
 from lms.org.scope import can_see_user
 from lms.scenarios import classroom, engine, forms, runs
@@ -39,7 +40,10 @@ bp = Blueprint("scenarios", __name__, template_folder="templates")
 @access.signed_in
 def play(course_id: str, module_id: str) -> ResponseReturnValue:
     version, module = module_with(course_id, module_id, "scenario")
-    if learning.enrolment_of(current_user.id, course_id) is None:
+    course_rights = access_to(current_user, course_id)
+    if not course_rights.visible:
+        abort(404)
+    if not course_rights.may_take_part:
         flash(_("Enrol in the course to play its role-plays."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
     tr = Translator(version, current_language())
@@ -74,7 +78,10 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
     version, module = module_with(course_id, module_id, "scenario")
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if learning.enrolment_of(current_user.id, course_id) is None:
+    course_rights = access_to(current_user, course_id)
+    if not course_rights.visible:
+        abort(404)
+    if not course_rights.may_take_part:
         flash(_("Enrol in the course to play its role-plays."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
     if learning.pre_test_pending(current_user.id, version, module_id):
