@@ -13,7 +13,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms import access, static_urls
 from lms.config import from_environment, instance_path
 from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
-from lms.i18n import LOCALES, current_language, list_html, select_locale, text_direction
+from lms.i18n import (
+    LOCALES,
+    about_duration,
+    current_language,
+    date_text,
+    datetime_text,
+    list_html,
+    select_locale,
+    text_direction,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -160,6 +169,10 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["position_name"] = position_name
 
     app.add_template_filter(list_html, "listformat")
+    # Dates in the deployment's time zone, years in full, Arabic months as in Iraq (lms.i18n).
+    app.add_template_filter(date_text, "dateformat")
+    app.add_template_filter(datetime_text, "datetimeformat")
+    app.add_template_global(about_duration, "about_duration")
     # The one list of right-to-left languages (lms.i18n), for any template that needs a direction.
     app.add_template_global(text_direction, "dir_of")
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from lms import access
 from lms.admin.forms import ConfirmForm
@@ -96,7 +96,11 @@ def module(course_id: str, module_id: str) -> ResponseReturnValue:
     if html:
         base = url_for("catalog.media", course_id=course_id, version=version.version,
                        module_id="_", filename="_")[:-3]
-        html = Markup(html.replace(f'src="{MEDIA_MARK}', f'src="{base}'))  # noqa: S704 (sanitized at load)
+        html = html.replace(f'src="{MEDIA_MARK}', f'src="{base}')
+        # A wide table scrolls inside its own box, which a keyboard can reach and scroll.
+        label = escape(_("Table in the lesson"))
+        html = html.replace("<table>", f'<div class="table-wrap" tabindex="0" role="region" aria-label="{label}"><table>')
+        html = Markup(html.replace("</table>", "</table></div>"))  # noqa: S704 (sanitized at load)
     status = learning.module_status(current_user.id, version, module_id)
     ids = [m["id"] for m in version.content["modules"]]
     index = ids.index(module_id) if module_id in ids else -1

@@ -22,7 +22,6 @@ from datetime import datetime
 
 import base58
 import rfc8785
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -32,6 +31,7 @@ from flask_babel import gettext as _
 from lms.certificates.keys import SigningKey, as_public_key, raw_public
 from lms.certificates.models import Certificate
 from lms.certificates.printed import plain_hours, verify_url
+from lms.i18n import date_text
 from lms.timeutil import utcnow
 
 CONTEXT = [
@@ -232,7 +232,7 @@ def credential(cert: Certificate, lang: str, key: SigningKey, salt: str | None =
         narrative = _(
             "Completed every module of version %(version)s of the course (%(hours)s training hours) on %(date)s.",
             version=cert.course_version, hours=format_decimal(plain_hours(cert.hours), locale=lang),
-            date=format_date(cert.completed_on, "long", locale=lang),
+            date=date_text(cert.completed_on, "long", lang),
         )
     names = dict.fromkeys(n for n in (cert.name_native, cert.name_latin) if n)
     return {

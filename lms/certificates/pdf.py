@@ -12,7 +12,6 @@ import threading
 from dataclasses import dataclass
 
 import qrcode
-from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -25,7 +24,7 @@ from qrcode.util import BIT_LIMIT_TABLE
 from lms.certificates.fonts import font_path, needs_arabic
 from lms.certificates.models import Certificate
 from lms.certificates.printed import plain_hours, verify_url
-from lms.i18n import text_direction
+from lms.i18n import date_text, text_direction
 
 PAGE_W, PAGE_H = 297, 210
 BLACK = (0, 0, 0)
@@ -81,7 +80,7 @@ def _side(cert: Certificate, lang: str) -> Side:
         signer_title=cert.signer_title(lang).text,
         version=format_decimal(cert.course_version, locale=lang),
         hours=format_decimal(plain_hours(cert.hours), locale=lang),
-        date=format_date(cert.completed_on, "long", locale=lang),
+        date=date_text(cert.completed_on, "long", lang),
         score=score,
     )
 

@@ -40,18 +40,18 @@ def mine() -> ResponseReturnValue:
     lang = current_language()
     titles = {i.version.course_id: Translator(i.version, lang)(i.version.content["title"]) for i in items}
     return render_template("learning/mine.html", items=[(i, Translator(i.version, lang)) for i in items],
-                           notices=assignments.notices(current_user.id, date.today()), titles=titles)
+                           notices=assignments.notices(current_user.id, today()), titles=titles)
 
 
 @bp.get("/learning/notifications")
 @access.signed_in
 def notifications() -> ResponseReturnValue:
     """New assignments, due-soon and overdue courses: shown here, no e-mail needed."""
-    items = progress.my_learning(current_user.id, date.today())
+    items = progress.my_learning(current_user.id, today())
     lang = current_language()
     titles = {i.version.course_id: Translator(i.version, lang)(i.version.content["title"]) for i in items}
     return render_template("learning/notifications.html", titles=titles,
-                           notices=assignments.notices(current_user.id, date.today()))
+                           notices=assignments.notices(current_user.id, today()))
 
 
 @bp.route("/courses/<course_id>/assignments", methods=["GET", "POST"])
@@ -69,7 +69,7 @@ def assignments_page(course_id: str) -> ResponseReturnValue:
             form.chosen.errors = [_("Choose at least one officer.")]
         elif action == "due" and not form.due_on.data:
             form.due_on.errors = [_("Choose the new due date.")]
-        elif action == "due" and form.due_on.data < date.today():
+        elif action == "due" and form.due_on.data < today():
             form.due_on.errors = [_("The due date cannot be in the past.")]
         elif action == "due":
             n = assignments.set_due_date(current_user, course_id, chosen, form.due_on.data)
@@ -87,7 +87,7 @@ def assignments_page(course_id: str) -> ResponseReturnValue:
         else:
             abort(400)
     return render_template("learning/assignments.html", version=version, rows=rows, form=form,
-                           tr=Translator(version, current_language()), today=date.today())
+                           tr=Translator(version, current_language()), today=today())
 
 
 @bp.route("/courses/<course_id>/assign", methods=["GET", "POST"])

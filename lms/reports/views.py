@@ -9,7 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,7 +18,7 @@ from lms.catalog.models import Course, CourseVersion
 from lms.catalog.queries import Translator, current_version
 from lms.core.views import add_home_links
 from lms.extensions import db
-from lms.i18n import current_language, pick, text_direction
+from lms.i18n import current_language, month_text, pick, text_direction
 from lms.org import positions
 from lms.org.labels import GENDER_LABELS, SERVICE_LABELS, describe_scope
 from lms.org.models import Gender, Institution, Role, Service, User, audit
@@ -26,7 +26,7 @@ from lms.org.scope import can_see_user
 from lms.reports import charts, exports, queries
 from lms.reports.forms import ProgressFilterForm, QuizChoiceForm, RegisterFilterForm, SummaryForm
 from lms.reports.labels import FLAG_LABELS, STATUS_LABELS, timeline_kind
-from lms.timeutil import today
+from lms.timeutil import today, utcnow
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
 STAFF = (Role.TRAINER, Role.MANAGER, Role.ADMIN)
@@ -113,7 +113,7 @@ def dashboard() -> ResponseReturnValue:
         breakdown("gender", _("By gender"),
                   [(str(GENDER_LABELS[Gender(g)]), t) for g, t in data.by_gender]),
     ]
-    months = [(format_date(start, "MMM y"), n) for start, n in data.months]
+    months = [(month_text(start), n) for start, n in data.months]
     month_chart = charts.columns(
         "chart-months", _("Completions per month"),
         _("Courses completed in each of the last twelve months; the table beside the chart gives the same numbers."),

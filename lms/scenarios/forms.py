@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -88,7 +88,7 @@ class ScheduleForm(FlaskForm):
     def validate_held_on(self, field) -> None:
         if field.data and field.data < today():
             raise ValidationError(_l("A session is scheduled for today or a later date."))
-        if field.data and field.data > date.today() + timedelta(days=730):
+        if field.data and field.data > today() + timedelta(days=730):
             raise ValidationError(_l("Schedule a session at most two years ahead."))
 
 
@@ -101,7 +101,7 @@ class CorrectionForm(FlaskForm):
     reason = StringField(_l("Reason for the correction"), validators=[REQUIRED, Length(max=300)])
 
     def validate_held_on(self, field) -> None:
-        if field.data and field.data > date.today():
+        if field.data and field.data > today():
             raise ValidationError(_l("The date of the session cannot be in the future."))
 
 

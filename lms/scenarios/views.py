@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     abort,
@@ -32,6 +30,7 @@ from lms.org.models import Role, User
 from lms.org.scope import can_see_user
 from lms.scenarios import classroom, engine, forms, runs
 from lms.scenarios.models import ScenarioRun
+from lms.timeutil import today
 
 bp = Blueprint("scenarios", __name__, template_folder="templates")
 
@@ -356,7 +355,7 @@ def classroom_record(session_id: int) -> ResponseReturnValue:
     checklist = [(item["id"], tr(item["text"]).text) for item in scenario["observer_checklist"]]
     form = forms.session_form(roster, checklist)
     if request.method == "GET":
-        form.held_on.data = min(session.held_on, date.today())
+        form.held_on.data = min(session.held_on, today())
         form.place.data = session.place
     if form.validate_on_submit():
         outcomes = [classroom.Outcome(user.id, observed, ending, passed)
