@@ -90,7 +90,7 @@ def datetime_text(value: datetime, format: str = "medium", lang: str | None = No
 
 def month_text(value, lang: str | None = None) -> str:
     """A month and year standing alone (a chart's axis): Russian «май 2026», not «мая»."""
-    return dates.format_skeleton("yMMMM", value, locale=Locale.parse(format_locale(lang)))
+    return dates.format_skeleton("yMMM", value, locale=Locale.parse(format_locale(lang)))
 
 
 def about_duration(minutes: int) -> str:
