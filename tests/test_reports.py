@@ -663,6 +663,7 @@ def test_no_small_group_can_be_worked_out_from_the_page_csv_xlsx_or_cli(client, 
     # KZ: course A 30 officers and course B 3 (the country total minus A gave B);
     # KG: 12; TJ: 2 (all countries minus the others gave TJ).
     sample_course()
+    second_course()
     for code, course_counts in (("KZ", {A: 30, B: 3}), ("KG", {A: 12}), ("TJ", {A: 2})):
         inst = make_institution(make_country(code))
         for course_id, n in course_counts.items():

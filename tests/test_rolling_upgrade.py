@@ -100,7 +100,7 @@ def test_migrations_run_while_the_previous_release_reads(request):
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = database_url.rsplit("/", 1)[0] + f"/{name}"
-    other = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    other = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "RATELIMIT_ENABLED": False})
     reader_engine = sa.create_engine(url, pool_size=2)
     outcomes = {}
     try:
