@@ -1,12 +1,29 @@
-"""Lesson page, quiz submit and sign-in page under gunicorn, as ratios against hello world.
+"""The officer's pages under gunicorn, as ratios against the anonymous sign-in page.
 
 Run: `make bench` (or `.venv/bin/python bench/lesson.py --officers 20000`).
-Everything runs on 127.0.0.1; the load generator is wrk with a fixed duration.
+
+What a browser does is what is measured: the officer signs in through the form, and the
+session cookie then carries its CSRF token (a page with a form put it there), so no
+measured request has to mint one. Measured in one run, one after another, against one
+gunicorn (2 sync workers) and one SQLite file:
+
+- the anonymous sign-in page (the yardstick: every ratio is against it) and a bare Flask
+  "hello world" served the same way (for reference);
+- the signed-in floor: /about with the officer's cookie, the least any signed-in page pays
+  (session, account, locale, page frame, compression);
+- the lesson page, the quiz page (an attempt in progress), a role-play step (a run in
+  progress) and My learning;
+- quiz submit and a role-play step as POSTs, each request a different officer's own
+  attempt or run with that officer's cookie and CSRF token; afterwards the bench counts
+  the rows written and fails when they are not all there.
+
+Everything runs on 127.0.0.1; every load is wrk with a fixed duration, every loop bounded.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import http.cookiejar
 import json
 import os
@@ -14,6 +31,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -25,7 +43,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv" / "bin"
 COURSE = "nelson-mandela-rules"
-MODULE = "05-restrictions-discipline-sanctions"
+MODULE = "05-restrictions-discipline-sanctions"  # lesson and quiz
+ROLE_PLAY = "06-role-play-separation"
+# One user agent for the sign-in and for wrk: Flask-Login ties the session to it.
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) lms-bench"
+PASSWORD = "bench-password-1"
 
 
 def free_port() -> int:
@@ -34,19 +56,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def gunicorn(target: str, env: dict, workers: int) -> tuple[subprocess.Popen, str]:
+def gunicorn(target: str, env: dict, workers: int) -> tuple[subprocess.Popen, str, float]:
+    """Start gunicorn; return it, its address and the seconds until it first answered."""
     port = free_port()
+    started = time.monotonic()
     proc = subprocess.Popen(
         [str(VENV / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(300):
         try:
             urllib.request.urlopen(url + "/healthz" if "wsgi" in target else url, timeout=1)  # noqa: S310
-            return proc, url
+            return proc, url, time.monotonic() - started
         except Exception:
-            time.sleep(0.2)
+            time.sleep(0.05)
+    stop(proc)
     raise RuntimeError(f"{target} did not start")
 
 
@@ -55,30 +80,47 @@ def stop(proc: subprocess.Popen) -> None:
     proc.wait(timeout=10)
 
 
-def wrk(url: str, cookie: str | None = None, seconds: int = 10, connections: int = 10) -> dict:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(ROOT / "bench" / "pct.lua")]
+def wrk(url: str, seconds: int, cookie: str | None = None, requests_file: Path | None = None,
+        connections: int = 10, threads: int = 2) -> dict:
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
+            "-s", str(ROOT / "bench" / "pct.lua"), "-H", f"User-Agent: {USER_AGENT}",
+            "-H", "Accept-Encoding: gzip"]
     if cookie:
         args += ["-H", f"Cookie: {cookie}"]
-    args += ["-H", "Accept-Encoding: gzip", url]
-    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    args.append(url)
+    if requests_file:
+        args += ["--", str(requests_file), str(threads)]
+    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def sign_in(base: str, number: str, password: str) -> tuple[str, urllib.request.OpenerDirector]:
+def fetch(url: str, cookie: str | None = None) -> tuple[int, bytes, dict]:
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"}
+    if cookie:
+        headers["Cookie"] = cookie
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:  # noqa: S310
+        return response.status, response.read(), dict(response.headers)
+
+
+def sign_in(base: str, number: str, password: str) -> str:
+    """Sign in through the form as a browser does; return the cookie after the first page."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"personnel_number": number, "password": password, "csrf_token": token}).encode()
-    opener.open(base + "/login", data=data)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-    return cookie, opener
+    opener.open(base + "/login", data=data)  # follows the redirect to My learning
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
 def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except FileNotFoundError:
+        pass
     return 0
 
 
@@ -87,78 +129,189 @@ def worker_pids(master: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
-def prepare(db_url: str, env: dict, officers: int) -> str:
-    """Migrate, load the course, make one bench officer (enrolled) and many others."""
-    run = lambda *a: subprocess.run([str(VENV / "lms"), *a], cwd=ROOT, env=env, check=True,  # noqa: E731
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def setup_data(folder: str, officers: int, items: int) -> None:
+    """In the bench's database: officers enrolled in the course, attempts and runs to post to.
+
+    Writes folder/quiz.txt and folder/roleplay.txt, one request per line (see pct.lua):
+    each line is another officer's open attempt or run, with that officer's own session
+    cookie and CSRF token, made as Flask-Login and Flask-WTF make them at sign-in.
+    """
+    import random
+
+    import sqlalchemy as sa
+    from flask import g, session
+    from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
+
+    from lms import create_app
+    from lms.auth.passwords import hash_password
+    from lms.catalog.queries import current_version
+    from lms.extensions import db
+    from lms.learning.models import Enrolment
+    from lms.org.models import Country, Institution, User
+    from lms.quizzes.attempts import option_keys, start_attempt
+    from lms.scenarios import engine
+    from lms.scenarios.runs import start_run
+
+    app = create_app()
+    with app.app_context():
+        kz = Country(code="KZ", names={"en": "Kazakhstan"})
+        db.session.add(kz)
+        db.session.flush()
+        inst = Institution(country_id=kz.id, kind="prison", names={"en": "Prison 1"})
+        db.session.add(inst)
+        db.session.flush()
+        h = hash_password(PASSWORD)
+        rows = [dict(personnel_number=f"b{i}", password_hash=h, name_native=f"Officer {i}", name_latin=f"Officer {i}",
+                     gender="female" if i % 3 else "male", service="prison", position="Inspector",
+                     institution_id=inst.id, role="officer", is_active_account=True, must_change_password=False)
+                for i in range(officers)]
+        for start in range(0, len(rows), 5000):
+            db.session.execute(sa.insert(User), rows[start:start + 5000])
+        ids = db.session.scalars(sa.select(User.id).order_by(User.id)).all()
+        db.session.execute(sa.insert(Enrolment), [dict(user_id=i, course_id=COURSE) for i in ids])
+        version = current_version(COURSE)
+        quiz_module, play_module = version.module(MODULE), version.module(ROLE_PLAY)
+        rng = random.Random(1)
+        people = db.session.scalars(sa.select(User).where(User.id.in_(ids[:items + 1])).order_by(User.id)).all()
+        work = [(u, start_attempt(u.id, version, quiz_module, rng), start_run(u.id, version, play_module))
+                for u in people]
+        db.session.commit()
+        secret = app.config["SECRET_KEY"]
+        serializer = app.session_interface.get_signing_serializer(app)
+        scenario = play_module["scenario"]
+        state = engine.start(scenario)
+        first_reply = engine.available_choices(scenario, state.node_id, state.variables)[0]["id"]
+        quiz_lines, play_lines = [], []
+        for user, attempt, run in work[1:]:  # the first officer (b0) is the one who reads pages
+            with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                                          headers={"User-Agent": USER_AGENT}):
+                login_user(user)
+                g.pop("csrf_token", None)  # g outlives this request: each officer a token of their own
+                token = generate_csrf()
+                cookie = f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps(dict(session))}"
+            keys = option_keys(attempt, secret)
+            answers = [(f"q-{qid}", keys[qid][options[0]]) for qid, options in attempt.layout]
+            quiz_lines.append("\t".join(["POST", f"/attempts/{attempt.id}", cookie,
+                                         urllib.parse.urlencode([("csrf_token", token), *answers])]))
+            play_lines.append("\t".join(["POST", f"/runs/{run.id}/choose", cookie, urllib.parse.urlencode(
+                [("csrf_token", token), ("choice", first_reply), ("step", "0")])]))
+        Path(folder, "quiz.txt").write_text("\n".join(quiz_lines) + "\n")
+        Path(folder, "roleplay.txt").write_text("\n".join(play_lines) + "\n")
+
+
+def prepare(env: dict, tmp: Path, officers: int, items: int) -> None:
+    def run(*args: str) -> None:
+        subprocess.run([str(VENV / "lms"), *args], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
     run("db", "upgrade")
     run("courses", "load")
-    code = f"""
-import sqlalchemy as sa
-from lms import create_app
-from lms.extensions import db
-from lms.auth.passwords import hash_password
-from lms.org.models import Country, Institution, User
-from lms.learning.models import Enrolment
-app = create_app()
-with app.app_context():
-    kz = Country(code="KZ", names={{"en": "Kazakhstan"}}); db.session.add(kz); db.session.flush()
-    inst = Institution(country_id=kz.id, kind="prison", names={{"en": "Prison 1"}}); db.session.add(inst); db.session.flush()
-    h = hash_password("bench-password-1")
-    rows = [dict(personnel_number=f"b{{i}}", password_hash=h, name_native=f"Officer {{i}}", name_latin=f"Officer {{i}}",
-                 gender="female" if i % 3 else "male", service="prison", position="Inspector", institution_id=inst.id,
-                 role="officer", is_active_account=True, must_change_password=False)
-            for i in range({officers})]
-    for start in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(User), rows[start:start + 5000])
-    ids = db.session.scalars(sa.select(User.id)).all()
-    db.session.execute(sa.insert(Enrolment), [dict(user_id=i, course_id="{COURSE}") for i in ids])
-    db.session.commit()
-"""
-    subprocess.run([str(VENV / "python"), "-c", code], cwd=ROOT, env=env, check=True)
-    return "b0"
+    subprocess.run([str(VENV / "python"), "-c",
+                    f"from bench.lesson import setup_data; setup_data({str(tmp)!r}, {officers}, {items})"],
+                   cwd=ROOT, env=env, check=True)
+
+
+def rows_written(db_file: Path, posts: int, kind: str) -> tuple[int, int]:
+    """(rows written by the bench's POSTs, rows expected): each POST a different record."""
+    with sqlite3.connect(db_file) as con:
+        first = con.execute("SELECT id FROM users WHERE personnel_number = 'b0'").fetchone()[0]
+        if kind == "quiz":
+            n = con.execute("SELECT count(*) FROM quiz_attempts WHERE submitted_at IS NOT NULL AND user_id != ?"
+                            " AND id IN (SELECT attempt_id FROM attempt_answers)", (first,)).fetchone()[0]
+        else:
+            n = con.execute("SELECT count(*) FROM scenario_runs WHERE json_array_length(choices) = 1"
+                            " AND user_id != ?", (first,)).fetchone()[0]
+    return n, posts
+
+
+PAGES = [
+    # (key, label, path, signed in)
+    ("login", "sign-in page (anonymous)", "/login", False),
+    ("floor", "signed-in floor (/about)", "/about", True),
+    ("lesson", "lesson page", f"/courses/{COURSE}/modules/{MODULE}", True),
+    ("quiz", "quiz page (attempt open)", f"/courses/{COURSE}/modules/{MODULE}/quiz", True),
+    ("roleplay", "role-play step", f"/courses/{COURSE}/modules/{ROLE_PLAY}/scenario", True),
+    ("my_learning", "My learning", "/learning", True),
+]
+
+
+def table(results: dict) -> str:
+    base = results["login"]["rps"]
+    lines = [f"{'':34} {'req/s':>8} {'× sign-in':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'KB':>5}"]
+    rows = [("hello", "hello world (bare Flask)")] + [(k, label) for k, label, _p, _s in PAGES] + [
+        ("quiz_submit", "quiz submit (POST)"), ("roleplay_post", "role-play step (POST)")]
+    for key, label in rows:
+        r = results[key]
+        kb = f"{r['bytes'] / 1024:.1f}" if "bytes" in r else ""
+        lines.append(f"{label:34} {r['rps']:8.0f} {r['rps'] / base:9.2f} {r['p50']:7.1f} {r['p95']:7.1f} "
+                     f"{r['p99']:7.1f} {r['errors']:6d} {kb:>5}")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--officers", type=int, default=20000)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration of each page")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--posts", type=int, default=4000, help="attempts and runs prepared for the POSTs")
+    parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk (make bench does it)")
     tmp = Path(tempfile.mkdtemp(prefix="lms-bench-"))
-    env = dict(os.environ, LMS_INSTANCE_PATH=str(tmp), LMS_DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite3'}",
+    db_file = tmp / "bench.sqlite3"
+    env = dict(os.environ, LMS_INSTANCE_PATH=str(tmp), LMS_DATABASE_URL=f"sqlite:///{db_file}",
                LMS_RATELIMIT_ENABLED="0")
-    number = prepare(env["LMS_DATABASE_URL"], env, args.officers)
-    results = {}
-    hello, hello_url = gunicorn("bench.hello:app", env, args.workers)
+    results: dict = {"officers": args.officers, "load": os.getloadavg()[0]}
     try:
-        results["hello"] = wrk(hello_url, seconds=args.seconds)
+        prepare(env, tmp, args.officers, args.posts)
+        hello, hello_url, _ = gunicorn("bench.hello:app", env, args.workers)
+        try:
+            results["hello"] = wrk(hello_url, args.seconds)
+        finally:
+            stop(hello)
+        app, url, started = gunicorn("wsgi:app", env, args.workers)
+        results["start_seconds"] = round(started, 2)
+        try:
+            cookie = sign_in(url, "b0", PASSWORD)
+            for key, _label, path, signed in PAGES:
+                for _ in range(20):  # every worker warm: caches filled, nothing measured yet
+                    status, body, headers = fetch(url + path, cookie if signed else None)
+                if status != 200:
+                    raise RuntimeError(f"{path} answered {status}")
+                if signed and "Set-Cookie" in headers:
+                    raise RuntimeError(f"{path} sets a new session cookie on every request")
+                results[key] = {"bytes": len(body)}
+                if headers.get("Content-Encoding") == "gzip":
+                    results[key]["html_bytes"] = len(gzip.decompress(body))
+            before = {pid: rss_kib(pid) for pid in worker_pids(app.pid)}
+            for key, _label, path, signed in PAGES:
+                results[key].update(wrk(url + path, args.seconds, cookie if signed else None))
+            for key, kind, name in (("quiz_submit", "quiz", "quiz.txt"), ("roleplay_post", "roleplay", "roleplay.txt")):
+                results[key] = wrk(url + "/", args.seconds, requests_file=tmp / name)
+                written, posted = rows_written(db_file, results[key]["requests"], kind)
+                results[key]["rows_written"] = written
+                if results[key]["wrapped"]:
+                    raise RuntimeError(f"{key}: more requests than the {args.posts} prepared records; raise --posts")
+                # wrk counts the answers it read before its time ran out; a request still in
+                # flight then may be written too, so at most one more row per connection.
+                if not posted <= written <= posted + 10:
+                    raise RuntimeError(f"{key}: {posted} requests answered but {written} records written")
+            after = {pid: rss_kib(pid) for pid in worker_pids(app.pid)}
+            results["worker_rss_mib_before"] = round(max(before.values()) / 1024, 1)
+            results["worker_rss_mib_after"] = round(max(after.values()) / 1024, 1)
+        finally:
+            stop(app)
     finally:
-        stop(hello)
-    app, url = gunicorn("wsgi:app", env, args.workers)
-    try:
-        cookie, opener = sign_in(url, number, "bench-password-1")
-        lesson = f"{url}/courses/{COURSE}/modules/{MODULE}"
-        request = urllib.request.Request(lesson, headers={"Cookie": cookie, "Accept-Encoding": "gzip"})
-        body = urllib.request.urlopen(request).read()  # noqa: S310
-        results["lesson_bytes_on_wire"] = len(body)
-        before = {pid: rss_kib(pid) for pid in worker_pids(app.pid)}
-        results["lesson"] = wrk(lesson, cookie=cookie, seconds=args.seconds)
-        results["login_page"] = wrk(f"{url}/login", seconds=args.seconds)
-        results["my_learning"] = wrk(f"{url}/learning", cookie=cookie, seconds=args.seconds)
-        after = {pid: rss_kib(pid) for pid in worker_pids(app.pid)}
-        results["worker_rss_mib_before"] = round(max(before.values()) / 1024, 1)
-        results["worker_rss_mib_after"] = round(max(after.values()) / 1024, 1)
-    finally:
-        stop(app)
-    base = results["hello"]["rps"]
-    for key in ("lesson", "login_page", "my_learning"):
-        results[key]["ratio_to_hello"] = round(results[key]["rps"] / base, 3)
-    results["officers"] = args.officers
-    print(json.dumps(results, indent=2))
-    shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(table(results))
+    print(f"POST rows checked: quiz attempts graded {results['quiz_submit']['rows_written']}, "
+          f"role-play steps stored {results['roleplay_post']['rows_written']} (one per request)")
+    print(f"worker RSS {results['worker_rss_mib_before']} → {results['worker_rss_mib_after']} MiB; "
+          f"gunicorn answered {results['start_seconds']} s after start; load average at start {results['load']:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
