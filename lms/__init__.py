@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import access, static_urls
+from lms.bounds import reject_out_of_range_numbers
 from lms.config import from_environment, instance_path
 from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from lms.i18n import (
@@ -64,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _register_blueprints(app)
     app.before_request(_reject_nul_bytes)
+    app.before_request(reject_out_of_range_numbers)
     app.before_request(access.enforce)
     _register_errors(app)
     _register_template_helpers(app)

@@ -18,6 +18,14 @@ VALUES = {
     "code": ["ru", "xx"],
 }
 QUERY_NOISE = "?page=-1&q=%27%3B--&course=zzz&from=2026-13-45&to=yesterday&lang=xx&quiz=nope&institution=abc&status=weird"
+# The attack corpus of issue #19: numbers past any database integer, superscript digits, far dates.
+HUGE = "99999999999999999999"
+QUERY_OUT_OF_RANGE = (
+    f"?page={HUGE}&institution={HUGE}&officer={HUGE}&cohort={HUGE}&course=%C2%B9&quiz=%C2%B2"
+    "&start=9999-12-31&end=0001-01-01&completed_from=9999-12-31&completed_to=0001-01-01"
+    "&from=9999-12-31&to=9999-12-31&status=complete"
+)
+QUERY_PAGE_SUPERSCRIPT = "?page=%C2%B9&institution=%C2%B2&officer=%C2%B3&cohort=-99999999999999999999"
 
 
 def _paths(app, ids):
@@ -54,13 +62,29 @@ def test_no_get_route_answers_500(app, client, ctx, role):
     ids = {"attempt_id": attempt_id, "user_id": user.id}
     failures = []
     for path in _paths(app, ids):
-        for url in (path, path + QUERY_NOISE):
+        for url in (path, path + QUERY_NOISE, path + QUERY_OUT_OF_RANGE, path + QUERY_PAGE_SUPERSCRIPT):
             status = client.get(url).status_code
             if status >= 500:
                 failures.append((url, status))
-    assert failures == []
+    assert failures == [], "\n".join(f"{s} {u}" for u, s in failures)
 
 
 def test_a_nul_byte_in_a_form_gets_400_not_500(client):
     response = client.post("/login", data={"personnel_number": "a\x00b", "password": "x"})
     assert response.status_code == 400
+
+
+def test_out_of_range_numbers_get_400_and_far_dates_a_form_error(client, ctx):
+    admin = make_user(role=Role.ADMIN)
+    db.session.commit()
+    login(client, admin)
+    for url in ("/admin/audit", "/reports/register", "/people", "/certificates/manage", "/classroom"):
+        for value in (HUGE, "¹", "-" + HUGE, "1.5"):
+            assert client.get(url, query_string={"page": value}).status_code == 400, (url, value)
+        assert client.get(url, query_string={"page": "2"}).status_code == 200, url
+    assert client.get(f"/admin/users/{HUGE}").status_code == 404
+    for url, field in (("/reports/summary", "end"), ("/reports/register", "completed_from"),
+                       ("/admin/audit", "end")):
+        response = client.get(url, query_string={field: "9999-12-31"})
+        assert response.status_code == 200, url
+        assert "Choose a date between 2000-01-01 and 2100-12-31." in response.get_data(as_text=True), url

@@ -500,6 +500,29 @@ def test_a_name_that_looks_like_a_formula_is_exported_as_text(client, ctx):
     assert cell.data_type == "s"
 
 
+# Names stored before input was cleaned (issue #19's attack corpus): a vertical tab, a NUL,
+# other C0 controls, a right-to-left override.
+HOSTILE_NAMES = ["Ivan\x0bPetrov", "Nul\x00Name", "Bell\x07\x1b[31m", "Aigerim\u202eavokeB", "Tab\tName"]
+
+
+def test_exports_survive_control_characters_already_stored_in_names(client, ctx, runner, tmp_path):
+    world = build_world()
+    for user, name in zip(world.users.values(), HOSTILE_NAMES, strict=False):
+        user.name_latin = name
+        user.name_native = name
+    db.session.commit()
+    login(client, world.admin)
+    for url in ("/reports/register/export.xlsx", "/reports/register/export.csv", "/reports/register"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    rows = _xlsx_rows(client.get("/reports/register/export.xlsx").data)
+    assert any("Ivan Petrov" in str(cell) for row in rows for cell in row)
+    out = tmp_path / "kz.xlsx"
+    result = runner.invoke(args=["reports", "completions", "--scope", "country:KZ", "--course", A,
+                                 "--format", "xlsx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+
+
 # Command line ------------------------------------------------------------------------------
 
 def test_cli_completions_give_the_same_rows_as_the_pages(app, ctx, runner, tmp_path):

@@ -34,6 +34,8 @@ ACTION_LABELS = {
     "certificate.revoked": _l("Certificate revoked"),
     "certificate.reissued": _l("Certificate issued again"),
     "report.exported": _l("Report exported"),
+    "signin.repeated_failures": _l("Repeated failed sign-ins to an account"),
+    "signin.repeated_failures_from_address": _l("Repeated failed sign-ins from one address"),
 }
 DETAIL_LABELS = {
     "reason": _l("Reason"),
@@ -50,6 +52,7 @@ DETAIL_LABELS = {
     "played": _l("Played"),
     "due_on": _l("Due date"),
     "kept_progress": _l("Records of training kept"),
+    "failures": _l("Failed attempts"),
 }
 
 

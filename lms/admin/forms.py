@@ -5,6 +5,7 @@ from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from lms.bounds import clean_line
 from lms.i18n import LOCALES, text_direction
 from lms.org import personnel
 
@@ -17,6 +18,7 @@ def _names(prefix: str, label, required: bool = True):
         f"{prefix}_{code}": StringField(
             label,
             validators=[REQUIRED if required and code == "en" else Optional(), Length(max=200)],
+            filters=[clean_line],
             description=name, render_kw={"lang": code, "dir": text_direction(code)},
         )
         for code, name in LOCALES.items()
@@ -61,8 +63,8 @@ class UserForm(FlaskForm):
         validators=[REQUIRED, _well_formed_number],
         render_kw={"dir": "ltr"},
     )
-    name_native = StringField(_l("Full name (as written in the officer's language)"), validators=[REQUIRED, Length(max=200)])
-    name_latin = StringField(_l("Full name in Latin letters"), validators=[REQUIRED, Length(max=200)], render_kw={"dir": "ltr"})
+    name_native = StringField(_l("Full name (as written in the officer's language)"), validators=[REQUIRED, Length(max=200)], filters=[clean_line])
+    name_latin = StringField(_l("Full name in Latin letters"), validators=[REQUIRED, Length(max=200)], filters=[clean_line], render_kw={"dir": "ltr"})
     gender = SelectField(_l("Gender"), validators=[REQUIRED])
     service = SelectField(_l("Service"), validators=[REQUIRED])
     position = SelectField(_l("Position"), coerce=int, validators=[Optional()])
@@ -84,7 +86,7 @@ class RosterForm(FlaskForm):
 
 
 class CohortForm(FlaskForm):
-    name = StringField(_l("Name of the cohort"), validators=[REQUIRED, Length(max=200)])
+    name = StringField(_l("Name of the cohort"), validators=[REQUIRED, Length(max=200)], filters=[clean_line])
     institution_id = SelectField(_l("Institution"), coerce=int, validators=[REQUIRED])
 
 

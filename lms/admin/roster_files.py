@@ -106,7 +106,12 @@ def _read_text(data: bytes) -> Sheet:
     text, encoding = _decode(data)
     first_line = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text), delimiter=_sniff(first_line))
-    lines = list(reader)
+    try:
+        lines = list(reader)
+    except csv.Error as error:  # a field past the csv module's limit (128 KiB), a stray quote
+        raise RosterFileError(_(
+            "Line %(line)d cannot be read: a value is far too long or a quotation mark is not closed. "
+            "Correct the file and send it again.", line=reader.line_num)) from error
     return _sheet(lines, encoding)
 
 

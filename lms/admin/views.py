@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -38,6 +36,7 @@ from lms.admin.forms import (
 )
 from lms.auth import throttle
 from lms.auth.passwords import give_one_time_password
+from lms.bounds import FIRST_DATE, LAST_DATE
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language
 from lms.org import personnel
@@ -57,7 +56,7 @@ from lms.reports import exports
 bp = Blueprint("admin", __name__, template_folder="templates")
 PAGE_SIZE = 50
 # Dates outside this range are mistakes, not filters (and would overflow date arithmetic).
-MIN_DAY, MAX_DAY = date(2000, 1, 1), date(2100, 12, 31)
+MIN_DAY, MAX_DAY = FIRST_DATE, LAST_DATE  # lms.bounds: the dates anyone may type
 
 admin_only = access.roles(Role.ADMIN)
 
@@ -518,7 +517,11 @@ def roster_import() -> ResponseReturnValue:
         if not errors:
             created = roster.create_accounts(rows)
             audit(current_user, "roster.imported", "users", count=len(created))
+            ids = [user.id for user, _password in created]
             db.session.commit()
+            # The commit expired the new accounts: read them back in one query for the
+            # slips, not one query each (5,000 of them in a large roster).
+            db.session.scalars(sa.select(User).where(User.id.in_(ids))).all()
             return render_template("admin/roster_done.html", created=created)
         db.session.rollback()
         flash(_("Nothing was imported. Correct the file and send it again."), "error")

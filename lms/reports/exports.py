@@ -178,6 +178,16 @@ def write_csv(stream: IO[str], table: Table) -> None:
 XLSX_MIN_WIDTH, XLSX_MAX_WIDTH = 10, 50
 
 
+def _xml_text(value):
+    """XML cannot hold most control characters: one stored before names were cleaned at
+    input must not break the export of a whole scope."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub(" ", value)
+    return value
+
+
 def write_xlsx(target, table: Table, sheet_title: str) -> None:
     """An XLSX workbook written row by row (constant memory), to a path or a binary file:
     title lines, a bold frozen header row, column widths from the headers, real dates and numbers."""
@@ -193,14 +203,14 @@ def write_xlsx(target, table: Table, sheet_title: str) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = f"A{len(table.title) + 2}"
     for number, line in enumerate(table.title):
-        cell = WriteOnlyCell(sheet, value=_cell_text(line))
+        cell = WriteOnlyCell(sheet, value=_xml_text(_cell_text(line)))
         cell.data_type = "s"
         if number == 0:
             cell.font = Font(bold=True, size=13)
         sheet.append([cell])
     header_cells = []
     for header in table.headers:
-        cell = WriteOnlyCell(sheet, value=_cell_text(header))
+        cell = WriteOnlyCell(sheet, value=_xml_text(_cell_text(header)))
         cell.data_type = "s"
         cell.font = Font(bold=True)
         header_cells.append(cell)
@@ -208,6 +218,7 @@ def write_xlsx(target, table: Table, sheet_title: str) -> None:
     for row in table.rows:
         cells = []
         for value in row:
+            value = _xml_text(value)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula

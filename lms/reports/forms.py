@@ -7,6 +7,8 @@ from wtforms import Form, SearchField, SelectField
 from wtforms.fields import DateField
 from wtforms.validators import Optional
 
+from lms.bounds import sensible_date
+
 
 def _int_or_none(value):
     try:
@@ -20,14 +22,14 @@ class RegisterFilterForm(Form):
     institution = SelectField(_l("Institution"), coerce=_int_or_none, validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
     gender = SelectField(_l("Gender"), validate_choice=False)
-    completed_from = DateField(_l("Completed from"), validators=[Optional()])
-    completed_to = DateField(_l("Completed until"), validators=[Optional()])
+    completed_from = DateField(_l("Completed from"), validators=[Optional(), sensible_date])
+    completed_to = DateField(_l("Completed until"), validators=[Optional(), sensible_date])
     q = SearchField(_l("Name or personnel number"))
 
 
 class SummaryForm(Form):
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("Until"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional(), sensible_date])
+    end = DateField(_l("Until"), validators=[Optional(), sensible_date])
 
 
 class ProgressFilterForm(Form):

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from lms.bounds import clean_line, sensible_date
 from lms.learning.forms import MultiCheckboxField
 from lms.org.models import User
 from lms.timeutil import today
@@ -33,8 +34,8 @@ def ending_choices() -> list[tuple[str, str]]:
 class ClassroomSessionForm(FlaskForm):
     """Step two: the session, and one group of fields per officer of the roster."""
 
-    held_on = DateField(_l("Date of the session"), validators=[REQUIRED], default=today)
-    place = StringField(_l("Place"), validators=[REQUIRED, Length(max=200)])
+    held_on = DateField(_l("Date of the session"), validators=[REQUIRED, sensible_date], default=today)
+    place = StringField(_l("Place"), validators=[REQUIRED, Length(max=200)], filters=[clean_line])
 
     roster: list[User] = []
 
