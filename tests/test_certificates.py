@@ -528,6 +528,12 @@ def test_managers_see_and_download_only_certificates_in_their_scope(app, ctx):
     assert _zip_serials(response.data) == {serial["Inside Officer"]}
     assert client.get(f"/certificates/manage/export?institution={prison_b.id}").status_code == 404
     assert client.get(f"/certificates/manage/export?institution={abroad.id}").status_code == 404
+    # Each zip taken is on record, like the register export; refused ones are not.
+    db.session.expire_all()
+    exported = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "certificates.exported")
+                                  .order_by(AuditEvent.id)).all()
+    assert [(e.actor_id, e.target, e.detail["certificates"]) for e in exported] == [
+        (inst_manager.id, f"cohort-{cohort.id}", 1), (inst_manager.id, f"institution-{prison_a.id}", 1)]
 
     client = app.test_client()
     login(client, country_manager)
@@ -588,6 +594,9 @@ def test_command_line_lists_prints_and_exports_a_scope(app, runner, ctx, tmp_pat
     result = runner.invoke(args=["certificates", "export", "--scope", "country:KZ", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert _zip_serials(out.read_bytes()) == {certs[1].serial, certs[2].serial}
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "certificates.exported")).one()
+    assert (event.actor_id, event.target, event.detail) == (
+        None, "country:KZ", {"certificates": 2, "via": "command"})
 
 
 @pytest.mark.parametrize("q", ["%", "_", "%%", "a_c%"])

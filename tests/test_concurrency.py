@@ -73,3 +73,159 @@ def test_parallel_wrong_passwords_are_all_counted(app, ctx):
         t.join(timeout=60)
     free = app.config["LMS_SIGNIN_FREE_FAILURES"]
     assert sorted(statuses) == [200] * free + [429] * (len(clients) - free), statuses
+
+
+def _at_once(calls, timeout: float = 60) -> list:
+    """Run the calls in real threads released together; return their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        results[i] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    return results
+
+
+def test_two_enrol_posts_at_once_enrol_once_and_answer_alike(app, ctx, monkeypatch):
+    from lms.learning import progress
+    from lms.learning.models import Enrolment
+
+    load_sample()
+    user = make_user(number="race-enrol")
+    db.session.commit()
+    clients = [app.test_client() for _ in range(2)]
+    for c in clients:
+        login(c, user)
+    # Both requests look for the enrolment before either makes it: the race, every time.
+    held = threading.Barrier(2, timeout=3)
+    looking = progress.enrolment_of
+
+    def look_then_meet(*args):
+        found = looking(*args)
+        try:
+            held.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return found
+
+    monkeypatch.setattr(progress, "enrolment_of", look_then_meet)
+    responses = _at_once([lambda c=c: c.post(f"/courses/{COURSE}/enrol") for c in clients])
+    assert [r.status_code for r in responses] == [302, 302]
+    assert {r.headers["Location"] for r in responses} == {f"/courses/{COURSE}"}
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Enrolment.id))) == 1
+
+
+def test_two_quiz_starts_at_once_open_one_attempt(app, ctx):
+    load_sample()
+    user = make_user(number="race-start")
+    db.session.commit()
+    clients = [app.test_client() for _ in range(2)]
+    for c in clients:
+        login(c, user)
+    clients[0].post(f"/courses/{COURSE}/enrol")
+    url = f"/courses/{COURSE}/modules/{M1}/quiz/start"
+    responses = _at_once([lambda c=c: c.post(url) for c in clients])
+    assert [r.status_code for r in responses] == [302, 302]
+    assert len({r.headers["Location"] for r in responses}) == 1
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(QuizAttempt.id))) == 1
+    assert open_attempt_id(clients[0], M1) == open_attempt_id(clients[1], M1)
+
+
+def test_two_modules_completed_at_once_complete_the_course_with_one_certificate(app, data_app, ctx, monkeypatch):
+    """Under READ COMMITTED each transaction saw only its own module done, and the course
+    stayed incomplete. Both transactions are held at the completion check until the other
+    reaches it too (or a short wait passes: with the fix, one waits for the other's lock)."""
+    from lms.certificates.models import Certificate
+    from lms.learning import completion, progress
+    from lms.learning.models import CourseCompletion, ModuleProgress
+    from lms.timeutil import utcnow
+    from tests.test_certificates import signed_institution
+
+    version = load_sample()
+    user = make_user(number="race-complete", institution=signed_institution())
+    progress.enrol(user, COURSE)
+    modules = [m["id"] for m in version.content["modules"]]
+    last_parts = {}
+    for module in version.content["modules"]:
+        parts = completion.required_parts(module)
+        last = "quiz" if "quiz" in parts else "scenario" if "scenario" in parts else "lesson"
+        last_parts[module["id"]] = last
+        done = {f"{p}_read_at" if p == "lesson" else f"{p}_passed_at": utcnow() for p in parts - {last}}
+        db.session.add(ModuleProgress(user_id=user.id, course_id=COURSE, module_id=module["id"],
+                                      course_version=version.version, **done))
+    db.session.commit()
+    racing = [m for m in modules if m != (version.content.get("pre_test") or {}).get("id")][-2:]
+    # Every other module is complete already; the last two finish at the same moment.
+    for module_id in modules:
+        if module_id not in racing:
+            completion.record_part(user.id, version, module_id, last_parts[module_id])
+    db.session.commit()
+
+    held = threading.Barrier(2, timeout=3)
+    checking = completion._complete_course_if_due
+
+    def meet_then_check(*args, **kwargs):
+        try:
+            held.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return checking(*args, **kwargs)
+
+    monkeypatch.setattr(completion, "_complete_course_if_due", meet_then_check)
+    user_id, number = user.id, version.version  # plain values: each thread has its own session
+
+    def finish(module_id):
+        with data_app.app_context():
+            from lms.catalog.queries import version_of
+
+            v = version_of(COURSE, number)
+            completion.record_part(user_id, v, module_id, last_parts[module_id])
+            db.session.commit()
+            db.session.remove()
+        return True
+
+    assert _at_once([lambda m=m: finish(m) for m in racing]) == [True, True]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(CourseCompletion.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 1
+
+
+def test_two_tabs_stepping_the_same_role_play_node_do_not_overwrite_each_other(app, ctx):
+    from lms.scenarios import engine
+    from lms.scenarios.models import ScenarioRun
+
+    version = load_sample()
+    user = make_user(number="race-step")
+    db.session.commit()
+    tabs = [app.test_client() for _ in range(2)]
+    for t in tabs:
+        login(t, user)
+    module_id = next(m["id"] for m in version.content["modules"] if m.get("scenario"))
+    tabs[0].post(f"/courses/{COURSE}/enrol")
+    tabs[0].post(f"/courses/{COURSE}/modules/{module_id}/scenario/start")
+    run = db.session.scalar(sa.select(ScenarioRun))
+    scenario = version.module(module_id)["scenario"]
+    state = engine.start(scenario)
+    offered = [c["id"] for c in engine.available_choices(scenario, state.node_id, state.variables)]
+    assert len(offered) >= 2
+    responses = _at_once([
+        lambda t=t, c=c: t.post(f"/runs/{run.id}/choose", data={"choice": c, "step": 0})
+        for t, c in zip(tabs, offered[:2], strict=True)
+    ])
+    assert [r.status_code for r in responses] == [302, 302]
+    db.session.expire_all()
+    recorded = db.session.get(ScenarioRun, run.id).choices
+    assert len(recorded) == 1 and recorded[0] in offered[:2]
+    # The tab whose reply was not taken is told so, on the page it returns to.
+    told = ["already taken" in t.get(r.headers["Location"]).get_data(as_text=True)
+            for t, r in zip(tabs, responses, strict=True)]
+    loser = offered[:2].index(recorded[0]) ^ 1
+    assert told == [i == loser for i in range(2)]

@@ -984,3 +984,27 @@ def test_reports_run_the_same_number_of_queries_for_10_and_100_officers(app, cli
     assert small == large
     assert large[f"/reports/dashboard?course={A}"] <= 8
     assert large[f"/reports/register?course={A}"] <= 8
+
+
+def test_every_export_is_audited_on_the_web_and_the_command_line(client, ctx, runner, tmp_path):
+    from lms.org.models import AuditEvent
+
+    world = build_world()
+    db.session.commit()
+    login(client, world.admin)
+    for fmt in ("csv", "xlsx"):
+        assert client.get(f"/reports/summary/export.{fmt}?start=2026-01-01&end=2026-06-30").status_code == 200
+    for args in (["reports", "summary", "--from", "2026-01-01", "--to", "2026-12-31"],
+                 ["reports", "completions", "--scope", "country:KZ"]):
+        result = runner.invoke(args=[*args, "--format", "csv", "--out", str(tmp_path / "x.csv")])
+        assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "report.exported")
+                                .order_by(AuditEvent.id)).all()
+    assert [(e.actor_id, e.target, e.detail.get("format")) for e in events] == [
+        (world.admin.id, "summary", "csv"), (world.admin.id, "summary", "xlsx"),
+        (None, "summary", "csv"), (None, "register", "csv")]
+    assert events[0].detail["start"] == "2026-01-01" and events[0].detail["end"] == "2026-06-30"
+    assert events[-1].detail["scope"] == "country:KZ"
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "Report exported" in page

@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "certificate.revoked": _l("Certificate revoked"),
     "certificate.reissued": _l("Certificate issued again"),
     "report.exported": _l("Report exported"),
+    "certificates.exported": _l("Certificates exported"),
     "signin.repeated_failures": _l("Repeated failed sign-ins to an account"),
     "signin.repeated_failures_from_address": _l("Repeated failed sign-ins from one address"),
 }
@@ -53,6 +54,10 @@ DETAIL_LABELS = {
     "due_on": _l("Due date"),
     "kept_progress": _l("Records of training kept"),
     "failures": _l("Failed attempts"),
+    "certificates": _l("Certificates"),
+    "start": _l("From"),
+    "end": _l("Until"),
+    "scope": _l("Scope"),
 }
 
 

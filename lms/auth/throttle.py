@@ -18,7 +18,7 @@ import hmac
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -28,6 +28,7 @@ from lms.org import personnel
 from lms.timeutil import utcnow
 
 ACCOUNT_FROM_ADDRESS = "account_from_address"
+_OPEN = datetime(2000, 1, 1, tzinfo=UTC)
 ACCOUNT = "account"
 ADDRESS = "address"
 
@@ -177,6 +178,8 @@ def _ensure_rows(rows: list[tuple[str, str | None]], now: datetime) -> None:
     for k, account in rows:
         db.session.execute(
             insert(table)
-            .values(key=k, account=account, failures=0, last_failure_at=now, next_allowed_at=now)
+            # Open from the start of time: a parallel attempt that read the clock a moment
+            # earlier must not find the new row closed to it.
+            .values(key=k, account=account, failures=0, last_failure_at=now, next_allowed_at=_OPEN)
             .on_conflict_do_nothing(index_elements=["key"])
         )

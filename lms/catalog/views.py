@@ -70,8 +70,13 @@ def enrol(course_id: str) -> ResponseReturnValue:
     access = access_to(current_user, course_id)
     if not (access.may_enrol or access.may_take_part):
         abort(404)
-    learning.enrol(current_user, course_id)
-    db.session.commit()
+    try:
+        learning.enrol(current_user, course_id)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # The same officer's second enrol at the same moment (two tabs, a double click): the
+        # first made the enrolment, and this one gets the same answer.
+        db.session.rollback()
     flash(_("You are enrolled in %(title)s.", title=version.title(current_language())), "success")
     return redirect(url_for("catalog.course", course_id=course_id))
 

@@ -17,7 +17,7 @@ from lms.certificates.models import Certificate
 from lms.certificates.serial import normalise
 from lms.certificates.signing import InvalidPayloadError, verify_payload
 from lms.extensions import db
-from lms.org.models import User
+from lms.org.models import User, audit
 
 
 @click.group("certificates", help="Certificates: list, print, verify, export; rotate the signing key.")
@@ -138,6 +138,8 @@ def export_command(scope: str | None, course_id: str | None, out: Path, workers:
         for chunk in zip_stream(pdf_files(certs, workers=workers, progress=bar.update)):
             fh.write(chunk)
     tmp.replace(out)
+    audit(None, "certificates.exported", scope or "all", certificates=len(certs), via="command")
+    db.session.commit()
     click.echo(f"Wrote {len(certs)} certificates to {out}")
 
 

@@ -36,7 +36,7 @@ from lms.certificates.signing import InvalidPayloadError, verify_payload
 from lms.core.views import add_home_links
 from lms.extensions import db, limiter
 from lms.i18n import LOCALES, current_language
-from lms.org.models import Role
+from lms.org.models import Role, audit
 from lms.org.scope import can_see_user
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
@@ -284,6 +284,10 @@ def export() -> ResponseReturnValue:
             "More than %(num)d certificates: choose a cohort, or ask an administrator to run the export command.",
             WEB_ZIP_LIMIT), "warning")
         return redirect(url_for("certificates.export"))
+    audit(current_user, "certificates.exported", label, certificates=len(certs))
+    db.session.commit()
+    # The commit expired them, and the zip is drawn while streaming: read them again now.
+    certs = queries.for_export(current_user, clause, limit=WEB_ZIP_LIMIT)
     return Response(stream_with_context(zip_stream(pdf_files(certs))), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="certificates-{label}.zip"',
         "Cache-Control": "private, no-store",

@@ -66,6 +66,15 @@ def record_part(user_id: int, version: CourseVersion, module_id: str, part: str)
     """Record that a part of a module is done; complete the module and course when due."""
     assert part in PARTS
     now = utcnow()
+    # One officer's course is completed by one transaction at a time: the enrolment row is
+    # locked first (on PostgreSQL; SQLite has one writer anyway). Otherwise two modules
+    # finished at the same moment each see only their own module done, under READ
+    # COMMITTED, and the course is never completed.
+    enrolment = db.session.scalar(
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == user_id, Enrolment.course_id == version.course_id)
+        .with_for_update()
+    )
     progress = db.session.scalar(
         sa.select(ModuleProgress).where(
             ModuleProgress.user_id == user_id,
@@ -83,9 +92,6 @@ def record_part(user_id: int, version: CourseVersion, module_id: str, part: str)
     if getattr(progress, field) is None:
         setattr(progress, field, now)
         log_event(user_id, version, module_id, f"{part}_done")
-    enrolment = db.session.scalar(
-        sa.select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == version.course_id)
-    )
     if enrolment is not None:
         enrolment.last_module_id = module_id
         enrolment.last_activity_at = now

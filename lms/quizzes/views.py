@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -101,11 +102,15 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
         return redirect(url_for("catalog.course", course_id=course_id) + "#pretest-h")
     try:
         quiz_attempts.start_attempt(current_user.id, version, module)
+        db.session.commit()
     except quiz_attempts.QuizError as error:
         db.session.rollback()
         flash(MESSAGES[error.code](), "error")
         return redirect(url_for("quizzes.quiz", course_id=course_id, module_id=module_id))
-    db.session.commit()
+    except sa.exc.IntegrityError:
+        # A second start at the same moment (two tabs, a double click) numbered its attempt
+        # like the first: the first attempt is open, and this request leads to it too.
+        db.session.rollback()
     return redirect(url_for("quizzes.quiz", course_id=course_id, module_id=module_id))
 
 

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from lms.extensions import db
 from lms.i18n import LOCALES
-from lms.org.models import Country, Institution, Role, User
+from lms.org.models import Country, Institution, Role, User, audit
 from lms.reports import exports, queries
 from lms.timeutil import today
 
@@ -77,6 +77,8 @@ def completions_command(scope: str | None, course_id: str | None, fmt: str, out:
     with force_locale(lang):
         table = exports.register_table(queries.register_rows(viewer, flt, today()), lang, titles)
         _write(table, fmt, out, "Register")
+    audit(None, "report.exported", "register", format=fmt, scope=scope or "all", via="command")
+    db.session.commit()
     click.echo(f"Wrote {out}.")
 
 
@@ -100,4 +102,7 @@ def summary_command(start, end, scope: str | None, fmt: str, out: Path, lang: st
         data = queries.donor_summary(viewer, first, last)
         table = exports.summary_table(data, lang, queries.course_titles(), threshold)
         _write(table, fmt, out, "Summary")
+    audit(None, "report.exported", "summary", format=fmt, scope=scope or "all", start=first.isoformat(),
+          end=last.isoformat(), via="command")
+    db.session.commit()
     click.echo(f"Wrote {out}.")

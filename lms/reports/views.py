@@ -289,6 +289,9 @@ def summary_export(fmt: str) -> ResponseReturnValue:
         abort(404)
     _form, start, end = _period()
     lang = current_language()
+    # Audited like the register: every extract that leaves the platform is on record.
+    audit(current_user, "report.exported", "summary", format=fmt, start=start.isoformat(), end=end.isoformat())
+    db.session.commit()
     data = queries.donor_summary(current_user, start, end)
     table = exports.summary_table(data, lang, queries.course_titles(), _threshold())
     table.title = _export_title(_("Training summary"), {"from": start.isoformat(), "to": end.isoformat()})

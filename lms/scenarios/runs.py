@@ -48,11 +48,12 @@ def take_choice(run: ScenarioRun, version: CourseVersion, step: int, choice_id: 
     scenario = version.module(run.module_id)["scenario"]
     state = engine.replay(scenario, run.choices)
     state = engine.choose(scenario, state, choice_id)  # raises InvalidChoiceError
-    # Compare-and-set on the path length, so two tabs cannot both add a step.
+    # Compare-and-set on the path length, so two tabs cannot both add a step at one node:
+    # the second finds the path longer than it read, and changes nothing.
     updated = db.session.execute(
         sa.update(ScenarioRun)
         .where(ScenarioRun.id == run.id, ScenarioRun.finished_at.is_(None),
-               sa.func.coalesce(ScenarioRun.score, 0) == sa.func.coalesce(run.score, 0))
+               sa.func.json_array_length(ScenarioRun.choices) == step)
         .values(choices=[*run.choices, choice_id])
         .execution_options(synchronize_session=False)
     ).rowcount

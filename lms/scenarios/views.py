@@ -107,12 +107,15 @@ def choose(run_id: int) -> ResponseReturnValue:
         flash(_("Choose what you say."), "error")
         return redirect(play_url)
     try:
-        runs.take_choice(run, version, step if step is not None else -1, choice_id)
+        taken = runs.take_choice(run, version, step if step is not None else -1, choice_id)
     except engine.InvalidChoiceError:
         db.session.rollback()
         flash(_("That reply is not available at this point of the conversation."), "error")
         return redirect(play_url)
     db.session.commit()
+    if not taken:
+        flash(_("This step of the role-play was already taken, in another window or by a second "
+                "click. Here is where the conversation stands now."), "info")
     if run.finished_at is not None:
         return redirect(url_for("scenarios.debrief", run_id=run.id))
     return redirect(play_url)
