@@ -115,6 +115,10 @@ def test_an_attacker_on_one_machine_cannot_keep_the_officer_out(app, ctx, clock)
     r = officer.post("/login", data={"personnel_number": "A5", "password": PASSWORD},
                      **_from("198.51.100.7"))
     assert r.status_code == 302
+    # The officer's success does not give the attacker's machine fresh tries.
+    r = attacker.post("/login", data={"personnel_number": "A5", "password": "guess"},
+                      **_from("192.0.2.66"))
+    assert r.status_code == 429
 
 
 def test_many_accounts_from_one_address_are_slowed_down_too(client, ctx, clock):

@@ -612,3 +612,20 @@ def test_certificate_search_takes_wildcards_literally(app, ctx, q):
     login(client, admin)
     page = client.get("/certificates/manage", query_string={"q": q}).get_data(as_text=True)
     assert "Odd" in page and "Plain Officer" not in page
+
+
+def test_certificates_of_names_stored_with_control_characters_still_draw(app, ctx):
+    from tests.test_reports import HOSTILE_NAMES
+
+    version = load_sample()
+    inst = signed_institution()
+    admin = make_user(role=Role.ADMIN, institution=inst)
+    certs = [certify(make_user(institution=inst, name=name), version) for name in HOSTILE_NAMES]
+    client = app.test_client()
+    login(client, admin)
+    for cert in certs:
+        response = client.get(f"/certificates/{cert.serial}.pdf")
+        assert response.status_code == 200 and response.data.startswith(b"%PDF"), cert.name_latin
+    response = client.get(f"/certificates/manage/export?institution={inst.id}")
+    assert response.status_code == 200
+    assert len(_zip_serials(response.data)) == len(HOSTILE_NAMES)

@@ -499,6 +499,13 @@ def test_classroom_form_errors_are_translated_and_nothing_is_saved(client, ctx):
     assert client.post(_roster_url(officer), data=future).status_code == 200
     nobody = _session_data()
     assert client.post(_roster_url(officer), data=nobody).status_code == 200
+    # Dates from before the platform's era are refused with a clear message (issue #19).
+    for far in ("0001-01-01", "1899-12-31"):
+        ancient = _session_data((officer, [], "good", True), held_on=date.today())
+        ancient["held_on"] = far
+        response = client.post(_roster_url(officer), data=ancient)
+        assert response.status_code == 200
+        assert "2000-01-01" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ClassroomSession)) == 0
     assert _runs(officer.id) == []
 

@@ -129,11 +129,14 @@ def begin(policy: Policy, number: str, address: str, now: datetime | None = None
 
 
 def succeeded(policy: Policy, attempt: Attempt, now: datetime | None = None) -> None:
-    """Give the attempt back: the account's failures are forgotten, the address's one less."""
+    """Give the attempt back: the account's failures are forgotten (from this address and
+    overall; another address's count on it stays), the address's one less."""
     now = now or utcnow()
     row = SignInThrottle
     db.session.execute(
-        sa.delete(row).where(row.account == attempt.keys[ACCOUNT]).execution_options(synchronize_session=False)
+        sa.delete(row)
+        .where(row.key.in_([attempt.keys[ACCOUNT_FROM_ADDRESS], attempt.keys[ACCOUNT]]))
+        .execution_options(synchronize_session=False)
     )
     db.session.execute(
         sa.update(row)
