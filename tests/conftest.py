@@ -133,3 +133,29 @@ def csrf_on(app):
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+class Clock:
+    """The sign-in throttle's clock, moved by hand."""
+
+    def __init__(self):
+        from lms.timeutil import utcnow
+
+        self.now = utcnow()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from lms.auth import throttle
+
+    fake = Clock()
+    monkeypatch.setattr(throttle, "utcnow", fake)
+    return fake

@@ -78,7 +78,7 @@ def test_a_manager_needs_a_scope(client, ctx):
     assert manager.scope_country_id == inst.country_id and manager.scope_institution_id is None
 
 
-def test_admin_resets_a_password_and_lifts_the_sign_in_wait(client, app, ctx):
+def test_admin_resets_a_password_and_lifts_the_sign_in_wait(client, app, ctx, clock):
     _admin(client)
     officer = make_user(number="lost-1")
     db.session.commit()

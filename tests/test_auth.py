@@ -1,12 +1,10 @@
 import re
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from lms.extensions import db
 from lms.org.models import AuditEvent, User
-from lms.timeutil import utcnow
 from tests.factories import PASSWORD, login, make_user
 
 
@@ -28,28 +26,6 @@ def test_wrong_password_and_unknown_user_get_the_same_clear_message(client, ctx)
         page = login(client, number, password).get_data(as_text=True)
         assert "The personnel number or password is incorrect." in page
     assert client.get("/").status_code == 302
-
-
-class Clock:
-    """The throttle's clock, moved by hand."""
-
-    def __init__(self):
-        self.now = utcnow()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    from lms.auth import throttle
-
-    fake = Clock()
-    monkeypatch.setattr(throttle, "utcnow", fake)
-    return fake
 
 
 def _from(address: str) -> dict:
