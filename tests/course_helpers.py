@@ -85,3 +85,92 @@ def play_scenario(client, version, module_id: str, choices: list[str]) -> int:
 
 def attempts(user_id: int) -> list[QuizAttempt]:
     return list(db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == user_id)))
+
+
+# Shipped courses (courses/<id>): one loader, one walk through the test client, one check of
+# the shape every course brief asks for; each course's own tests add what is particular to it.
+
+def load_shipped(course_id: str) -> CourseVersion:
+    from lms.config import PROJECT_ROOT
+
+    result = load_course_dir(PROJECT_ROOT / "courses" / course_id)
+    assert result.outcome in ("created", "unchanged"), result.problems
+    db.session.commit()
+    return db.session.scalar(sa.select(CourseVersion).where(CourseVersion.course_id == course_id))
+
+
+def shipped_languages(course_id: str) -> list[str]:
+    """The languages a course ships in, read from its own file, so that each translation that
+    lands is tested without editing the tests."""
+    import yaml
+
+    from lms.config import PROJECT_ROOT
+
+    return yaml.safe_load((PROJECT_ROOT / "courses" / course_id / "course.yaml").read_text())["languages"]
+
+
+def assert_course_shape(content: dict, min_lessons: int = 8, min_role_plays: int = 2,
+                        min_questions: int = 6) -> None:
+    """What every course brief asks: lessons with objectives and quizzes whose explanations
+    exist in every language, a pre-test, a final assessment last, role-plays of at least ten
+    nodes with all three kinds of ending, role cards and a checklist, the best reply not always
+    in the same place, study minutes that add up and certificate hours that do not exceed them."""
+    lessons = [m for m in content["modules"] if m["kind"] == "lesson"]
+    role_plays = [m for m in content["modules"] if m["kind"] == "scenario"]
+    assert len(lessons) >= min_lessons and len(role_plays) >= min_role_plays, (len(lessons), len(role_plays))
+    assert content["pre_test"]["kind"] == "assessment" and content["pre_test"]["quiz"]["questions"]
+    assert content["modules"][-1]["kind"] == "assessment"
+    for module in lessons:
+        assert module["objectives"], module["id"]
+        questions = module["quiz"]["questions"]
+        assert len(questions) >= min_questions, module["id"]
+        for q in questions:
+            assert any(o["correct"] for o in q["options"]), (module["id"], q["id"])
+            for lang in content["languages"]:
+                assert q["explanation"].get(lang), (module["id"], q["id"], lang)
+    for module in role_plays:
+        s = module["scenario"]
+        assert len(s["nodes"]) >= 10, module["id"]
+        assert {n["ending"] for n in s["nodes"].values() if n.get("ending")} == {"good", "mixed", "poor"}, module["id"]
+        assert s["observer_checklist"] and all(role.get("card") for role in s["roles"].values()), module["id"]
+        best_places = set()
+        for node in s["nodes"].values():
+            scores = [c["score"] for c in node.get("choices", [])]
+            if len(scores) > 1:
+                best_places.add(scores.index(max(scores)))
+        assert len(best_places) > 1, (module["id"], best_places)
+    total = sum(m["estimated_minutes"] for m in [*content["modules"], content["pre_test"]])
+    assert content["estimated_minutes"] == total
+    assert content["certificate"]["enabled"]
+    # Hours printed on the certificate never claim more than the course takes.
+    assert 0 < content["certificate"]["hours"] <= total / 60
+
+
+def complete_course(client, version: CourseVersion, lang: str) -> None:
+    """As the signed-in officer, enrol and complete every module with the best answers and
+    replies, checking on the way that each page is in `lang`."""
+    from markupsafe import escape
+
+    from lms.scenarios import engine
+
+    course_id = version.course_id
+    enrol(client, course_id)
+    for module in version.content["modules"]:
+        base = f"/courses/{course_id}/modules/{module['id']}"
+        page = client.get(base).get_data(as_text=True)
+        assert re.search(rf"<h1>.*?{re.escape(str(escape(module['title'][lang])))}.*?</h1>", page, re.S), module["id"]
+        if module.get("lesson"):
+            assert f'<article class="lesson" lang="{lang}"' in page
+            client.post(f"{base}/read")
+        if module.get("quiz"):
+            client.post(f"{base}/quiz/start")
+            quiz_page = client.get(f"{base}/quiz").get_data(as_text=True)
+            attempt_id = re.search(r'action="/attempts/(\d+)"', quiz_page).group(1)
+            assert str(escape(module["quiz"]["questions"][0]["text"][lang])) in quiz_page
+            client.post(f"/attempts/{attempt_id}", data=form_of(correct_answers(version, module["id"]), attempt_id))
+        if module.get("scenario"):
+            client.post(f"{base}/scenario/start")
+            run_page = client.get(f"{base}/scenario").get_data(as_text=True)
+            run_id = re.search(r'action="/runs/(\d+)/choose"', run_page).group(1)
+            for step, choice in enumerate(engine.best_run(module["scenario"])):
+                client.post(f"/runs/{run_id}/choose", data={"choice": choice, "step": step})

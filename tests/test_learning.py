@@ -256,6 +256,28 @@ def test_trainer_assigns_a_course_with_a_due_date_and_overdue_is_marked(client, 
     assert "Overdue" in other.get("/learning").get_data(as_text=True)
 
 
+def test_assigning_a_cohort_enrols_only_its_members_within_the_trainers_scope(client, ctx):
+    """A cohort of the trainer's institution, led by a colleague, may hold an officer from
+    another institution whom this trainer does not oversee: the form accepts the cohort, and
+    the scope rule, not form validation, keeps that officer out."""
+    from lms.org.models import Cohort
+
+    load_sample()
+    trainer = make_user(role=Role.TRAINER)
+    officer = make_user(institution=trainer.institution, number="coh1")
+    outsider = make_user(number="coh-far")
+    assert outsider.institution_id != trainer.institution_id
+    colleague = make_user(role=Role.TRAINER, institution=trainer.institution, number="coh-tr2")
+    cohort = Cohort(name="Intake", institution_id=trainer.institution_id, trainer_id=colleague.id,
+                    members=[officer, outsider])
+    db.session.add(cohort)
+    db.session.commit()
+    login(client, trainer)
+    response = client.post(f"/courses/{COURSE}/assign", data={"cohort_id": cohort.id})
+    assert response.status_code == 302
+    assert db.session.scalars(sa.select(Enrolment.user_id)).all() == [officer.id]
+
+
 def test_officers_cannot_assign_courses(client, ctx):
     load_sample()
     _officer(client)

@@ -38,7 +38,10 @@ def test_officer_completes_the_sample_course(page, ctx, artifacts, lang, word):
     assert page.locator("html").get_attribute("lang") == lang
     page.goto("/courses")
     page.click(f"form[action='/courses/{COURSE}/enrol'] button")
-    assert word in page.content()
+    # Enrolled: the progress bar replaces the enrol button, under the page language's heading.
+    assert page.locator("#course-progress").count() == 1
+    assert page.locator(f"form[action='/courses/{COURSE}/enrol']").count() == 0
+    assert page.locator("h2", has_text=word).count() == 1
     # Pre-test first.
     page.click("a[href$='/modules/00-pre-test/quiz']")
     page.click("form[action$='/quiz/start'] button")
