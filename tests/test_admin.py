@@ -322,3 +322,14 @@ def test_a_roster_of_5000_officers_imports_well_inside_the_worker_timeout(client
     number = re.search(r"BIG-\d+", page).group(0)
     other = client.application.test_client()
     assert login(other, number, password).headers["Location"].endswith("/account/password")
+    # Until it is changed, every other page leads back to the change form.
+    assert other.get("/").headers["Location"].endswith("/account/password")
+    officer = db.session.scalar(sa.select(User).where(User.personnel_number == number))
+    assert officer.must_change_password and officer.password_hash.startswith("pbkdf2:sha256:1000$")
+    other.post("/account/password", data={"current_password": password, "new_password": "Tulip-harbour-91",
+                                           "confirm": "Tulip-harbour-91"})
+    db.session.expire_all()
+    officer = db.session.get(User, officer.id)
+    # The password the officer chose is kept with the full, slow hash.
+    assert not officer.must_change_password and officer.password_hash.startswith("scrypt:32768:8:1$")
+    assert not other.get("/").headers.get("Location", "").endswith("/account/password")

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from lms.extensions import db
 from lms.org.models import Role
@@ -88,3 +89,69 @@ def test_out_of_range_numbers_get_400_and_far_dates_a_form_error(client, ctx):
         response = client.get(url, query_string={field: "9999-12-31"})
         assert response.status_code == 200, url
         assert "Choose a date between 2000-01-01 and 2100-12-31." in response.get_data(as_text=True), url
+
+
+def test_out_of_range_and_superscript_numbers_in_posted_forms_get_400_or_a_form_error(client, ctx):
+    """Numbers posted in forms (not only in the query string): past any database integer, a
+    superscript digit, a count of rows no form has. Each is refused, never a 500 (on
+    PostgreSQL an id past 2**31 in a query was an "integer out of range" error)."""
+    from lms.authoring import drafts
+    from lms.org.models import Cohort
+    from lms.scenarios.models import ScenarioRun
+    from tests.authoring_helpers import make_author
+
+    version = load_sample()
+    admin = make_user(role=Role.ADMIN)
+    author = make_author()
+    draft = drafts.create_course(author, "c-bounds", "Курс", "ru")
+    drafts.save(draft, author, 1, {"03-exam/quiz.yaml": b"id: exam\nquestions: []\n"})
+    cohort = Cohort(name="Spring", institution_id=admin.institution_id)
+    db.session.add(cohort)
+    db.session.commit()
+    officer = make_user(number="bounds-officer")
+    db.session.commit()
+
+    def refused(response, *, form_error: str | None = None) -> bool:
+        if form_error is not None:
+            return response.status_code in (200, 422) and form_error in response.get_data(as_text=True)
+        return response.status_code == 400
+
+    login(client, admin)
+    for value in (HUGE, "-" + HUGE, "¹"):
+        r = client.post(f"/cohorts/{cohort.id}", data={"add": value})
+        assert refused(r), (value, r.status_code)
+        r = client.post(f"/cohorts/{cohort.id}", data={"remove": value})
+        assert refused(r), (value, r.status_code)
+    client.post("/logout")
+
+    login(client, author)
+    quiz_editor = "/authoring/courses/c-bounds/quiz-editor?module=03-exam"
+    question = "/authoring/courses/c-bounds/question?module=03-exam"
+    for value in (HUGE, "¹"):
+        assert refused(client.get(f"/authoring/courses/c-bounds/media?path=x/media/a.png&revision={value}"))
+        assert refused(client.get(f"{question}&index={value}"))
+        assert refused(client.post(quiz_editor, data={"base": value, "action": "settings", "quiz_id": "exam"}))
+        assert refused(client.post(quiz_editor, data={"base": "2", "action": "up", "index": value}))
+        assert refused(client.post(question, data={"base": value, "rows": "1", "qid": "q"}))
+    number_message = "Pass mark, attempts and the number of questions drawn are whole numbers."
+    for field in ("pass_mark", "attempts", "draw"):
+        r = client.post(quiz_editor, data={"base": "2", "action": "settings", "quiz_id": "exam", field: "¹"})
+        assert refused(r, form_error=number_message), (field, r.status_code)
+    # A count of option rows that is not a number, or that no form could hold.
+    for rows in ("x", "¹", HUGE, str(2**31 - 1)):
+        db.session.expire_all()
+        base = str(drafts.draft_of("c-bounds").head)
+        r = client.post(question, data={"base": base, "rows": rows, "qid": "q-x", "type": "single"})
+        assert r.status_code in (302, 400), (rows, r.status_code)
+    client.post("/logout")
+
+    login(client, officer)
+    enrol(client)
+    module_id = next(m["id"] for m in version.content["modules"] if m.get("scenario"))
+    client.post(f"/courses/{COURSE}/modules/{module_id}/scenario/start")
+    run = db.session.scalar(sa.select(ScenarioRun))
+    for value in (HUGE, "-" + HUGE, "¹"):
+        r = client.post(f"/runs/{run.id}/choose", data={"choice": "x", "step": value})
+        assert refused(r), (value, r.status_code)
+    db.session.expire_all()
+    assert db.session.get(ScenarioRun, run.id).choices == []

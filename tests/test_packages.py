@@ -105,6 +105,8 @@ MALICIOUS = {
              "lesson.xx.md", "zip bomb"),
     "not-utf8": (lambda: zip_of(sample_entries(**{"01-admission-basics/lesson.ru.md": "Прием".encode("cp1251")})),
                  "lesson.ru.md", "not in UTF-8"),
+    "nul-in-text": (lambda: zip_of(sample_entries(**{"01-admission-basics/lesson.ru.md": "При\x00ем".encode()})),
+                    "lesson.ru.md", "NUL or another control character"),
     "fake-image": (lambda: zip_of(sample_entries(**{"01-admission-basics/media/admission-steps.svg": b"MZ\x90\x00"})),
                    "admission-steps.svg", "not the image its name says"),
     "script-svg": (lambda: zip_of(sample_entries(**{"01-admission-basics/media/admission-steps.svg":

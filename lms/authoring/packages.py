@@ -9,6 +9,7 @@ files; any problem refuses the whole package with a message per file.
 from __future__ import annotations
 
 import io
+import re
 import stat
 import zipfile
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ RATIO_FLOOR = 64 * 1024
 TEXT_SUFFIXES = (".yaml", ".yml", ".md")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ PACKAGE_MESSAGES = {
     "unknown-file": "not a file of the course format",
     "unreadable": "cannot be unpacked",
     "not-utf8": "text is not UTF-8",
+    "control-character": "text holds a NUL or another control character",
     "not-an-image": "not the image its name says",
     "unsafe-svg": "SVG with scripts, handlers or outside references",
     "image-outside-media": "images belong in a module's media folder",
@@ -172,9 +175,14 @@ def read_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
             raise PackageRefusedError([*problems, PackageProblem("", "too-big", str(MAX_TOTAL_BYTES))])
         if lower.endswith(TEXT_SUFFIXES):
             try:
-                content.decode("utf-8")
+                text = content.decode("utf-8")
             except UnicodeDecodeError as exc:
                 problems.append(PackageProblem(name, "not-utf8", str(exc.start)))
+                continue
+            # A NUL cannot be stored in PostgreSQL's text, and no control character but
+            # tab and line ends belongs in a course text.
+            if (control := _CONTROL.search(text)) is not None:
+                problems.append(PackageProblem(name, "control-character", str(control.start())))
                 continue
         else:
             kind = image_kind(content)

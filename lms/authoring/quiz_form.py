@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lms.authoring.course_form import load_yaml
 from lms.authoring.drafts import AuthoringError, dump_yaml
+from lms.bounds import whole_number
 
 TYPES = ("single", "multiple", "true_false")
 
@@ -33,7 +34,9 @@ def question_from_form(form, langs: list[str], old: dict | None) -> dict:
                 "text": _texts(form, "text", langs, old.get("text"))}
     old_options = {str(o.get("id")): o for o in old.get("options") or [] if isinstance(o, dict)}
     options = []
-    for k in range(int(form.get("rows") or 0)):
+    # Each option row is posted as fields of its own: more rows than fields are none.
+    rows = whole_number(form.get("rows") or "0") or 0
+    for k in range(max(0, min(rows, len(form)))):
         oid = (form.get(f"opt{k}_id") or "").strip()
         text = _texts(form, f"opt{k}_text", langs, (old_options.get(oid) or {}).get("text"))
         if not oid and not text:
@@ -92,9 +95,10 @@ def settings_from_form(data: dict, form) -> dict:
         if not raw:
             out.pop(key, None)
             continue
-        if not raw.isdigit():
+        number = whole_number(raw)
+        if number is None or number < 0:
             raise AuthoringError("not-a-number", field=key)
-        out[key] = int(raw)
+        out[key] = number
     out["shuffle"] = bool(form.get("shuffle"))
     ordered = {k: out[k] for k in ("id", "pass_mark", "attempts", "shuffle", "draw", "questions") if k in out}
     ordered.update({k: v for k, v in out.items() if k not in ordered})

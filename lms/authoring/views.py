@@ -69,6 +69,7 @@ PACKAGE_ERRORS = {
     "unknown-file": _l("Not a file of the course format (YAML, Markdown lessons and images only)."),
     "unreadable": _l("The file cannot be unpacked."),
     "not-utf8": _l("The text is not in UTF-8."),
+    "control-character": _l("The text holds a NUL or another control character; a course text may hold none."),
     "not-an-image": _l("The file is not the image its name says."),
     "unsafe-svg": _l("The SVG picture holds scripts, event handlers or references to other files or hosts."),
     "image-outside-media": _l("Images belong in a module's media folder."),
