@@ -98,6 +98,31 @@ def test_a_recorded_session_is_corrected_with_a_reason_in_the_audit_log(client, 
     assert event.detail["before"]["attendees"] == [a.id]
 
 
+def test_a_correction_keeps_the_date_in_range_and_cleans_the_place_and_reason(client, ctx):
+    """Issue #19: classroom dates bounded, invisible direction characters cleaned, in the
+    correction form as in the session form."""
+    load_sample()
+    trainer, a, _b, cohort = _trainer_and_officers()
+    login(client, trainer)
+    client.post(f"{NEW_SESSION}?cohort={cohort.id}", data={
+        "held_on": date.today().isoformat(), "place": "Room 1", f"present_{a.id}": "y"})
+    session = db.session.scalar(sa.select(ClassroomSession))
+    correct = f"/classroom/{session.id}/correct"
+    for far in ("0001-01-01", "1999-12-31"):
+        page = client.post(correct, data={"held_on": far, "place": "Room 1", "present": [a.id],
+                                          "reason": "date"}).get_data(as_text=True)
+        assert "Choose a date between 2000-01-01 and 2100-12-31." in page, far
+    db.session.expire_all()
+    assert db.session.get(ClassroomSession, session.id).held_on == date.today()
+    r = client.post(correct, data={"held_on": date.today().isoformat(), "place": "Room\u202e 2\x0b",
+                                   "present": [a.id], "reason": "Wrong\u200b room"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ClassroomSession, session.id).place == "Room 2"
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "classroom.corrected"))
+    assert event.detail["reason"] == "Wrong room"
+
+
 def _module_done(user):
     return db.session.scalar(sa.select(ModuleProgress.completed_at).where(
         ModuleProgress.user_id == user.id, ModuleProgress.module_id == MODULE))

@@ -5,7 +5,7 @@ from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from lms.bounds import clean_line
+from lms.bounds import clean_line, sensible_date
 from lms.i18n import LOCALES, text_direction
 from lms.org import personnel
 
@@ -93,8 +93,8 @@ class CohortForm(FlaskForm):
 class AuditFilterForm(Form):
     """Filters of the audit log (GET, so no CSRF token)."""
 
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("Until"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional(), sensible_date])
+    end = DateField(_l("Until"), validators=[Optional(), sensible_date])
     actor = StringField(_l("Who (name or personnel number)"), validators=[Optional(), Length(max=100)])
     action = SelectField(_l("Action"), validators=[Optional()])
 

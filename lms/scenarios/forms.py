@@ -84,7 +84,7 @@ class ScheduleForm(FlaskForm):
     """A session planned in advance: its date and place (the officers come from step one)."""
 
     held_on = DateField(_l("Date of the session"), validators=[REQUIRED])
-    place = StringField(_l("Place"), validators=[REQUIRED, Length(max=200)])
+    place = StringField(_l("Place"), validators=[REQUIRED, Length(max=200)], filters=[clean_line])
 
     def validate_held_on(self, field) -> None:
         if field.data and field.data < today():
@@ -96,10 +96,11 @@ class ScheduleForm(FlaskForm):
 class CorrectionForm(FlaskForm):
     """A correction of a recorded session: date, place, who was present, and why."""
 
-    held_on = DateField(_l("Date of the session"), validators=[REQUIRED])
-    place = StringField(_l("Place"), validators=[REQUIRED, Length(max=200)])
+    held_on = DateField(_l("Date of the session"), validators=[REQUIRED, sensible_date])
+    place = StringField(_l("Place"), validators=[REQUIRED, Length(max=200)], filters=[clean_line])
     present = MultiCheckboxField(_l("Present"), coerce=int, validators=[Optional()])
-    reason = StringField(_l("Reason for the correction"), validators=[REQUIRED, Length(max=300)])
+    reason = StringField(_l("Reason for the correction"), validators=[REQUIRED, Length(max=300)],
+                         filters=[clean_line])
 
     def validate_held_on(self, field) -> None:
         if field.data and field.data > today():
