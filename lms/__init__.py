@@ -10,7 +10,7 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import access, static_urls
+from lms import access, frame, static_urls
 from lms.bounds import reject_out_of_range_numbers
 from lms.config import from_environment, instance_path
 from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     compress.init_app(app)
     static_urls.init_app(app)
+    frame.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"

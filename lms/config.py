@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -31,6 +32,10 @@ def _timezone() -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise RuntimeError(f"LMS_TIMEZONE={name!r} is not a known time zone (e.g. Asia/Almaty)") from exc
     return name
+
+
+def _json_utf8(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def instance_path() -> str | None:
@@ -68,7 +73,9 @@ def from_environment(instance_path: Path) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("LMS_DATABASE_URL", default_db),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # JSON stored as UTF-8 text: Cyrillic and Arabic take their own two bytes, not a
+        # six-byte \uXXXX escape each.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": _json_utf8},
         "BABEL_DEFAULT_LOCALE": os.environ.get("LMS_DEFAULT_LOCALE", "en"),
         # The deployment's time zone: "today" for due dates and reports, dates on pages and certificates.
         "LMS_TIMEZONE": _timezone(),

@@ -7,7 +7,13 @@ from lms.authoring.models import (  # noqa: F401
     CourseEditor,
     DraftRevision,
 )
-from lms.catalog.models import Course, CourseMedia, CourseVersion, LessonPage  # noqa: F401
+from lms.catalog.models import (  # noqa: F401
+    Course,
+    CourseContent,
+    CourseMedia,
+    CourseVersion,
+    LessonPage,
+)
 from lms.catalog.sources import ContentBlob  # noqa: F401
 from lms.certificates.models import Certificate  # noqa: F401
 from lms.learning.models import (  # noqa: F401

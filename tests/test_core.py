@@ -53,6 +53,67 @@ def test_migrations_run_down_and_up_again_with_data(app, database_url, tmp_path)
         db.engine.dispose()
 
 
+def _scratch_database(database_url: str, tmp_path, name: str) -> str:
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / (name + '.sqlite3')}"
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return database_url.rsplit("/", 1)[0] + "/" + name
+
+
+def test_course_content_migration_keeps_every_version_and_stores_it_as_utf8(app, database_url, tmp_path):
+    """c4d8e2a6f1b3 moves each version's content out of course_versions, written again as
+    UTF-8, and the downgrade puts it back: nothing is lost either way."""
+    import json
+
+    from flask_migrate import downgrade, upgrade
+
+    from lms import create_app
+
+    before = "5b7c9d1e2f30"
+    contents = {1: {"title": {"ru": "Правила Нельсона Манделы", "ar": "قواعد نيلسون مانديلا"}, "modules": []},
+                2: {"title": {"kk": "Қауіпсіздік", "tg": "Амният ҳуҷҷат"}, "modules": [{"id": "m"}]}}
+    other = create_app({"SQLALCHEMY_DATABASE_URI": _scratch_database(database_url, tmp_path, "contents"),
+                        "TESTING": True})
+    with other.app_context():
+        upgrade(revision=before)
+        pg = db.engine.dialect.name == "postgresql"
+        versions = sa.table("course_versions", *(sa.column(c) for c in (
+            "id", "course_id", "version", "content", "content_hash", "loaded_at")))
+        stored_contents = sa.table("course_contents", sa.column("course_version_id"), sa.column("content"))
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO courses (id, current_version, is_published, is_open, created_at) "
+                                 "VALUES ('c', 2, true, true, CURRENT_TIMESTAMP)"))
+            for number, content in contents.items():
+                # As the previous release wrote it: every letter outside ASCII escaped.
+                raw = sa.literal(json.dumps(content), sa.Text)
+                conn.execute(sa.insert(versions).values(
+                    id=number, course_id="c", version=number, content=sa.cast(raw, sa.JSON) if pg else raw,
+                    content_hash=f"hash-{number}", loaded_at=sa.func.current_timestamp()))
+        upgrade()
+        with db.engine.connect() as conn:
+            stored = dict(conn.execute(sa.select(stored_contents.c.course_version_id,
+                                                 sa.cast(stored_contents.c.content, sa.Text))).all())
+        assert {k: json.loads(v) for k, v in stored.items()} == contents
+        assert "Правила Нельсона Манделы" in stored[1] and "قواعد" in stored[1] and "\\u" not in stored[1]
+        assert "content" not in {c["name"] for c in sa.inspect(db.engine).get_columns("course_versions")}
+        from lms.catalog.models import CourseVersion
+
+        version = db.session.get(CourseVersion, 2)
+        assert version.content == contents[2] and version.content["title"]["tg"] == "Амният ҳуҷҷат"
+        db.session.remove()
+        downgrade(revision=before)
+        with db.engine.connect() as conn:
+            back = dict(conn.execute(sa.select(versions.c.id, sa.cast(versions.c.content, sa.Text))).all())
+        assert {k: json.loads(v) for k, v in back.items()} == contents
+        assert "course_contents" not in sa.inspect(db.engine).get_table_names()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_error_pages_are_translated(client):
     client.get("/language/ru")
     response = client.get("/no-such-page")

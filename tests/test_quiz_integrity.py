@@ -6,7 +6,7 @@ import re
 import sqlalchemy as sa
 from markupsafe import escape
 
-from lms.catalog.models import CourseVersion
+from lms.catalog.models import CourseContent, CourseVersion
 from lms.extensions import db
 from lms.quizzes.attempts import answers_from_keys, option_keys, shows_correct_options
 from lms.quizzes.models import QuizAttempt
@@ -129,8 +129,10 @@ def test_correct_answers_show_when_no_attempt_is_left(client, ctx):
 def test_course_setting_after_each_attempt_shows_answers_at_once(client, ctx):
     version = load_sample()
     content = dict(version.content, quiz_review="after_each_attempt")
+    db.session.execute(sa.update(CourseContent).where(CourseContent.course_version_id == version.id)
+                       .values(content=content))
     db.session.execute(sa.update(CourseVersion).where(CourseVersion.id == version.id)
-                       .values(content=content, content_hash="changed-for-test"))
+                       .values(content_hash="changed-for-test"))
     db.session.commit()
     _officer(client)
     attempt_id, _ = take_quiz(client, version, M1, correct=False)

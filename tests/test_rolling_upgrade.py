@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # Migrations that remove something the previous release reads: README "Upgrading to a new
 # release" tells administrators to stop the app servers before them.
-STOP_FIRST = {"a3c9e1f0b7d2"}
+STOP_FIRST = {"a3c9e1f0b7d2", "c4d8e2a6f1b3"}
 # Migrations that hold reads of a table for most of their run (README: run them at a
 # quiet hour): the search-key fill runs inside the
 # transaction that added the column, so reads of `users` wait for the whole fill.

@@ -20,7 +20,7 @@ import yaml
 
 from lms.authoring.models import CourseAuthor, CourseDraft, CourseEditor, DraftRevision
 from lms.catalog.loader import LoadResult, load_course_dir
-from lms.catalog.models import Course, CourseVersion
+from lms.catalog.models import Course, CourseContent, CourseVersion
 from lms.catalog.sources import digest, fetch, store, write_folder
 from lms.catalog.spec import ID_RE, Problem, parse_yaml, read_course
 from lms.extensions import db
@@ -412,7 +412,9 @@ def publish(draft: CourseDraft, user: User, mode: str, base: int) -> LoadResult:
 def published_module_ids(course_id: str) -> set[str]:
     """Ids of modules any published version has had: never deleted, never used again."""
     ids: set[str] = set()
-    for content in db.session.scalars(sa.select(CourseVersion.content).where(CourseVersion.course_id == course_id)):
+    for content in db.session.scalars(
+            sa.select(CourseContent.content).join(CourseVersion, CourseVersion.id == CourseContent.course_version_id)
+            .where(CourseVersion.course_id == course_id)):
         ids.update(m["id"] for m in content.get("modules", []))
         if content.get("pre_test"):
             ids.add(content["pre_test"]["id"])

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.catalog import cache
 from lms.extensions import db
 from lms.i18n import Localized, pick
 from lms.timeutil import UTCDateTime, utcnow
@@ -30,14 +31,29 @@ class Course(db.Model):
         return f"<Course {self.id} v{self.current_version}>"
 
 
+class CourseContent(db.Model):
+    """A version's parsed course (catalog/spec.py), the one source for pages, grading and runs.
+
+    Kept apart from `course_versions`, the row every course page reads: its megabytes are
+    read once per process and content hash (`CourseVersion.content`), not with every page.
+    """
+
+    __tablename__ = "course_contents"
+
+    course_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("course_versions.id", ondelete="CASCADE"), primary_key=True)
+    content: Mapped[dict] = mapped_column(sa.JSON)
+
+    def __repr__(self) -> str:
+        return f"<CourseContent of version row {self.course_version_id}>"
+
+
 class CourseVersion(db.Model):
     __tablename__ = "course_versions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[str] = mapped_column(sa.ForeignKey("courses.id"))
     version: Mapped[int]
-    # The parsed course (catalog/spec.py), the one source for pages, grading and runs.
-    content: Mapped[dict] = mapped_column(sa.JSON)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     # The files it was loaded from, {path: sha256} (catalog/sources.py); None when loaded
     # before files were kept.
@@ -45,8 +61,32 @@ class CourseVersion(db.Model):
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="versions")
+    content_row: Mapped[CourseContent | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (sa.UniqueConstraint("course_id", "version"),)
+
+    @property
+    def content(self) -> dict:
+        """The parsed course, from this process's cache when its content hash was read before."""
+        key = (self.id, self.content_hash)
+        found = cache.CONTENT.get(key)
+        if found is None:
+            row = self.content_row
+            found = row.content
+            # Only what the database holds is kept: content set in a transaction that may
+            # still roll back stays out of the cache.
+            state = sa.inspect(row)
+            if state.persistent and not state.modified and self.content_hash:
+                cache.CONTENT.put(key, found)
+        return found
+
+    @content.setter
+    def content(self, value: dict) -> None:
+        cache.CONTENT.discard((self.id, self.content_hash))
+        if self.content_row is None:
+            self.content_row = CourseContent(content=value)
+        else:
+            self.content_row.content = value
 
     def title(self, lang: str) -> Localized:
         return pick(self.content["title"], lang, self.content["source_language"])

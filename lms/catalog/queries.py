@@ -4,40 +4,27 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort
-from sqlalchemy.orm import defer
-from sqlalchemy.orm.attributes import set_committed_value
 
-from lms.catalog.models import Course, CourseVersion, LessonPage
+from lms.catalog import cache
+from lms.catalog.models import Course, CourseContent, CourseVersion, LessonPage
 from lms.extensions import db
 from lms.i18n import Localized, pick
 
-# Parsed course content by (version row id, content hash). Content of a version never
-# changes under the same hash, so every process may keep its own copy: nothing here is
-# state another server would need.
-_CONTENT: dict[tuple[int, str], dict] = {}
-_CONTENT_LIMIT = 64
-
 
 def with_content(versions: list[CourseVersion]) -> list[CourseVersion]:
-    """Fill the deferred content of loaded versions from the cache, loading what is missing."""
-    missing = [v for v in versions if (v.id, v.content_hash) not in _CONTENT]
+    """Make the content of loaded versions ready, reading what this process lacks in one query."""
+    missing = {v.id: v for v in versions if cache.CONTENT.get((v.id, v.content_hash)) is None}
     if missing:
-        rows = db.session.execute(
-            sa.select(CourseVersion.id, CourseVersion.content_hash, CourseVersion.content)
-            .where(CourseVersion.id.in_([v.id for v in missing]))
-        ).all()
-        if len(_CONTENT) + len(rows) > _CONTENT_LIMIT:
-            _CONTENT.clear()
-        for row in rows:
-            _CONTENT[(row.id, row.content_hash)] = row.content
-    for v in versions:
-        if "content" not in v.__dict__:
-            set_committed_value(v, "content", _CONTENT[(v.id, v.content_hash)])
+        for version_id, content in db.session.execute(
+            sa.select(CourseContent.course_version_id, CourseContent.content)
+            .where(CourseContent.course_version_id.in_(list(missing)))
+        ):
+            cache.CONTENT.put((version_id, missing[version_id].content_hash), content)
     return versions
 
 
 def _light():
-    return sa.select(CourseVersion).options(defer(CourseVersion.content))
+    return sa.select(CourseVersion)
 
 
 def current_version(course_id: str) -> CourseVersion:
@@ -56,10 +43,15 @@ def current_version(course_id: str) -> CourseVersion:
 def module_with(course_id: str, module_id: str, part: str) -> tuple[CourseVersion, dict]:
     """The current version and a module of it that has this part (quiz, scenario), or 404."""
     version = current_version(course_id)
+    return version, part_of(version, module_id, part)
+
+
+def part_of(version: CourseVersion, module_id: str, part: str) -> dict:
+    """The version's module that has this part (quiz, scenario), or 404."""
     module = version.module(module_id)
     if module is None or not module.get(part):
         abort(404)
-    return version, module
+    return module
 
 
 def version_of(course_id: str, number: int) -> CourseVersion | None:

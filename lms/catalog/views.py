@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from lms import access
 from lms.admin.forms import ConfirmForm
+from lms.catalog import cache
 from lms.catalog.loader import MEDIA_MARK
 from lms.catalog.models import Course, CourseMedia
 from lms.catalog.queries import (
@@ -23,7 +24,7 @@ from lms.catalog.queries import (
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import progress as learning
-from lms.learning.course_access import access_to, course_access
+from lms.learning.course_access import access_to, course_access, course_page
 from lms.org.models import Role
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
@@ -84,29 +85,23 @@ def enrol(course_id: str) -> ResponseReturnValue:
 @bp.get("/courses/<course_id>/modules/<module_id>")
 @access.signed_in
 def module(course_id: str, module_id: str) -> ResponseReturnValue:
-    version = current_version(course_id)
+    page = course_page(current_user, course_id, module_id)
+    if page is None:
+        abort(404)
+    version = page.version
     module = version.module(module_id)
     if module is None:
         abort(404)
-    access = access_to(current_user, course_id)
+    access = page.access
     if not access.visible:
         abort(404)
     if not access.may_read:
         flash(_("Enrol in the course to open its modules."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))
-    enrolment = access.enrolment
     lang = current_language()
     tr = Translator(version, lang)
-    html, shown = lesson_html(version, module_id, tr.lang) if module.get("lesson") else (None, lang)
-    if html:
-        base = url_for("catalog.media", course_id=course_id, version=version.version,
-                       module_id="_", filename="_")[:-3]
-        html = html.replace(f'src="{MEDIA_MARK}', f'src="{base}')
-        # A wide table scrolls inside its own box, which a keyboard can reach and scroll.
-        label = escape(_("Table in the lesson"))
-        html = html.replace("<table>", f'<div class="table-wrap" tabindex="0" role="region" aria-label="{label}"><table>')
-        html = Markup(html.replace("</table>", "</table></div>"))  # noqa: S704 (sanitized at load)
-    status = learning.module_status(current_user.id, version, module_id)
+    html, shown = _lesson(version, module_id, tr.lang, lang) if module.get("lesson") else (None, lang)
+    status = learning.status_of(module, page.progress, page.started)
     ids = [m["id"] for m in version.content["modules"]]
     index = ids.index(module_id) if module_id in ids else -1
     previous_id = ids[index - 1] if index > 0 else None
@@ -114,8 +109,28 @@ def module(course_id: str, module_id: str) -> ResponseReturnValue:
     return render_template(
         "catalog/module.html", version=version, module=module, tr=tr, html=html,
         lesson_lang=shown, lesson_fallback=bool(html) and shown != lang, status=status,
-        previous_id=previous_id, next_id=next_id, enrolment=enrolment, confirm=ConfirmForm(),
+        previous_id=previous_id, next_id=next_id, enrolment=access.enrolment, confirm=ConfirmForm(),
     )
+
+
+def _lesson(version, module_id: str, lang: str, ui_lang: str) -> tuple[Markup | None, str]:
+    """The lesson's finished HTML (media addresses, table boxes) and its language, made once
+    per process for each version, module, language and interface language."""
+    base = url_for("catalog.media", course_id=version.course_id, version=version.version,
+                   module_id="_", filename="_")[:-3]
+    key = (version.id, version.content_hash, module_id, lang, ui_lang, base)
+    found = cache.LESSONS.get(key)
+    if found is None:
+        html, shown = lesson_html(version, module_id, lang)
+        if html:
+            html = html.replace(f'src="{MEDIA_MARK}', f'src="{base}')
+            # A wide table scrolls inside its own box, which a keyboard can reach and scroll.
+            label = escape(_("Table in the lesson"))
+            html = html.replace("<table>", f'<div class="table-wrap" tabindex="0" role="region" aria-label="{label}"><table>')
+            html = Markup(html.replace("</table>", "</table></div>"))  # noqa: S704 (sanitized at load)
+        found = (html, shown)
+        cache.LESSONS.put(key, found)
+    return found
 
 
 @bp.post("/courses/<course_id>/modules/<module_id>/read")

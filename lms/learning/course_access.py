@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lms.catalog.models import Course
+import sqlalchemy as sa
+
+from lms.catalog.models import Course, CourseVersion
+from lms.catalog.queries import with_content
 from lms.extensions import db
-from lms.learning.models import Enrolment
+from lms.learning.models import Enrolment, ModuleProgress, ProgressEvent
 from lms.learning.progress import enrolment_of
 from lms.org.models import Role, User
 
@@ -49,3 +52,38 @@ def access_to(user: User, course_id: str) -> CourseAccess:
     """`course_access` for a course by id (the course row and the enrolment, two lookups)."""
     course = db.session.get(Course, course_id)
     return course_access(user, bool(course and course.is_open), enrolment_of(user.id, course_id))
+
+
+@dataclass(frozen=True)
+class CoursePage:
+    """What a course's module pages read: the current version, the account's access and,
+    for one module, its progress row and whether it has started it."""
+
+    version: CourseVersion
+    access: CourseAccess
+    progress: ModuleProgress | None
+    started: bool
+
+
+def course_page(user: User, course_id: str, module_id: str | None = None) -> CoursePage | None:
+    """The published course's current version with `course_access` for this account, and
+    with a module its progress there, in one query; None when no such course is published."""
+    on_course = sa.and_(Course.id == CourseVersion.course_id, Course.current_version == CourseVersion.version)
+    enrolment = sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id)
+    if module_id is None:
+        stmt = sa.select(CourseVersion, Course.is_open, Enrolment, sa.null(), sa.false())
+    else:
+        started = sa.exists().where(ProgressEvent.user_id == user.id, ProgressEvent.course_id == Course.id,
+                                    ProgressEvent.module_id == module_id)
+        stmt = sa.select(CourseVersion, Course.is_open, Enrolment, ModuleProgress, started)
+    stmt = stmt.select_from(CourseVersion).join(Course, on_course).outerjoin(Enrolment, enrolment)
+    if module_id is not None:
+        stmt = stmt.outerjoin(ModuleProgress, sa.and_(
+            ModuleProgress.user_id == user.id, ModuleProgress.course_id == Course.id,
+            ModuleProgress.module_id == module_id))
+    row = db.session.execute(stmt.where(Course.id == course_id, Course.is_published.is_(True))).first()
+    if row is None:
+        return None
+    version, is_open, enrolled, progress, started_it = row
+    with_content([version])
+    return CoursePage(version, course_access(user, bool(is_open), enrolled), progress, bool(started_it))

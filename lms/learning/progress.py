@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer
 
 from lms.catalog.models import CourseVersion
 from lms.extensions import db
@@ -62,7 +61,7 @@ def _progress_rows(user_id: int, course_id: str) -> dict[str, ModuleProgress]:
     }
 
 
-def _status(module: dict, row: ModuleProgress | None, started: bool) -> ModuleStatus:
+def status_of(module: dict, row: ModuleProgress | None, started: bool) -> ModuleStatus:
     done = completion.done_parts(row)
     state = module_state(row is not None and row.completed_at is not None, started or bool(done))
     return ModuleStatus(state, done, completion.required_parts(module))
@@ -88,7 +87,7 @@ def module_status(user_id: int, version: CourseVersion, module_id: str) -> Modul
     started = db.session.scalar(sa.select(sa.exists().where(
         ProgressEvent.user_id == user_id, ProgressEvent.course_id == version.course_id,
         ProgressEvent.module_id == module_id)))
-    return _status(version.module(module_id), row, bool(started))
+    return status_of(version.module(module_id), row, bool(started))
 
 
 @dataclass
@@ -113,7 +112,7 @@ def course_overview(user_id: int, version: CourseVersion) -> CourseOverview:
 
     rows = _progress_rows(user_id, version.course_id)
     started = started_modules([user_id], version.course_id).get(user_id, set())
-    modules = [(m, _status(m, rows.get(m["id"]), m["id"] in started)) for m in version.content["modules"]]
+    modules = [(m, status_of(m, rows.get(m["id"]), m["id"] in started)) for m in version.content["modules"]]
     completed = sum(1 for _, s in modules if s.status == STATUS_COMPLETE)
     done = db.session.scalar(sa.select(CourseCompletion).where(
         CourseCompletion.user_id == user_id, CourseCompletion.course_id == version.course_id,
@@ -207,7 +206,7 @@ def my_learning(user_id: int, today: date) -> list[LearningItem]:
     from lms.catalog.queries import with_content
 
     rows = db.session.execute(
-        sa.select(Enrolment, CourseVersion).options(defer(CourseVersion.content))
+        sa.select(Enrolment, CourseVersion)
         .join(Course, Course.id == Enrolment.course_id)
         .join(CourseVersion, sa.and_(CourseVersion.course_id == Course.id,
                                      CourseVersion.version == Course.current_version))

@@ -10,11 +10,11 @@ from flask_login import current_user
 
 from lms import access
 from lms.admin.forms import ConfirmForm
-from lms.catalog.queries import Translator, module_with, version_of
+from lms.catalog.queries import Translator, module_with, part_of, version_of
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import progress as learning
-from lms.learning.course_access import access_to
+from lms.learning.course_access import access_to, course_page
 from lms.org.models import User
 from lms.org.scope import can_see_user
 from lms.quizzes import attempts as quiz_attempts
@@ -33,8 +33,11 @@ MESSAGES = {
 @bp.get("/courses/<course_id>/modules/<module_id>/quiz")
 @access.signed_in
 def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
-    version, module = module_with(course_id, module_id, "quiz")
-    course_rights = access_to(current_user, course_id)
+    page = course_page(current_user, course_id)
+    if page is None:
+        abort(404)
+    version, course_rights = page.version, page.access
+    module = part_of(version, module_id, "quiz")
     if not course_rights.visible:
         abort(404)
     if not course_rights.may_take_part:
@@ -44,8 +47,9 @@ def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
     tr = Translator(version, current_language())
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     if open_attempt is not None:
-        attempt_version = version_of(course_id, open_attempt.course_version) or version
-        return _render_attempt(open_attempt, attempt_version, module_id, tr)
+        attempt_version = (version if open_attempt.course_version == version.version
+                           else version_of(course_id, open_attempt.course_version) or version)
+        return _render_attempt(open_attempt, attempt_version, module_id, tr, attempts)
     return render_template(
         "quizzes/start.html", version=version, module=module, tr=tr, attempts=attempts,
         left=quiz_attempts.attempts_left(module["quiz"], attempts),
@@ -58,7 +62,8 @@ def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
-def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr) -> ResponseReturnValue:
+def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr,
+                    attempts: list[QuizAttempt]) -> ResponseReturnValue:
     module = version.module(module_id)
     by_id = {q["id"]: q for q in module["quiz"]["questions"]}
     keys = quiz_attempts.option_keys(attempt, _secret())
@@ -76,7 +81,6 @@ def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr) -> Respon
                         for oid in option_ids if oid in options],
             "unanswered": confirming and not selected,
         })
-    attempts = quiz_attempts.attempts_of(attempt.user_id, attempt.course_id, module_id)
     left = quiz_attempts.attempts_left(module["quiz"], attempts)
     return render_template("quizzes/attempt.html", attempt=attempt, version=version, module=module,
                            tr=tr, questions=questions, confirm=ConfirmForm(), confirming=confirming,

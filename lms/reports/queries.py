@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager
 
-from lms.catalog.models import Course, CourseVersion
+from lms.catalog.models import Course, CourseContent, CourseVersion
 from lms.extensions import db
 from lms.learning.completion import done_parts
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress
@@ -129,8 +129,9 @@ def _count_if(condition) -> sa.ColumnElement[int]:
 def course_titles() -> dict[str, tuple[dict, str]]:
     """Every course's current title map and source language, without loading content."""
     rows = db.session.execute(
-        sa.select(CourseVersion.course_id, CourseVersion.content["title"],
-                  CourseVersion.content["source_language"])
+        sa.select(CourseVersion.course_id, CourseContent.content["title"],
+                  CourseContent.content["source_language"])
+        .join(CourseContent, CourseContent.course_version_id == CourseVersion.id)
         .join(Course, sa.and_(Course.id == CourseVersion.course_id,
                               Course.current_version == CourseVersion.version))
         .order_by(Course.id)

@@ -20,12 +20,12 @@ from flask_login import current_user
 
 from lms import access
 from lms.admin.forms import ConfirmForm
-from lms.catalog.queries import Translator, module_with, version_of
+from lms.catalog.queries import Translator, module_with, part_of, version_of
 from lms.core.views import add_home_links
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language
 from lms.learning import progress as learning
-from lms.learning.course_access import access_to
+from lms.learning.course_access import access_to, course_page
 from lms.org.models import Role, User
 from lms.org.scope import can_see_user
 from lms.scenarios import classroom, engine, forms, runs
@@ -38,8 +38,11 @@ bp = Blueprint("scenarios", __name__, template_folder="templates")
 @bp.get("/courses/<course_id>/modules/<module_id>/scenario")
 @access.signed_in
 def play(course_id: str, module_id: str) -> ResponseReturnValue:
-    version, module = module_with(course_id, module_id, "scenario")
-    course_rights = access_to(current_user, course_id)
+    page = course_page(current_user, course_id)
+    if page is None:
+        abort(404)
+    version, course_rights = page.version, page.access
+    module = part_of(version, module_id, "scenario")
     if not course_rights.visible:
         abort(404)
     if not course_rights.may_take_part:
@@ -52,7 +55,8 @@ def play(course_id: str, module_id: str) -> ResponseReturnValue:
         return render_template("scenarios/briefing.html", version=version, module=module,
                                scenario=module["scenario"], tr=tr, history=history, confirm=ConfirmForm(),
                                best=engine.score_bounds(module["scenario"])[1])
-    run_version = version_of(course_id, current.course_version) or version
+    run_version = (version if current.course_version == version.version
+                   else version_of(course_id, current.course_version) or version)
     scenario = run_version.module(module_id)["scenario"]
     state = engine.replay(scenario, current.choices)
     last = state.steps[-1] if state.steps else None

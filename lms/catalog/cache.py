@@ -1,0 +1,39 @@
+"""Per-process caches of what a course version holds, keyed by its content hash.
+
+A version's content never changes under the same content hash (a correction gives it a
+new one), so each process may keep its own copy and never ask whether it is stale: a
+second app server keeps its own, and nothing here is state another server would need.
+Each cache holds a bounded number of entries and starts again empty when full.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Bounded:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.items: dict[Any, Any] = {}
+
+    def get(self, key: Any) -> Any:
+        return self.items.get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self.items) >= self.limit and key not in self.items:
+            self.items.clear()
+        self.items[key] = value
+
+    def discard(self, key: Any) -> None:
+        self.items.pop(key, None)
+
+    def clear(self) -> None:
+        self.items.clear()
+
+
+# Parsed course content by (version row id, content hash).
+CONTENT = Bounded(32)
+# A lesson page's finished HTML by (version row id, content hash, module, language,
+# interface language, media address): rendered and sanitized once per version at load,
+# finished for the page once per process.
+LESSONS = Bounded(1024)
