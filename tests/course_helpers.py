@@ -55,6 +55,16 @@ def form_of(answers: dict[str, list[str]], attempt_id: int, action: str = "submi
     return data
 
 
+def choice_form(run_id: int, step: int, choice_id: str) -> dict:
+    """The form a browser sends for a role-play reply: the reply under its opaque key."""
+    from flask import current_app
+
+    from lms.scenarios.runs import choice_key
+
+    return {"choice": choice_key(current_app.config["SECRET_KEY"], int(run_id), int(step), choice_id),
+            "step": step}
+
+
 def open_attempt_id(client, module_id: str) -> int:
     page = client.get(f"/courses/{COURSE}/modules/{module_id}/quiz").get_data(as_text=True)
     return int(re.search(r'action="/attempts/(\d+)"', page).group(1))
@@ -79,7 +89,7 @@ def play_scenario(client, version, module_id: str, choices: list[str]) -> int:
     page = client.get(f"/courses/{COURSE}/modules/{module_id}/scenario").get_data(as_text=True)
     run_id = int(re.search(r'action="/runs/(\d+)/choose"', page).group(1))
     for step, choice in enumerate(choices):
-        client.post(f"/runs/{run_id}/choose", data={"choice": choice, "step": step})
+        client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, step, choice))
     return run_id
 
 
@@ -173,4 +183,4 @@ def complete_course(client, version: CourseVersion, lang: str) -> None:
             run_page = client.get(f"{base}/scenario").get_data(as_text=True)
             run_id = re.search(r'action="/runs/(\d+)/choose"', run_page).group(1)
             for step, choice in enumerate(engine.best_run(module["scenario"])):
-                client.post(f"/runs/{run_id}/choose", data={"choice": choice, "step": step})
+                client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, step, choice))

@@ -202,3 +202,86 @@ def test_course_check_refuses_an_unknown_review_setting(tmp_path):
     assert [p.field for p in problems] == ["quiz_review"]
     yaml_path.write_text(yaml_path.read_text().replace("at_once", "never"))
     assert read_course(course_dir)[0]["quiz_review"] == "never"
+
+
+def _copy_with(tmp_path, settings: str):
+    import shutil
+
+    from tests.course_helpers import SAMPLE
+
+    folder = tmp_path / COURSE
+    shutil.copytree(SAMPLE, folder)
+    quiz = folder / M1 / "quiz.yaml"
+    quiz.write_text(quiz.read_text(encoding="utf-8").replace("shuffle: true\n", settings, 1), encoding="utf-8")
+    return folder
+
+
+def _asked_order(client, version, attempt_id: int) -> list[tuple[str, list[str]]]:
+    """(question id, [option ids]) in the order the attempt's page shows them."""
+    page = client.get(f"/courses/{COURSE}/modules/{M1}/quiz").get_data(as_text=True)
+    by_key = {key: (qid, oid) for qid, keys in option_keys(db.session.get(QuizAttempt, attempt_id),
+                                                             _secret()).items() for oid, key in keys.items()}
+    order: list[tuple[str, list[str]]] = []
+    for value in _option_values(page):
+        qid, oid = by_key[value]
+        if not order or order[-1][0] != qid:
+            order.append((qid, []))
+        order[-1][1].append(oid)
+    return order
+
+
+def _secret() -> str:
+    from flask import current_app
+
+    return current_app.config["SECRET_KEY"]
+
+
+def _file_order(quiz: dict, drawn=None) -> list[tuple[str, list[str]]]:
+    return [(q["id"], [o["id"] for o in q["options"]]) for q in quiz["questions"]
+            if drawn is None or q["id"] in drawn]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("settings", ["shuffle: false\n", "", "shuffle: false\ndraw: 3\n"])
+def test_a_quiz_without_shuffle_keeps_the_files_order_of_questions_and_options(client, ctx, tmp_path, settings):
+    from lms.catalog.loader import load_course_dir
+
+    assert load_course_dir(_copy_with(tmp_path, settings)).outcome == "created"
+    db.session.commit()
+    version = db.session.scalar(sa.select(CourseVersion).where(CourseVersion.course_id == COURSE))
+    quiz = version.module(M1)["quiz"]
+    assert quiz["shuffle"] is False  # `shuffle` left out means false, as docs/courses.md says
+    _officer(client)
+    for _ in range(quiz["attempts"]):  # every attempt, and its review, in the file's order
+        client.post(f"/courses/{COURSE}/modules/{M1}/quiz/start")
+        attempt_id = open_attempt_id(client, M1)
+        asked = _asked_order(client, version, attempt_id)
+        assert asked == _file_order(quiz, {qid for qid, _ in asked})
+        assert len(asked) == quiz.get("draw", len(quiz["questions"]))
+        client.post(f"/attempts/{attempt_id}", data=form_of(wrong_answers(version, M1), attempt_id))
+        review = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+        texts = [str(escape(t)) for qid, options in asked
+                 for q in quiz["questions"] if q["id"] == qid
+                 for t in [q["text"]["en"], *(o["text"]["en"] for o in q["options"])]]
+        at = 0
+        for t in texts:  # each text after the one before (ValueError: out of the file's order)
+            at = review.index(t, at) + len(t)
+
+
+def test_a_shuffled_quiz_changes_the_order_between_attempts(client, ctx):
+    """The same reading of the page sees a shuffle when the quiz asks for one (so the test
+    above would see one too)."""
+    version = load_sample()
+    quiz = version.module(M1)["quiz"]
+    assert quiz["shuffle"] is True
+    _officer(client)
+    orders = []
+    for _ in range(quiz["attempts"]):
+        client.post(f"/courses/{COURSE}/modules/{M1}/quiz/start")
+        attempt_id = open_attempt_id(client, M1)
+        orders.append(_asked_order(client, version, attempt_id))
+        client.post(f"/attempts/{attempt_id}", data=form_of(wrong_answers(version, M1), attempt_id))
+    # Five questions (three with 3-4 options) in the file's order three times: about 1 in 10**9.
+    assert any(order != _file_order(quiz) for order in orders)

@@ -23,7 +23,7 @@ from lms.learning.models import Enrolment, ModuleProgress
 from lms.org.models import Cohort, Role
 from lms.scenarios import engine
 from lms.scenarios.models import ClassroomSession, ScenarioRun
-from tests.course_helpers import COURSE, best_path, load_sample, play_scenario
+from tests.course_helpers import COURSE, best_path, choice_form, load_sample, play_scenario
 from tests.factories import login, make_country, make_institution, make_user
 
 MODULE = "02-role-play-admission"
@@ -368,11 +368,11 @@ def test_debrief_shows_path_score_skills_and_the_better_choice(client, ctx):
 def test_a_repeated_or_stale_step_changes_nothing(client, ctx):
     version, officer = _enrolled_officer(client)
     run_id = play_scenario(client, version, MODULE, [])
-    client.post(f"/runs/{run_id}/choose", data={"choice": "c1", "step": 0})
-    client.post(f"/runs/{run_id}/choose", data={"choice": "c1", "step": 0})  # double click
+    client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, 0, "c1"))
+    client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, 0, "c1"))  # double click
     assert _runs(officer.id)[0].choices == ["c1"]
-    client.post(f"/runs/{run_id}/choose", data={"choice": "c2", "step": 0})  # stale tab
-    response = client.post(f"/runs/{run_id}/choose", data={"choice": "c9", "step": 1}, follow_redirects=True)
+    client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, 0, "c2"))  # stale tab
+    response = client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, 1, "c9"), follow_redirects=True)
     assert "That reply is not available at this point of the conversation." in response.get_data(as_text=True)
     assert _runs(officer.id)[0].choices == ["c1"]
 
@@ -387,7 +387,7 @@ def test_another_officer_cannot_see_or_play_my_run(app, client, ctx):
     other = app.test_client()
     login(other, intruder)
     assert other.get(f"/runs/{run_id}").status_code == 404
-    assert other.post(f"/runs/{run_id}/choose", data={"choice": "c1", "step": 1}).status_code == 404
+    assert other.post(f"/runs/{run_id}/choose", data=choice_form(run_id, 1, "c1")).status_code == 404
     assert _runs(officer.id)[0].choices == ["c1"]
 
 
@@ -409,7 +409,7 @@ def test_feedback_shows_after_each_reply_or_only_at_the_debrief(client, ctx, mod
     assert shown_now == (mode == "immediate")
     assert ("A good reply" in page) == (mode == "immediate")
     for step, choice in enumerate(["c1", "c1", "c1", "c1"], start=1):
-        client.post(f"/runs/{run_id}/choose", data={"choice": choice, "step": step})
+        client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, step, choice))
     debrief = client.get(f"/runs/{run_id}").get_data(as_text=True)
     assert "Good start: you greet him by name" in debrief
 

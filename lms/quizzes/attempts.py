@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import random
 
 import sqlalchemy as sa
@@ -13,6 +10,7 @@ from lms.catalog.models import CourseVersion
 from lms.catalog.spec import QUIZ_REVIEW
 from lms.extensions import db
 from lms.learning import completion, progress
+from lms.opaque import opaque_key
 from lms.quizzes.grading import grade
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from lms.timeutil import utcnow
@@ -102,9 +100,7 @@ def option_key(secret: str, attempt_id: int, question_id: str, option_id: str) -
     are often the correct one), so the page source gives nothing away. Nothing is stored:
     the server derives the same keys again to read the answers back.
     """
-    message = f"quiz-option\x1f{attempt_id}\x1f{question_id}\x1f{option_id}".encode()
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
-    return base64.b32encode(digest[:10]).decode().lower()
+    return opaque_key(secret, "quiz-option", attempt_id, question_id, option_id)
 
 
 def option_keys(attempt: QuizAttempt, secret: str) -> dict[str, dict[str, str]]:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from lms.catalog.models import CourseVersion
 from lms.extensions import db
 from lms.learning import completion
+from lms.opaque import opaque_key
 from lms.scenarios import engine
 from lms.scenarios.models import ScenarioRun
 from lms.timeutil import utcnow
@@ -39,6 +40,32 @@ def choice_order(run: ScenarioRun, secret: str, choices: list[dict]) -> list[dic
     neither predicted nor learned from an earlier run.
     """
     return engine.shuffled(choices, f"{secret}\x1f{run.id}\x1f{len(run.choices)}")
+
+
+def choice_key(secret: str, run_id: int, step: int, choice_id: str) -> str:
+    """The opaque name a reply has in the form of one run's step.
+
+    The officer sees only the reply's text; the course file's choice ids (`c1`, `c2` …,
+    often numbered best first) never reach the page, and a key from one run or step means
+    nothing in another.
+    """
+    return opaque_key(secret, "role-play-choice", run_id, step, choice_id)
+
+
+def take_keyed_choice(run: ScenarioRun, version: CourseVersion, step: int, key: str, secret: str) -> bool:
+    """Apply the reply a form named by its key; a repeated or stale step changes nothing (False).
+
+    A key that names none of the replies offered at this step raises InvalidChoiceError.
+    """
+    if run.finished_at is not None or step != len(run.choices):
+        return False
+    scenario = version.module(run.module_id)["scenario"]
+    state = engine.replay(scenario, run.choices)
+    offered = engine.available_choices(scenario, state.node_id, state.variables)
+    by_key = {choice_key(secret, run.id, step, c["id"]): c["id"] for c in offered}
+    if key not in by_key:
+        raise engine.InvalidChoiceError("unknown reply")
+    return take_choice(run, version, step, by_key[key])
 
 
 def take_choice(run: ScenarioRun, version: CourseVersion, step: int, choice_id: str) -> bool:

@@ -66,11 +66,15 @@ def play(course_id: str, module_id: str) -> ResponseReturnValue:
         before = engine.replay(scenario, current.choices[:-1]).variables
         quality = engine.reply_quality(scenario, last, before)
     choices = engine.available_choices(scenario, state.node_id, state.variables)
+    secret = current_app.config["SECRET_KEY"]
+    step = len(current.choices)
+    # Each reply under an opaque key: the page holds the replies' texts and nothing else.
+    offered = [(runs.choice_key(secret, current.id, step, c["id"]), c)
+               for c in runs.choice_order(current, secret, choices)]
     return render_template(
         "scenarios/node.html", version=run_version, module=module, scenario=scenario, tr=tr, run=current,
         node=scenario["nodes"][state.node_id],
-        choices=runs.choice_order(current, current_app.config["SECRET_KEY"], choices),
-        last=last if show_feedback else None, quality=quality, step=len(current.choices),
+        offered=offered, last=last if show_feedback else None, quality=quality, step=step,
         confirm=ConfirmForm(),
     )
 
@@ -105,13 +109,14 @@ def choose(run_id: int) -> ResponseReturnValue:
         abort(400)
     version = version_of(run.course_id, run.course_version)
     play_url = url_for("scenarios.play", course_id=run.course_id, module_id=run.module_id)
-    choice_id = request.form.get("choice", "")
+    key = request.form.get("choice", "")
     step = request.form.get("step", type=int)
-    if not choice_id:
+    if not key:
         flash(_("Choose what you say."), "error")
         return redirect(play_url)
     try:
-        taken = runs.take_choice(run, version, step if step is not None else -1, choice_id)
+        taken = runs.take_keyed_choice(run, version, step if step is not None else -1, key,
+                                       current_app.config["SECRET_KEY"])
     except engine.InvalidChoiceError:
         db.session.rollback()
         flash(_("That reply is not available at this point of the conversation."), "error")

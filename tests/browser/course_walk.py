@@ -2,7 +2,7 @@
 module with the best answers and replies, checking each page's language on the way."""
 
 from lms.scenarios import engine
-from tests.browser.test_learning_browser import answer_quiz
+from tests.browser.test_learning_browser import answer_quiz, say
 
 
 def complete_in_browser(page, version, lang: str, artifacts, screenshot_module: str | None = None) -> None:
@@ -30,8 +30,7 @@ def complete_in_browser(page, version, lang: str, artifacts, screenshot_module: 
             page.goto(f"{base}/scenario")
             page.click("form[action$='/scenario/start'] button")
             for choice in engine.best_run(module["scenario"]):
-                page.check(f"input[name=choice][value='{choice}']")
-                page.click("form[action*='/choose'] button[type=submit]")
+                say(page, choice)
             assert "/runs/" in page.url
     page.goto(f"/courses/{course_id}")
     page.screenshot(path=str(artifacts / f"{course_id}-complete-{lang}.png"), full_page=False)

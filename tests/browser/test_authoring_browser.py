@@ -13,6 +13,7 @@ from lms.learning.models import CourseCompletion
 from lms.quizzes.models import QuizAttempt
 from tests.authoring_helpers import make_author
 from tests.browser.conftest import sign_in
+from tests.browser.test_learning_browser import say
 from tests.course_helpers import correct_answers, form_of
 from tests.factories import PASSWORD, make_user
 
@@ -205,8 +206,7 @@ def test_trainer_writes_publishes_and_corrects_a_course_an_officer_completes(bro
     o.goto(f"/courses/{CID}/modules/{TALK}/scenario")
     o.click("form[action$='/scenario/start'] button")
     for choice in ("c1", "c1", "c1"):
-        o.check(f"input[name=choice][value='{choice}']")
-        o.click("form[action*='/choose'] button[type=submit]")
+        say(o, choice)
     o.goto(f"/courses/{CID}/modules/{EXAM}/quiz")
     o.click("form[action$='/quiz/start'] button")
     assert o.locator("fieldset").count() == 2  # two of the pool's three questions

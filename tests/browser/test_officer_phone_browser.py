@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from lms.extensions import db
 from lms.quizzes.models import QuizAttempt
 from tests.browser.conftest import sign_in
-from tests.browser.test_learning_browser import answer_quiz
+from tests.browser.test_learning_browser import answer_quiz, say
 from tests.course_helpers import COURSE, form_of, load_sample, wrong_answers
 from tests.factories import PASSWORD, make_user
 
@@ -94,8 +94,7 @@ def play_rest(page, version) -> None:
 
     scenario = version.module("02-role-play-admission")["scenario"]
     for choice in engine.best_run(scenario):
-        page.check(f"input[name=choice][value='{choice}']")
-        page.click("form[action*='/choose'] button[type=submit]")
+        say(page, choice)
 
 
 def test_phone_menu_opens_without_javascript(browser, live_server, ctx, artifacts):

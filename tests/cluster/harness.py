@@ -421,6 +421,7 @@ class Officer:
 
     def journey(self, plan: dict) -> Acks:
         from lms.quizzes.attempts import option_key
+        from lms.scenarios.runs import choice_key
 
         module = f"/courses/{COURSE}/modules"
         self.call("GET", "/login")
@@ -457,7 +458,9 @@ class Officer:
                 raise GaveUpError("role-play page without a step")
             run, step_no = int(found.group(1)), int(step.group(1))
             where = self.expect_redirect(
-                self.post(f"/runs/{run}/choose", {"choice": plan["best"][step_no], "step": step_no}),
+                self.post(f"/runs/{run}/choose",
+                          {"choice": choice_key(plan["secret"], run, step_no, plan["best"][step_no]),
+                           "step": step_no}),
                 "role-play step")
             if where.endswith(f"/runs/{run}"):
                 self.acks.runs_finished.add(run)
