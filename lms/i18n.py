@@ -108,6 +108,30 @@ def list_html(items, lang: str | None = None) -> Markup:
     return Markup(format_list([str(escape(item)) for item in items], locale=format_locale(lang)))  # noqa: S704
 
 
+def bdi(value) -> Markup:
+    """A value isolated from the text around it (a name, a number, a title in another script),
+    so that in a right-to-left page it stays next to its label and keeps its own punctuation."""
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
+def own_direction(text: str) -> str | None:
+    """"ltr" or "rtl" from the first letter that has a direction (as dir="auto" decides), or None."""
+    import unicodedata
+
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return None
+
+
+def person_label(user) -> Markup:
+    """"Name (personnel number)" with both parts isolated, for lists of people to choose from."""
+    return Markup("{} ({})").format(bdi(user.name_native), bdi(user.personnel_number))
+
+
 @dataclass(frozen=True)
 class Localized:
     """A text in the language shown, and whether it fell back to another language."""

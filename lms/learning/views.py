@@ -13,7 +13,7 @@ from lms import access
 from lms.catalog.queries import Translator, current_version
 from lms.core.views import add_home_links
 from lms.extensions import db
-from lms.i18n import current_language
+from lms.i18n import current_language, person_label
 from lms.learning import assignments, progress
 from lms.learning.forms import AssignForm, AssignmentsForm
 from lms.org.models import Cohort, Role, User, audit
@@ -101,7 +101,7 @@ def assign(course_id: str) -> ResponseReturnValue:
     if q:
         stmt = stmt.where(person_matches(q))
     officers = db.session.scalars(stmt.order_by(User.name_latin).limit(ASSIGN_LIST_LIMIT)).all()
-    form.officers.choices = [(u.id, f"{u.name_native} ({u.personnel_number})") for u in officers]
+    form.officers.choices = [(u.id, person_label(u)) for u in officers]
     cohorts = db.session.scalars(sa.select(Cohort).where(cohort_scope_clause(current_user))
                                  .order_by(Cohort.name)).all()
     form.cohort_id.choices = [(0, "—")] + [(c.id, c.name) for c in cohorts]

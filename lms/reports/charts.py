@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
+from lms.i18n import own_direction
+
 INK = "#1b1f24"
 GRID = "#c9d0d8"
 STATUS_COLOURS = {
@@ -76,8 +78,14 @@ class _Canvas:
         if self.rtl:
             anchor = {"start": "end", "end": "start"}.get(anchor, anchor)
         tip = f"<title>{escape(full)}</title>" if full and full != text else ""
+        label = escape(text)
+        own = own_direction(text)
+        if own and own != ("rtl" if self.rtl else "ltr"):
+            # A label in another script (a Cyrillic institution on an Arabic chart) keeps its own
+            # direction and punctuation: an embedding, as SVG text knows no <bdi>.
+            label = Markup('<tspan direction="{}" unicode-bidi="embed">{}</tspan>').format(own, label)
         self.parts.append(
-            f'<text x="{self.x(x):.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}">{tip}{escape(text)}</text>'
+            f'<text x="{self.x(x):.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}">{tip}{label}</text>'
         )
 
     def line(self, x1: float, y1: float, x2: float, y2: float) -> None:

@@ -23,7 +23,7 @@ from lms.admin.forms import ConfirmForm
 from lms.catalog.queries import Translator, module_with, part_of, version_of
 from lms.core.views import add_home_links
 from lms.extensions import db
-from lms.i18n import LOCALES, current_language
+from lms.i18n import LOCALES, current_language, person_label
 from lms.learning import progress as learning
 from lms.learning.course_access import access_to, course_page
 from lms.org.models import Role, User
@@ -310,7 +310,7 @@ def classroom_new(course_id: str, module_id: str) -> ResponseReturnValue:
         flash(_("Choose at least one officer or a cohort."), "error")
     choose = forms.RosterForm(formdata=None)
     choose.cohort.choices = [(0, "—")] + [(c.id, c.name) for c in cohorts]
-    choose.officer.choices = [(u.id, f"{u.name_native} ({u.personnel_number})")
+    choose.officer.choices = [(u.id, person_label(u))
                               for u in classroom.officers_to_choose(current_user, q)]
     choose.officer.data = officer_ids
     choose.cohort.data = cohort_id or 0
@@ -399,7 +399,7 @@ def classroom_correct(session_id: int) -> ResponseReturnValue:
     officers = classroom.invited_officers(current_user, session)
     played = {run.user_id for run, _user in classroom.session_detail(session).runs}
     form = forms.CorrectionForm()
-    form.present.choices = [(u.id, f"{u.name_native} ({u.personnel_number})") for u in officers]
+    form.present.choices = [(u.id, person_label(u)) for u in officers]
     if request.method == "GET":
         form.held_on.data, form.place.data = session.held_on, session.place
         form.present.data = list(session.attendees)
