@@ -9,6 +9,7 @@ from lms.learning.models import ProgressEvent
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from tests.course_helpers import (
     COURSE,
+    choice_form,
     correct_answers,
     enrol,
     form_of,
@@ -217,9 +218,10 @@ def test_two_tabs_stepping_the_same_role_play_node_do_not_overwrite_each_other(a
     state = engine.start(scenario)
     offered = [c["id"] for c in engine.available_choices(scenario, state.node_id, state.variables)]
     assert len(offered) >= 2
+    forms = [choice_form(run.id, 0, c) for c in offered[:2]]  # as each tab's page names them
     responses = _at_once([
-        lambda t=t, c=c: t.post(f"/runs/{run.id}/choose", data={"choice": c, "step": 0})
-        for t, c in zip(tabs, offered[:2], strict=True)
+        lambda t=t, f=f: t.post(f"/runs/{run.id}/choose", data=f)
+        for t, f in zip(tabs, forms, strict=True)
     ])
     assert [r.status_code for r in responses] == [302, 302]
     db.session.expire_all()
