@@ -1,5 +1,6 @@
 """Unbound extension objects; nothing here imports the application."""
 
+import sqlalchemy as sa
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -32,3 +33,13 @@ babel = Babel()
 csrf = CSRFProtect()
 compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def insert_if_absent(table: sa.Table, index_elements: list[str], **values):
+    """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike: a row that two
+    requests may create at the same moment is created once, and neither fails."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)

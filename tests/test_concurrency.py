@@ -232,3 +232,28 @@ def test_two_tabs_stepping_the_same_role_play_node_do_not_overwrite_each_other(a
             for t, r in zip(tabs, responses, strict=True)]
     loser = offered[:2].index(recorded[0]) ^ 1
     assert told == [i == loser for i in range(2)]
+
+
+def test_two_mark_read_posts_at_once_record_the_lesson_once(app, ctx):
+    """A double click on "mark as read" (or two tabs): both requests find no progress row
+    for the module; without the enrolment locked first, both inserted one and the second
+    got a 500 (unique constraint) on PostgreSQL."""
+    from lms.learning.models import ModuleProgress
+
+    version = load_sample()
+    user = make_user(number="race-read")
+    db.session.commit()
+    clients = [app.test_client() for _ in range(4)]
+    for c in clients:
+        login(c, user)
+    enrol(clients[0])
+    clients[0].post(f"/courses/{COURSE}/pre-test/skip")
+    module_id = next(m["id"] for m in version.content["modules"]
+                     if m.get("lesson") and m["id"] != (version.content.get("pre_test") or {}).get("id"))
+    url = f"/courses/{COURSE}/modules/{module_id}/read"
+    responses = _at_once([lambda c=c: c.post(url) for c in clients])
+    assert [r.status_code for r in responses] == [302] * len(clients)
+    assert len({r.headers["Location"] for r in responses}) == 1
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(ModuleProgress).where(ModuleProgress.module_id == module_id)).all()
+    assert len(rows) == 1 and rows[0].lesson_read_at is not None

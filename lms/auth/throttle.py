@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from lms.auth.models import SignInThrottle
-from lms.extensions import db
+from lms.extensions import db, insert_if_absent
 from lms.org import personnel
 from lms.timeutil import utcnow
 
@@ -173,16 +173,10 @@ def forget(policy: Policy, number: str) -> None:
 
 
 def _ensure_rows(rows: list[tuple[str, str | None]], now: datetime) -> None:
-    table = SignInThrottle.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     for k, account in rows:
-        db.session.execute(
-            insert(table)
-            # Open from the start of time: a parallel attempt that read the clock a moment
-            # earlier must not find the new row closed to it.
-            .values(key=k, account=account, failures=0, last_failure_at=now, next_allowed_at=_OPEN)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+        # Open from the start of time: a parallel attempt that read the clock a moment
+        # earlier must not find the new row closed to it.
+        db.session.execute(insert_if_absent(
+            SignInThrottle.__table__, ["key"],
+            key=k, account=account, failures=0, last_failure_at=now, next_allowed_at=_OPEN,
+        ))

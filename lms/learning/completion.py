@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 
 from lms.catalog.models import CourseVersion
-from lms.extensions import db
+from lms.extensions import db, insert_if_absent
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress, ProgressEvent
 from lms.timeutil import utcnow
 
@@ -67,7 +67,7 @@ def record_part(user_id: int, version: CourseVersion, module_id: str, part: str)
     assert part in PARTS
     now = utcnow()
     # One officer's course is completed by one transaction at a time: the enrolment row is
-    # locked first (on PostgreSQL; SQLite has one writer anyway). Otherwise two modules
+    # locked first (on PostgreSQL; SQLite lets one writer at a time). Otherwise two modules
     # finished at the same moment each see only their own module done, under READ
     # COMMITTED, and the course is never completed.
     enrolment = db.session.scalar(
@@ -75,6 +75,12 @@ def record_part(user_id: int, version: CourseVersion, module_id: str, part: str)
         .where(Enrolment.user_id == user_id, Enrolment.course_id == version.course_id)
         .with_for_update()
     )
+    # The module's row is made if missing, once even when two requests make it at the same
+    # moment (a double click on "mark as read"; SQLite takes no row locks), then locked.
+    db.session.execute(insert_if_absent(
+        ModuleProgress.__table__, ["user_id", "course_id", "module_id"],
+        user_id=user_id, course_id=version.course_id, module_id=module_id, course_version=version.version,
+    ))
     progress = db.session.scalar(
         sa.select(ModuleProgress).where(
             ModuleProgress.user_id == user_id,
@@ -82,12 +88,6 @@ def record_part(user_id: int, version: CourseVersion, module_id: str, part: str)
             ModuleProgress.module_id == module_id,
         ).with_for_update()
     )
-    if progress is None:
-        progress = ModuleProgress(
-            user_id=user_id, course_id=version.course_id, module_id=module_id,
-            course_version=version.version,
-        )
-        db.session.add(progress)
     field = {"lesson": "lesson_read_at", "quiz": "quiz_passed_at", "scenario": "scenario_passed_at"}[part]
     if getattr(progress, field) is None:
         setattr(progress, field, now)
