@@ -33,13 +33,17 @@ def enrol(client, course_id: str = COURSE, skip_pre_test: bool = True) -> None:
 
 
 def correct_answers(version: CourseVersion, module_id: str) -> dict[str, list[str]]:
+    from lms.quizzes.grading import correct_options
+
     quiz = version.module(module_id)["quiz"]
-    return {q["id"]: [o["id"] for o in q["options"] if o["correct"]] for q in quiz["questions"]}
+    return {q["id"]: sorted(correct_options(q)) for q in quiz["questions"]}
 
 
 def wrong_answers(version: CourseVersion, module_id: str) -> dict[str, list[str]]:
+    from lms.quizzes.grading import choice_ids, correct_options
+
     quiz = version.module(module_id)["quiz"]
-    return {q["id"]: [next(o["id"] for o in q["options"] if not o["correct"])] for q in quiz["questions"]}
+    return {q["id"]: [next(c for c in choice_ids(q) if c not in correct_options(q))] for q in quiz["questions"]}
 
 
 def form_of(answers: dict[str, list[str]], attempt_id: int, action: str = "submit") -> dict:

@@ -53,6 +53,32 @@ def test_option_values_in_the_page_are_opaque_and_change_with_each_attempt(clien
     assert not set(values) & set(_option_values(second))
 
 
+def test_the_quiz_page_gives_nothing_away_and_names_each_statement_a_radio_group(client, ctx):
+    from tests.test_exercise_formats import BEST, CLASSIFY, MODULE, load_formats, start
+
+    version = load_formats()
+    _user, attempt_id, page = start(client, "fmt-page")
+    quiz = version.module(MODULE)["quiz"]
+    q = {x["id"]: x for x in quiz["questions"]}
+    # One radio group per statement, with every category, each under an opaque key.
+    for n in range(1, 5):
+        group = re.findall(rf'name="q-{CLASSIFY}\.{n}" value="([a-z2-7]{{16}})"', page)
+        assert len(group) == 3, n
+    for item in q[CLASSIFY]["items"]:
+        assert f"<legend><span>{escape(item['text']['en'])}</span></legend>" in page
+    # No statement, category or option id, no credit, no feedback, no explanation in the page.
+    for item in q[CLASSIFY]["items"]:
+        assert item["id"] not in page and str(escape(item["feedback"]["en"])) not in page
+    for category in ("change", "sustain", "discord"):
+        assert f'"{category}' not in page and f"{category}:" not in page
+    for option in q[BEST]["options"]:
+        assert f'value="{option["id"]}"' not in page and str(escape(option["feedback"]["en"])) not in page
+    assert "credit: " not in page and "100" not in page
+    assert not any(str(escape(x["explanation"]["en"])) in page for x in quiz["questions"])
+    assert "Choose the best response" in page and "Put each statement in one category" in page
+    assert attempt_id
+
+
 def test_keys_map_back_to_options_and_unknown_keys_count_for_nothing(client, ctx):
     version = load_sample()
     _officer(client)

@@ -78,8 +78,9 @@ class OfficerChanges:
 def _questions(module: dict) -> dict[str, tuple]:
     """What grading sees of each question: its type and which options are correct."""
     quiz = module.get("quiz") or {}
-    return {q["id"]: (q["type"], tuple((o["id"], o["correct"]) for o in q["options"]))
-            for q in quiz.get("questions", [])}
+    from lms.quizzes.grading import answer_key
+
+    return {q["id"]: answer_key(q) for q in quiz.get("questions", [])}
 
 
 def _graph(module: dict) -> tuple:

@@ -6,7 +6,10 @@ from lms.authoring.course_form import load_yaml
 from lms.authoring.drafts import AuthoringError, dump_yaml
 from lms.bounds import whole_number
 
-TYPES = ("single", "multiple", "true_false")
+TYPES = ("single", "multiple", "true_false", "best_response")
+# Types this form does not edit (their parts are not option rows): edited in the text editor,
+# checked by the same rules.
+TEXT_ONLY = ("classify",)
 
 
 def read(files: dict[str, bytes], module_id: str) -> dict:
@@ -42,7 +45,11 @@ def question_from_form(form, langs: list[str], old: dict | None) -> dict:
         if not oid and not text:
             continue
         option = {"id": oid, "text": text}
-        if form.get(f"opt{k}_correct"):
+        if qtype == "best_response":
+            raw = (form.get(f"opt{k}_credit") or "").strip()
+            # Kept as typed when it is not a number, so the check names it and nothing is lost.
+            option["credit"] = int(raw) if raw.isdigit() else (raw or 0)
+        elif form.get(f"opt{k}_correct"):
             option["correct"] = True
         feedback = _texts(form, f"opt{k}_feedback", langs, (old_options.get(oid) or {}).get("feedback"))
         if feedback:

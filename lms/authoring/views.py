@@ -813,14 +813,29 @@ def _quiz_of(files: dict[str, bytes], module_id: str, course: dict) -> dict:
             continue
         options = [
             {"id": str(o.get("id")), "text": o.get("text"), "correct": bool(o.get("correct")),
-             "feedback": o.get("feedback")}
+             "feedback": o.get("feedback"), "credit": _credit(o.get("credit"))}
             for o in (q.get("options") or []) if isinstance(o, dict) and o.get("id") is not None
         ]
-        questions.append({"id": q["id"], "type": q.get("type"), "text": q.get("text"),
-                          "explanation": q.get("explanation"), "options": options})
+        question = {"id": q["id"], "type": q.get("type"), "text": q.get("text"),
+                    "explanation": q.get("explanation"), "options": options}
+        if q.get("type") == "classify":
+            question["categories"] = [
+                {"id": str(c.get("id")), "text": c.get("text")}
+                for c in (q.get("categories") or []) if isinstance(c, dict) and c.get("id") is not None]
+            question["items"] = [
+                {"id": str(i.get("id")), "text": i.get("text"), "category": str(i.get("category")),
+                 "feedback": i.get("feedback")}
+                for i in (q.get("items") or []) if isinstance(i, dict) and i.get("id") is not None]
+            question["options"] = []
+        questions.append(question)
     pass_mark = raw.get("pass_mark", completion.get("pass_mark", 80))
     return {"questions": questions, "pass_mark": pass_mark if isinstance(pass_mark, int) else 80,
             "draw": raw.get("draw") if isinstance(raw.get("draw"), int) else None}
+
+
+def _credit(value) -> int:
+    """An option's credit as grading reads it; what the check refuses counts for nothing here."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100 else 0
 
 
 @bp.route("/courses/<course_id>/quiz", methods=["GET", "POST"])
@@ -850,7 +865,8 @@ def quiz_preview(course_id: str) -> ResponseReturnValue:
     if request.method == "POST":
         if not RestoreForm().validate_on_submit():
             abort(400)
-        answers = {q["id"]: request.form.getlist(f"q-{q['id']}") for q in quiz["questions"]}
+        answers = {q["id"]: [v for name in request.form if name.partition(".")[0] == f"q-{q['id']}"
+                             for v in request.form.getlist(name)] for q in quiz["questions"]}
         graded = grade(quiz, answers)
 
     def text(value) -> str:
@@ -990,7 +1006,12 @@ def question(course_id: str) -> ResponseReturnValue:
     old = old if isinstance(old, dict) else {}
     status = 200
     current = old
-    if request.method == "POST":
+    text_only = old.get("type") in quiz_form.TEXT_ONLY
+    if request.method == "POST" and text_only:
+        # This form would drop the question's categories and statements: never save it here.
+        flash(_("This type of question is edited in the text editor."), "error")
+        status = 422
+    elif request.method == "POST":
         form = FileForm()
         if not form.validate_on_submit():
             abort(400)
@@ -1019,7 +1040,7 @@ def question(course_id: str) -> ResponseReturnValue:
                 if qid and p.field.startswith((f"questions[{qid}]", f"questions[{index}]"))]
     return render_template("authoring/question.html", draft=draft, module_id=module_id, index=index,
                            q=current, rows=rows, langs=langs, problems=problems, form=FileForm(base=draft.head),
-                           types=quiz_form.TYPES), status
+                           types=quiz_form.TYPES, text_only=text_only), status
 
 
 QUIZ_ERRORS = {

@@ -11,7 +11,7 @@ from lms.catalog.spec import QUIZ_REVIEW
 from lms.extensions import db
 from lms.learning import completion, progress
 from lms.opaque import opaque_key
-from lms.quizzes.grading import grade
+from lms.quizzes.grading import choice_ids, grade, pair
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from lms.timeutil import utcnow
 
@@ -49,6 +49,14 @@ def layout_for(quiz: dict, rng: random.Random) -> list:
         rng.shuffle(questions)
     layout = []
     for q in questions:
+        if q["type"] == "classify":
+            # Statements in a shuffled order; each keeps the categories in the author's order,
+            # the same for every statement, as a scale would be.
+            items = [i["id"] for i in q["items"]]
+            if quiz["shuffle"]:
+                rng.shuffle(items)
+            layout.append([q["id"], [pair(i, c["id"]) for i in items for c in q["categories"]]])
+            continue
         options = [o["id"] for o in q["options"]]
         if quiz["shuffle"] and q["type"] != "true_false":
             rng.shuffle(options)
@@ -145,7 +153,7 @@ def clean_answers(quiz: dict, form_answers: dict[str, list[str]]) -> dict[str, l
     """Keep only known questions and options, in a stable order."""
     answers = {}
     for q in quiz["questions"]:
-        valid = [o["id"] for o in q["options"]]
+        valid = choice_ids(q)
         chosen = [o for o in valid if o in set(form_answers.get(q["id"], []))]
         if chosen:
             answers[q["id"]] = chosen

@@ -1,36 +1,111 @@
-"""Grading as a pure function: a question counts only when the chosen set is exactly right."""
+"""Grading as a pure function.
+
+A question's answer is the set of choice ids the officer picked. For `single`, `multiple`
+and `true_false` the choices are the options, and a question counts only when the chosen
+set is exactly right. `best_response` gives each option its own credit (a percent of the
+question). `classify` puts each of several statements into one of the author's categories:
+its choices are the pairs "statement:category", and each statement counts for its share.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
+
+# Question types whose choices are the options, one of which is picked.
+ONE_ANSWER = ("single", "true_false", "best_response")
+PAIR = ":"  # joins a statement id and a category id; neither can hold it (ids are [a-z0-9-])
 
 
 @dataclass(frozen=True)
 class Graded:
-    correct: dict[str, bool]  # question id -> answered correctly
+    correct: dict[str, bool]  # question id -> answered fully right
     score: int  # percent, rounded down so a pass is never granted by rounding
     passed: bool
+    credit: dict[str, Fraction] | None = None  # question id -> share of the question earned, 0..1
+
+
+def pair(item_id: str, category_id: str) -> str:
+    return f"{item_id}{PAIR}{category_id}"
+
+
+def split_pair(choice: str) -> tuple[str, str]:
+    item_id, _sep, category_id = choice.partition(PAIR)
+    return item_id, category_id
+
+
+def choice_ids(question: dict) -> list[str]:
+    """Every choice an officer can pick in a question, in the author's order."""
+    if question["type"] == "classify":
+        return [pair(i["id"], c["id"]) for i in question["items"] for c in question["categories"]]
+    return [o["id"] for o in question["options"]]
 
 
 def correct_options(question: dict) -> set[str]:
+    """The choices of a fully right answer."""
+    if question["type"] == "classify":
+        return {pair(i["id"], i["category"]) for i in question["items"]}
+    if question["type"] == "best_response":
+        return {o["id"] for o in question["options"] if o["credit"] == 100}
     return {o["id"] for o in question["options"] if o["correct"]}
 
 
 def is_correct(question: dict, selected: set[str]) -> bool:
     """Single and true/false: the one correct option; multiple: exactly the correct set."""
-    return selected == correct_options(question)
+    return credit(question, selected) == 1
+
+
+def classified(question: dict, selected: set[str]) -> dict[str, str | None]:
+    """Statement id -> the category picked for it; None when none, or more than one, was picked."""
+    picked: dict[str, list[str]] = {i["id"]: [] for i in question["items"]}
+    for choice in selected:
+        item_id, category_id = split_pair(choice)
+        if item_id in picked:
+            picked[item_id].append(category_id)
+    return {item_id: cats[0] if len(cats) == 1 else None for item_id, cats in picked.items()}
+
+
+def item_results(question: dict, selected: set[str]) -> dict[str, bool]:
+    """Classify: statement id -> put in its category."""
+    chosen = classified(question, selected)
+    return {i["id"]: chosen[i["id"]] == i["category"] for i in question["items"]}
+
+
+def credit(question: dict, selected: set[str]) -> Fraction:
+    """The share of the question earned by the chosen set (0..1)."""
+    valid = set(choice_ids(question))
+    chosen = set(selected) & valid
+    qtype = question["type"]
+    if qtype == "classify":
+        results = item_results(question, chosen)
+        return Fraction(sum(results.values()), len(results)) if results else Fraction(0)
+    if qtype in ONE_ANSWER and len(chosen) > 1:
+        return Fraction(0)  # a tampered form with two answers to a one-answer question scores nothing
+    if qtype == "best_response":
+        by_id = {o["id"]: o["credit"] for o in question["options"]}
+        return Fraction(by_id[next(iter(chosen))], 100) if chosen else Fraction(0)
+    return Fraction(1) if chosen == correct_options(question) else Fraction(0)
 
 
 def grade(quiz: dict, answers: dict[str, list[str]], pass_mark: int | None = None) -> Graded:
     questions = quiz["questions"]
-    results = {}
-    for q in questions:
-        valid = {o["id"] for o in q["options"]}
-        chosen = set(answers.get(q["id"], [])) & valid
-        if q["type"] in ("single", "true_false") and len(chosen) > 1:
-            chosen = set()  # a tampered form with two answers to a one-answer question scores nothing
-        results[q["id"]] = is_correct(q, chosen)
+    earned = {q["id"]: credit(q, set(answers.get(q["id"], []))) for q in questions}
     total = len(questions)
-    score = (100 * sum(results.values())) // total if total else 0
+    # Exact fractions, then rounded down once: partial credit never rounds a fail into a pass.
+    score = int(100 * sum(earned.values(), Fraction(0)) // total) if total else 0
     mark = quiz["pass_mark"] if pass_mark is None else pass_mark
-    return Graded(correct=results, score=score, passed=score >= mark)
+    return Graded(correct={qid: c == 1 for qid, c in earned.items()}, score=score,
+                  passed=score >= mark, credit=earned)
+
+
+def answer_key(question: dict) -> tuple:
+    """What grading sees of a question (to tell whether an edit changes what a record means)."""
+    credits = tuple((o["id"], o.get("credit")) for o in question.get("options", []))
+    return (question["type"], tuple(choice_ids(question)), tuple(sorted(correct_options(question))), credits)
+
+
+def is_answered(question: dict, selected: set[str]) -> bool:
+    """Whether the officer gave an answer: for classify, a category for every statement."""
+    if question["type"] == "classify":
+        return all(c is not None for c in classified(question, selected).values())
+    return bool(set(selected) & set(choice_ids(question)))

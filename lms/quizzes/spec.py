@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lms.catalog.spec import QUESTION_TYPES
+
 
 def read_quiz(r, path: Path, course: dict, ids) -> dict | None:
     data = r.load_yaml(path)
@@ -36,8 +38,8 @@ def read_quiz(r, path: Path, course: dict, ids) -> dict | None:
             fld = f"questions[{qid}]"
         ids.claim(r, path, f"{fld}.id", "question", qid)
         qtype = q.get("type")
-        if qtype not in ("single", "multiple", "true_false"):
-            r.problem(path, f"{fld}.type", "must be single, multiple or true_false")
+        if qtype not in QUESTION_TYPES:
+            r.problem(path, f"{fld}.type", "must be one of " + ", ".join(QUESTION_TYPES))
         question = {
             "id": qid,
             "type": qtype,
@@ -46,32 +48,99 @@ def read_quiz(r, path: Path, course: dict, ids) -> dict | None:
             "refs": [str(x) for x in (q.get("refs") or [])],
             "options": [],
         }
-        options = q.get("options")
-        if not isinstance(options, list) or len(options) < 2:
-            r.problem(path, f"{fld}.options", "a question needs at least two options")
-            options = []
-        option_ids: set[str] = set()
-        for j, o in enumerate(options):
-            ofld = f"{fld}.options[{j}]"
-            if not isinstance(o, dict):
-                r.problem(path, ofld, "must be a mapping")
-                continue
-            oid = r.ident(path, o.get("id"), f"{ofld}.id")
-            if oid in option_ids:
-                r.problem(path, f"{ofld}.id", f"duplicate option id {oid!r}")
-            option_ids.add(oid)
-            question["options"].append({
-                "id": oid,
-                "text": r.text(path, o, "text", f"{ofld}.text"),
-                "correct": bool(o.get("correct", False)),
-                "feedback": r.text(path, o, "feedback", f"{ofld}.feedback", required=False),
-            })
-        correct = sum(1 for o in question["options"] if o["correct"])
-        if options and correct == 0:
-            r.problem(path, fld, "no option is marked correct")
-        if qtype in ("single", "true_false") and correct > 1:
-            r.problem(path, fld, f"a {qtype} question has exactly one correct option, not {correct}")
-        if qtype == "true_false" and option_ids != {"true", "false"}:
-            r.problem(path, f"{fld}.options", "a true_false question has the options 'true' and 'false'")
+        if qtype == "classify":
+            _read_classify(r, path, fld, q, question)
+        else:
+            _read_options(r, path, fld, q, question)
         quiz["questions"].append(question)
     return quiz
+
+
+def _read_options(r, path: Path, fld: str, q: dict, question: dict) -> None:
+    """single, multiple, true_false: options marked correct; best_response: options with a credit."""
+    qtype = question["type"]
+    for key in ("categories", "items"):
+        if key in q:
+            r.problem(path, f"{fld}.{key}", "only a classify question has " + key)
+    options = q.get("options")
+    if not isinstance(options, list) or len(options) < 2:
+        r.problem(path, f"{fld}.options", "a question needs at least two options")
+        options = []
+    option_ids: set[str] = set()
+    for j, o in enumerate(options):
+        ofld = f"{fld}.options[{j}]"
+        if not isinstance(o, dict):
+            r.problem(path, ofld, "must be a mapping")
+            continue
+        oid = r.ident(path, o.get("id"), f"{ofld}.id")
+        if oid in option_ids:
+            r.problem(path, f"{ofld}.id", f"duplicate option id {oid!r}")
+        option_ids.add(oid)
+        option = {
+            "id": oid,
+            "text": r.text(path, o, "text", f"{ofld}.text"),
+            "correct": bool(o.get("correct", False)),
+            "feedback": r.text(path, o, "feedback", f"{ofld}.feedback", required=qtype == "best_response"),
+        }
+        if qtype == "best_response":
+            if "correct" in o:
+                r.problem(path, f"{ofld}.correct", "a best_response option has a credit (0..100), not correct")
+            option["credit"] = r.integer(path, o, "credit", f"{ofld}.credit", default=0, high=100)
+            option["correct"] = option["credit"] == 100
+        elif "credit" in o:
+            r.problem(path, f"{ofld}.credit", "only a best_response option has a credit")
+        question["options"].append(option)
+    correct = sum(1 for o in question["options"] if o["correct"])
+    if options and correct == 0:
+        if qtype == "best_response":
+            r.problem(path, fld, "no option has the full credit 100")
+        else:
+            r.problem(path, fld, "no option is marked correct")
+    if qtype in ("single", "true_false") and correct > 1:
+        r.problem(path, fld, f"a {qtype} question has exactly one correct option, not {correct}")
+    if qtype == "true_false" and option_ids != {"true", "false"}:
+        r.problem(path, f"{fld}.options", "a true_false question has the options 'true' and 'false'")
+
+
+def _read_classify(r, path: Path, fld: str, q: dict, question: dict) -> None:
+    """classify: statements, each to be put in one of the author's categories."""
+    if "options" in q:
+        r.problem(path, f"{fld}.options", "a classify question has categories and items, not options")
+    categories = q.get("categories")
+    if not isinstance(categories, list) or len(categories) < 2:
+        r.problem(path, f"{fld}.categories", "a classify question needs at least two categories")
+        categories = []
+    question["categories"] = []
+    for j, c in enumerate(categories):
+        cfld = f"{fld}.categories[{j}]"
+        if not isinstance(c, dict):
+            r.problem(path, cfld, "must be a mapping")
+            continue
+        cid = r.ident(path, c.get("id"), f"{cfld}.id")
+        if cid in {x["id"] for x in question["categories"]}:
+            r.problem(path, f"{cfld}.id", f"duplicate category id {cid!r}")
+        question["categories"].append({"id": cid, "text": r.text(path, c, "text", f"{cfld}.text")})
+    category_ids = {c["id"] for c in question["categories"] if c["id"]}
+    items = q.get("items")
+    if not isinstance(items, list) or len(items) < 2:
+        r.problem(path, f"{fld}.items", "a classify question needs at least two items")
+        items = []
+    question["items"] = []
+    for j, i in enumerate(items):
+        ifld = f"{fld}.items[{j}]"
+        if not isinstance(i, dict):
+            r.problem(path, ifld, "must be a mapping")
+            continue
+        iid = r.ident(path, i.get("id"), f"{ifld}.id")
+        if iid:
+            ifld = f"{fld}.items[{iid}]"
+        if iid in {x["id"] for x in question["items"]}:
+            r.problem(path, f"{ifld}.id", f"duplicate item id {iid!r}")
+        category = i.get("category")
+        if category not in category_ids:
+            listed = ", ".join(sorted(category_ids)) or "none"
+            r.problem(path, f"{ifld}.category", f"must be the id of one of the question's categories ({listed})")
+        question["items"].append({
+            "id": iid, "text": r.text(path, i, "text", f"{ifld}.text"), "category": category,
+            "feedback": r.text(path, i, "feedback", f"{ifld}.feedback", required=False),
+        })

@@ -18,6 +18,7 @@ from lms.learning.course_access import access_to, course_page
 from lms.org.models import User
 from lms.org.scope import can_see_user
 from lms.quizzes import attempts as quiz_attempts
+from lms.quizzes import grading
 from lms.quizzes.models import QuizAttempt
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
@@ -69,18 +70,21 @@ def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr,
     keys = quiz_attempts.option_keys(attempt, _secret())
     confirming = bool(request.args.get("confirm"))
     questions = []
-    for qid, option_ids in attempt.layout:
+    for qid, choice_ids in attempt.layout:
         q = by_id[qid]
-        options = {o["id"]: o for o in q["options"]}
         selected = set(attempt.draft.get(qid, []))
         # Only text goes to the page, under keys of this attempt: never an option's id,
-        # never which option is correct, never feedback.
-        questions.append({
-            "id": qid, "type": q["type"], "text": tr(q["text"]),
-            "options": [{"key": keys[qid][oid], "text": tr(options[oid]["text"]), "selected": oid in selected}
-                        for oid in option_ids if oid in options],
-            "unanswered": confirming and not selected,
-        })
+        # never which option or category is correct, never feedback or credit.
+        question = {"id": qid, "type": q["type"], "text": tr(q["text"]),
+                    "unanswered": confirming and not grading.is_answered(q, selected)}
+        if q["type"] == "classify":
+            question["items"] = _classify_rows(q, choice_ids, selected, tr, keys[qid])
+        else:
+            options = {o["id"]: o for o in q["options"]}
+            question["options"] = [
+                {"key": keys[qid][oid], "text": tr(options[oid]["text"]), "selected": oid in selected}
+                for oid in choice_ids if oid in options]
+        questions.append(question)
     left = quiz_attempts.attempts_left(module["quiz"], attempts)
     return render_template("quizzes/attempt.html", attempt=attempt, version=version, module=module,
                            tr=tr, questions=questions, confirm=ConfirmForm(), confirming=confirming,
@@ -118,9 +122,30 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
     return redirect(url_for("quizzes.quiz", course_id=course_id, module_id=module_id))
 
 
+def _classify_rows(q: dict, choice_ids: list[str], selected: set[str], tr, keys: dict | None = None) -> list[dict]:
+    """A classify question's statements in the attempt's order, each with its categories."""
+    items = {i["id"]: i for i in q["items"]}
+    categories = {c["id"]: c for c in q["categories"]}
+    rows: dict[str, dict] = {}
+    for choice in choice_ids:
+        item_id, category_id = grading.split_pair(choice)
+        if item_id not in items or category_id not in categories:
+            continue  # the course was corrected since this attempt was laid out
+        row = rows.setdefault(item_id, {"item": items[item_id], "text": tr(items[item_id]["text"]), "choices": []})
+        row["choices"].append({"key": keys[choice] if keys else None, "category": categories[category_id],
+                               "text": tr(categories[category_id]["text"]), "selected": choice in selected})
+    return list(rows.values())
+
+
 def _form_answers(attempt: QuizAttempt) -> dict[str, list[str]]:
-    """The answers of the form, as option ids (the form names options by opaque keys)."""
-    chosen = {qid: request.form.getlist(f"q-{qid}") for qid, _options in attempt.layout}
+    """The answers of the form, as option ids (the form names options by opaque keys).
+
+    A classify question sends one radio group per statement, named q-<id>.<n>."""
+    chosen: dict[str, list[str]] = {}
+    for name in request.form:
+        qid = name[2:].partition(".")[0] if name.startswith("q-") else None
+        if qid:
+            chosen.setdefault(qid, []).extend(request.form.getlist(name))
     return quiz_attempts.answers_from_keys(attempt, _secret(), chosen)
 
 
@@ -144,7 +169,9 @@ def answer(attempt_id: int) -> ResponseReturnValue:
         db.session.commit()
         flash(_("Your answers are saved. You can come back and finish later."), "success")
         return redirect(quiz_url)
-    unanswered = [qid for qid, _o in attempt.layout if not answers.get(qid)]
+    by_id = {q["id"]: q for q in module["quiz"]["questions"]}
+    unanswered = [qid for qid, _o in attempt.layout
+                  if qid in by_id and not grading.is_answered(by_id[qid], set(answers.get(qid, [])))]
     if unanswered and request.form.get("confirm_unanswered") != "yes":
         quiz_attempts.save_draft(attempt, module["quiz"], answers)
         db.session.commit()
@@ -180,24 +207,45 @@ def review(attempt_id: int) -> ResponseReturnValue:
     # What the review may show follows the course's setting, decided in one place.
     reveal = quiz_attempts.shows_correct_options(quiz_attempts.review_policy(version), passed, left)
     questions = []
-    for qid, option_ids in attempt.layout:
+    for qid, choice_ids in attempt.layout:
         q = by_id[qid]
-        options = {o["id"]: o for o in q["options"]}
         answer = answers.get(qid)
         selected = set(answer.selected) if answer else set()
         right = bool(answer and answer.is_correct)
         shown = reveal or right  # a question answered right gives nothing away
-        questions.append({
-            "text": tr(q["text"]), "correct": right,
+        question = {
+            "type": q["type"], "text": tr(q["text"]), "correct": right,
+            "credit": grading.credit(q, selected),
             "explanation": tr(q.get("explanation")) if q.get("explanation") and shown else None,
             "refs": q.get("refs", []),
-            "options": [{
+        }
+        if q["type"] == "classify":
+            picked = grading.classified(q, selected)
+            question["items"] = []
+            for row in _classify_rows(q, choice_ids, selected, tr):
+                item = row.pop("item")
+                item_right = picked.get(item["id"]) == item["category"]
+                # A statement put in its category gives nothing away; a wrong one shows its
+                # category and feedback only when the review may show the answers.
+                right_category = next((c for c in q["categories"] if c["id"] == item["category"]), None)
+                question["items"].append({
+                    **row, "right": item_right,
+                    "right_category": tr(right_category["text"]) if shown and not item_right and right_category else None,
+                    "feedback": tr(item["feedback"]) if item.get("feedback") and (shown or item_right) else None,
+                })
+        else:
+            options = {o["id"]: o for o in q["options"]}
+            weighted = q["type"] == "best_response"
+            question["options"] = [{
                 "text": tr(options[oid]["text"]), "is_correct": shown and options[oid]["correct"],
                 "selected": oid in selected,
+                "credit": options[oid]["credit"] if weighted and (shown or oid in selected) else None,
+                # Best response: once the answers may show, the feedback on every reply says why.
                 "feedback": (tr(options[oid]["feedback"]) if options[oid].get("feedback")
-                             and (oid in selected or (shown and options[oid]["correct"])) else None),
-            } for oid in option_ids if oid in options],
-        })
+                             and (oid in selected or (shown and (options[oid]["correct"] or weighted)))
+                             else None),
+            } for oid in choice_ids if oid in options]
+        questions.append(question)
     pass_mark = module["quiz"]["pass_mark"]
     own = attempt.user_id == current_user.id
     return render_template("quizzes/review.html", attempt=attempt, version=version, module=module,

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager
@@ -48,6 +49,7 @@ from lms.org.scope import (
     person_matches,
     user_scope_clause,
 )
+from lms.quizzes import grading
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from lms.timeutil import day_start
 
@@ -618,6 +620,24 @@ def progress_page(
 # Trainers: question analysis -------------------------------------------------------------
 
 @dataclass
+class ItemStats:
+    """One statement of a classify question over the answers to it."""
+
+    right: int = 0
+    wrong_categories: dict[str, int] = field(default_factory=dict)  # category id -> times chosen
+    unanswered: int = 0
+
+    def share_right(self, answered: int) -> float | None:
+        return self.right / answered if answered else None
+
+    @property
+    def top_wrong_category(self) -> tuple[str, int] | None:
+        if not self.wrong_categories:
+            return None
+        return min(self.wrong_categories.items(), key=lambda item: (-item[1], item[0]))
+
+
+@dataclass
 class QuestionStats:
     question_id: str
     answered: int = 0
@@ -627,10 +647,19 @@ class QuestionStats:
     lower: int = 0
     lower_correct: int = 0
     wrong_options: dict[str, int] = field(default_factory=dict)
+    # Partial credit (best_response, classify): credit earned by the answers not fully right.
+    partial_credit: Fraction = Fraction(0)
+    # Classify: per statement, how often it was put in its category, and in which wrong ones.
+    items: dict[str, ItemStats] = field(default_factory=dict)
 
     @property
     def share_correct(self) -> float | None:
         return self.correct / self.answered if self.answered else None
+
+    @property
+    def mean_credit(self) -> float | None:
+        """The average share of the question earned, partial credit included."""
+        return float((self.correct + self.partial_credit) / self.answered) if self.answered else None
 
     @property
     def discrimination(self) -> float | None:
@@ -673,13 +702,15 @@ def _in_cohort(viewer: User, cohort_id: int | None) -> sa.ColumnElement[bool]:
         sa.select(cohort_members.c.user_id).where(cohort_members.c.cohort_id.in_(visible)))
 
 
-def question_analysis(viewer: User, course_id: str, quiz_id: str, question_options: dict[str, set[str]],
+def question_analysis(viewer: User, course_id: str, quiz_id: str, questions: list[dict],
                       cohort_id: int | None = None) -> QuestionAnalysis:
     """Per question of a quiz, over submitted attempts of officers in scope, in every language.
 
-    question_options maps each question id to its correct option ids, so that wrong
-    options can be counted. Upper and lower groups: the best and worst 27% of attempts by
-    score (ties broken by attempt id), at least one attempt each once there are four.
+    questions are the quiz's questions as the course holds them, so that wrong options (or,
+    in a classify question, wrong categories per statement) and partial credit can be
+    counted by the grading rules. Upper and lower groups: the best and worst 27% of
+    attempts by score (ties broken by attempt id), at least one attempt each once there
+    are four.
     """
     ranked = (
         sa.select(
@@ -694,6 +725,7 @@ def question_analysis(viewer: User, course_id: str, quiz_id: str, question_optio
                officers_in_scope(viewer), _in_cohort(viewer, cohort_id))
         .subquery()
     )
+    by_id = {q["id"]: q for q in questions}
     upper = ranked.c.high * 100 <= ranked.c.n * DISCRIMINATION_SHARE
     lower = ranked.c.low * 100 <= ranked.c.n * DISCRIMINATION_SHARE
     right = AttemptAnswer.is_correct.is_(True)
@@ -720,11 +752,33 @@ def question_analysis(viewer: User, course_id: str, quiz_id: str, question_optio
                AttemptAnswer.is_correct.is_(False), officers_in_scope(viewer), _in_cohort(viewer, cohort_id))
         .group_by(AttemptAnswer.question_id, sa.cast(AttemptAnswer.selected, sa.Text))
     ):
-        if qid not in stats:
+        if qid not in stats or qid not in by_id:
             continue
-        correct_ids = question_options.get(qid, set())
-        for option in json.loads(selected or "[]"):
-            if option not in correct_ids:
-                stats[qid].wrong_options[option] = stats[qid].wrong_options.get(option, 0) + int(n)
+        _count_wrong(stats[qid], by_id[qid], set(json.loads(selected or "[]")), int(n))
+    for qid, st in stats.items():
+        if by_id.get(qid, {}).get("type") == "classify":
+            for item in by_id[qid]["items"]:  # a fully right answer put every statement right
+                st.items.setdefault(item["id"], ItemStats()).right += st.correct
     group = attempts * DISCRIMINATION_SHARE // 100
     return QuestionAnalysis(attempts, group, stats)
+
+
+def _count_wrong(st: QuestionStats, question: dict, chosen: set[str], n: int) -> None:
+    """Add n answers that were not fully right, all with the same chosen set (grading's rules)."""
+    st.partial_credit += grading.credit(question, chosen) * n
+    if question["type"] == "classify":
+        picked = grading.classified(question, chosen)
+        for item in question["items"]:
+            item_stats = st.items.setdefault(item["id"], ItemStats())
+            category = picked[item["id"]]
+            if category == item["category"]:
+                item_stats.right += n
+            elif category is None:
+                item_stats.unanswered += n
+            else:
+                item_stats.wrong_categories[category] = item_stats.wrong_categories.get(category, 0) + n
+        return
+    correct_ids = grading.correct_options(question)
+    for option in chosen:
+        if option not in correct_ids:
+            st.wrong_options[option] = st.wrong_options.get(option, 0) + n

@@ -359,11 +359,10 @@ def questions() -> ResponseReturnValue:
         return render_template("reports/questions.html", form=form, analysis=None)
     form.quiz.data = module["quiz"]["id"]
     quiz = module["quiz"]
-    correct = {q["id"]: {o["id"] for o in q["options"] if o["correct"]} for q in quiz["questions"]}
     cohorts = queries.cohorts_in_scope(current_user)
     form.cohort.choices = [("", _("All officers in your scope"))] + [(c.id, c.name) for c in cohorts]
     cohort_id = form.cohort.data if form.cohort.data in {c.id for c in cohorts} else None
-    analysis = queries.question_analysis(current_user, course_id, quiz["id"], correct, cohort_id)
+    analysis = queries.question_analysis(current_user, course_id, quiz["id"], quiz["questions"], cohort_id)
     return render_template(
         "reports/questions.html", form=form, analysis=analysis, quiz=quiz, tr=tr, flags=FLAG_LABELS,
         module=module, min_answers=queries.MIN_ANSWERS_FOR_FLAG,

@@ -1,0 +1,80 @@
+"""An officer answers a classify and a best-response question in Chromium on a phone, with
+the keyboard only, in Russian and in Arabic (right to left), then reads the review."""
+
+import pytest
+import sqlalchemy as sa
+from flask import current_app
+
+from lms.extensions import db
+from lms.quizzes.attempts import option_key
+from lms.quizzes.models import QuizAttempt
+from tests.browser.conftest import sign_in
+from tests.factories import PASSWORD, make_user
+from tests.test_exercise_formats import BEST, CLASSIFY, COURSE, MODULE, RIGHT, SINGLE, load_formats
+
+PHONE = {"width": 360, "height": 740}
+
+
+def _key(attempt_id: int, qid: str, choice: str) -> str:
+    return option_key(current_app.config["SECRET_KEY"], attempt_id, qid, choice)
+
+
+def _choose_with_keys(page, radios, wanted: str) -> None:
+    """Tab into a radio group and move to the wanted option with the arrow keys."""
+    values = [radios.nth(i).get_attribute("value") for i in range(radios.count())]
+    radios.first.focus()
+    page.keyboard.press("Space")
+    for _ in range(values.index(wanted)):
+        page.keyboard.press("ArrowDown")
+    assert radios.nth(values.index(wanted)).is_checked()
+
+
+@pytest.mark.parametrize("lang", ["ru", "ar"])
+def test_officer_sorts_statements_and_picks_a_reply_with_the_keyboard(browser, live_server, ctx, artifacts, lang):
+    load_formats()
+    user = make_user(number=f"formats-{lang}", locale=lang)
+    db.session.commit()
+    context = browser.new_context(base_url=live_server, viewport=PHONE, is_mobile=True, has_touch=True,
+                                  java_script_enabled=lang == "ru")  # Arabic without JavaScript
+    page = context.new_page()
+    sign_in(page, user.personnel_number, PASSWORD)
+    page.goto(f"/courses/{COURSE}")
+    page.click(f"form[action='/courses/{COURSE}/enrol'] button")
+    page.goto(f"/courses/{COURSE}/modules/{MODULE}/quiz")
+    page.click("form[action$='/quiz/start'] button")
+    assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
+    attempt_id = int(page.locator("form[action^='/attempts/']").get_attribute("action").rsplit("/", 1)[1])
+
+    picks = dict(RIGHT, **{"s-fine": "change"})  # one statement put wrong
+    statements = page.locator("fieldset.classify-item")
+    assert statements.count() == 4
+    for n in range(statements.count()):
+        radios = statements.nth(n).locator("input[type=radio]")
+        assert radios.count() == 3
+        values = [radios.nth(i).get_attribute("value") for i in range(3)]
+        item = next(i for i in RIGHT if _key(attempt_id, CLASSIFY, f"{i}:change") in values)
+        _choose_with_keys(page, radios, _key(attempt_id, CLASSIFY, f"{item}:{picks[item]}"))
+    # Categories run in the reading direction: right to left in Arabic.
+    boxes = [statements.first.locator("label.check").nth(i).bounding_box() for i in range(2)]
+    if boxes[0]["y"] == boxes[1]["y"]:
+        assert (boxes[0]["x"] > boxes[1]["x"]) is (lang == "ar")
+    _choose_with_keys(page, page.locator(f"input[name='q-{BEST}']"), _key(attempt_id, BEST, "simple"))
+    _choose_with_keys(page, page.locator(f"input[name='q-{SINGLE}']"), _key(attempt_id, SINGLE, "what"))
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] == widths[1]
+    page.screenshot(path=str(artifacts / f"formats-{lang}-attempt.png"), full_page=True)
+    page.locator("button[name=action][value=submit]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/attempts/{attempt_id}")
+
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(QuizAttempt.score).where(QuizAttempt.id == attempt_id)) == 75
+    # The review: three statements right and one not, the reply's partial credit, every
+    # reply's feedback (the quiz is passed).
+    assert page.locator(".classify > li.correct").count() == 3
+    assert page.locator(".classify > li.wrong").count() == 1
+    assert page.locator(".badge.warn").count() == 3  # two questions partly right, one reply's credit
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] == widths[1]
+    page.screenshot(path=str(artifacts / f"formats-{lang}-review.png"), full_page=True)
+    context.close()
