@@ -74,9 +74,13 @@ def test_an_officer_who_took_the_pre_test_cannot_skip_it(client, ctx):
     user = _officer(client)
     enrol(client, skip_pre_test=False)
     take_quiz(client, version, "00-pre-test")
-    client.post(f"/courses/{COURSE}/pre-test/skip")
+    response = client.post(f"/courses/{COURSE}/pre-test/skip", follow_redirects=True)
+    # Refused with a word, not with a missing page (a route that does not exist refuses too).
+    assert response.status_code == 200 and "The pre-test is no longer open." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(sa.select(Enrolment.pre_test_skipped_at).where(Enrolment.user_id == user.id)) is None
+    kinds = db.session.scalars(sa.select(ProgressEvent.kind).where(ProgressEvent.user_id == user.id)).all()
+    assert "pre_test_skipped" not in kinds
 
 
 def test_knowledge_gain_report_counts_who_skipped_the_pre_test(app, client, ctx):

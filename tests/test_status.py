@@ -43,7 +43,7 @@ def test_after_a_failed_quiz_officer_and_manager_both_see_in_progress(app, clien
 
 
 def test_an_enrolment_with_nothing_done_is_not_started_everywhere(app, client, ctx):
-    load_sample()
+    version = load_sample()
     officer = make_user(number="status-2")
     manager = make_user(role=Role.MANAGER, institution=officer.institution,
                         scope_institution=officer.institution)
@@ -55,3 +55,11 @@ def test_an_enrolment_with_nothing_done_is_not_started_everywhere(app, client, c
     register = staff.get(f"/reports/register?course={COURSE}").get_data(as_text=True)
     row = register[register.index(officer.personnel_number):]
     assert re.search(r'<span class="badge[^"]*">([^<]+)</span>', row).group(1) == "Not started"
+    # The progress grid and the officer's own pages say the same, for the course and every module.
+    grid = staff.get(f"/reports/progress?course={COURSE}").get_data(as_text=True)
+    row = grid[grid.index(officer.personnel_number):].split("</tr>")[0]
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    assert cells and all("Not started" in c for c in cells), cells
+    course_page = client.get(f"/courses/{COURSE}").get_data(as_text=True)
+    for module in version.content["modules"]:
+        assert _module_badge(course_page, module["title"]["en"]) == "Not started", module["id"]
