@@ -32,6 +32,9 @@ def register_commands(app: Flask) -> None:
     from lms.reports.cli import reports_group
 
     app.cli.add_command(reports_group)
+    from lms.learning.cli import reminders_group
+
+    app.cli.add_command(reminders_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 

@@ -105,6 +105,13 @@ def from_environment(instance_path: Path) -> dict:
         "LMS_SIGNIN_FREE_FAILURES": int(os.environ.get("LMS_SIGNIN_FREE_FAILURES", "5")),
         "LMS_SIGNIN_MAX_DELAY_SECONDS": int(os.environ.get("LMS_SIGNIN_MAX_DELAY_SECONDS", "900")),
         "LMS_SIGNIN_WINDOW_MINUTES": int(os.environ.get("LMS_SIGNIN_WINDOW_MINUTES", "60")),
+        # E-mail reminders (lms reminders send): only when an SMTP server is named.
+        "LMS_SMTP_HOST": os.environ.get("LMS_SMTP_HOST", ""),
+        "LMS_SMTP_PORT": int(os.environ.get("LMS_SMTP_PORT", "25")),
+        "LMS_SMTP_STARTTLS": os.environ.get("LMS_SMTP_STARTTLS", "0") == "1",
+        "LMS_SMTP_USER": os.environ.get("LMS_SMTP_USER", ""),
+        "LMS_SMTP_PASSWORD": os.environ.get("LMS_SMTP_PASSWORD", ""),
+        "LMS_MAIL_FROM": os.environ.get("LMS_MAIL_FROM", "training@localhost"),
         # Groups smaller than this are shown as "<N" in breakdowns meant for sharing.
         "LMS_SMALL_GROUP_THRESHOLD": int(os.environ.get("LMS_SMALL_GROUP_THRESHOLD", "5")),
     }

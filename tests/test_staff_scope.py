@@ -147,3 +147,109 @@ def test_the_migration_fills_the_search_key_of_existing_accounts(app, database_u
         assert key == "асел нурова\nasel nurova\nkz-77"
         db.session.remove()
         db.engine.dispose()
+
+
+def _grant(admin_client, trainer, place: str, starts, ends, reason="Regional course, Bishkek"):
+    return admin_client.post(f"/admin/users/{trainer.id}/scope-grants", data={
+        "place": place, "starts_on": starts.isoformat(), "ends_on": ends.isoformat(), "reason": reason})
+
+
+def test_an_admin_grants_a_trainer_a_neighbouring_country_for_a_period(client, app, ctx):
+    """A regional event: for its days the academy trainer reaches Kyrgyz officers as well,
+    and nothing beyond them (Tajik officers stay out); after it, nothing of Kyrgyzstan."""
+    from datetime import timedelta
+
+    from lms.org.models import AuditEvent, ScopeGrant
+    from lms.timeutil import today
+
+    load_sample()
+    trainer, near, far, _prison, kg = _academy_world()
+    tj = make_country("TJ")
+    beyond = make_user(institution=make_institution(tj, name="Dushanbe prison"), name="Aigerim Beyond",
+                       number="TJ-0101")
+    admin = make_user(role=Role.ADMIN, number="root-grant")
+    db.session.commit()
+    urls = (f"/courses/{COURSE}/assign?q=aigerim", "/people?q=aigerim", f"{NEW_SESSION}?q=aigerim")
+
+    def reached() -> set[str]:
+        found = set()
+        for url in urls:
+            page = client.get(url).get_data(as_text=True)
+            found |= {n for n in ("KZ-0101", "KG-0101", "TJ-0101") if n in page}
+        for officer in (near, far, beyond):
+            if client.get(f"/people/{officer.id}").status_code == 200:
+                found.add(officer.personnel_number + " page")
+        return found
+
+    login(client, trainer)
+    assert reached() == {"KZ-0101", "KZ-0101 page"}
+    admin_client = app.test_client()
+    login(admin_client, admin)
+    # A period that is over, or ends before it starts, is refused with a message; nothing is stored.
+    page = _grant(admin_client, trainer, f"country:{kg.id}", today() - timedelta(days=9),
+                  today() - timedelta(days=2)).get_data(as_text=True)
+    assert "The period is already over." in page
+    page = _grant(admin_client, trainer, f"country:{kg.id}", today() + timedelta(days=5),
+                  today() + timedelta(days=1)).get_data(as_text=True)
+    assert "The period ends before it starts." in page
+    assert db.session.scalar(sa.select(sa.func.count(ScopeGrant.id))) == 0
+    # The event's days: Kyrgyzstan too, and nothing beyond it.
+    response = _grant(admin_client, trainer, f"country:{kg.id}", today(), today() + timedelta(days=3))
+    assert response.status_code == 302
+    assert reached() == {"KZ-0101", "KG-0101", "KZ-0101 page", "KG-0101 page"}
+    nobody = client.get("/people?q=zzz").get_data(as_text=True)
+    assert "and for a period granted by an administrator also the institutions of Country KG" in nobody
+    assert client.post(f"/courses/{COURSE}/assign", data={"officers": [far.id], "cohort_id": 0}).status_code == 302
+    client.post(f"/courses/{COURSE}/assign", data={"officers": [beyond.id], "cohort_id": 0})  # refused
+    assert sorted(e.user_id for e in db.session.scalars(sa.select(Enrolment))) == [far.id]
+    # The admin's page lists it; the audit log says who granted what, for when, and why.
+    page = admin_client.get(f"/admin/users/{trainer.id}").get_data(as_text=True)
+    assert "In force" in page and "Regional course, Bishkek" in page
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "scope.granted"))
+    assert event.actor_id == admin.id and event.target == f"user:{trainer.id}"
+    assert event.detail["ends_on"] == (today() + timedelta(days=3)).isoformat()
+    log = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "Extra scope granted" in log and "Regional course, Bishkek" in log
+    # After the last day (time passes: the grant now lies in the past), nothing of Kyrgyzstan.
+    grant = db.session.scalar(sa.select(ScopeGrant))
+    grant.starts_on, grant.ends_on = today() - timedelta(days=5), today() - timedelta(days=1)
+    db.session.commit()
+    assert reached() == {"KZ-0101", "KZ-0101 page"}
+    # Before the first day, nothing either.
+    grant.starts_on, grant.ends_on = today() + timedelta(days=1), today() + timedelta(days=4)
+    db.session.commit()
+    assert reached() == {"KZ-0101", "KZ-0101 page"}
+
+
+def test_an_extra_institution_can_be_ended_early_and_the_end_is_audited(client, app, ctx):
+    from datetime import timedelta
+
+    from lms.org.models import AuditEvent, ScopeGrant
+    from lms.timeutil import today
+
+    kz = make_country("KZ")
+    own, other = make_institution(kz, name="Own prison"), make_institution(kz, name="Other prison")
+    third = make_institution(kz, name="Third prison")
+    trainer = make_user(role=Role.TRAINER, institution=own, number="tr-grant")
+    make_user(institution=other, name="Officer Other", number="KZ-2")
+    make_user(institution=third, name="Officer Third", number="KZ-3")
+    admin = make_user(role=Role.ADMIN, number="root-end")
+    db.session.commit()
+    admin_client = app.test_client()
+    login(admin_client, admin)
+    assert _grant(admin_client, trainer, f"institution:{other.id}", today(),
+                  today() + timedelta(days=10), reason="").status_code == 302
+    login(client, trainer)
+    page = client.get("/people?q=officer").get_data(as_text=True)
+    assert "KZ-2" in page and "KZ-3" not in page  # the one institution granted, not the country
+    grant = db.session.scalar(sa.select(ScopeGrant))
+    admin_client.post(f"/admin/users/{trainer.id}/scope-grants/{grant.id}/end")
+    page = client.get("/people?q=officer").get_data(as_text=True)
+    assert "KZ-2" not in page
+    assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.action == "scope.grant_ended"))
+    # Only a trainer takes extra scopes, and only an admin grants them.
+    manager = make_user(role=Role.MANAGER, institution=own, scope_institution=own, number="mgr-grant")
+    db.session.commit()
+    assert _grant(admin_client, manager, f"institution:{other.id}", today(), today()).status_code == 404
+    assert _grant(client, trainer, f"institution:{third.id}", today(), today()).status_code in (403, 404)
+    assert db.session.scalar(sa.select(sa.func.count(ScopeGrant.id))) == 1

@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "user.saved": _l("Account changed"),
     "user.password_reset": _l("Password reset"),
     "password.changed": _l("Own password changed"),
+    "email.changed": _l("Own e-mail address changed"),
     "roster.imported": _l("Roster imported"),
     "country.saved": _l("Country saved"),
     "institution.saved": _l("Institution saved"),
@@ -37,6 +38,8 @@ ACTION_LABELS = {
     "certificates.exported": _l("Certificates exported"),
     "signin.repeated_failures": _l("Repeated failed sign-ins to an account"),
     "signin.repeated_failures_from_address": _l("Repeated failed sign-ins from one address"),
+    "scope.granted": _l("Extra scope granted"),
+    "scope.grant_ended": _l("Extra scope ended"),
 }
 DETAIL_LABELS = {
     "reason": _l("Reason"),
@@ -58,6 +61,9 @@ DETAIL_LABELS = {
     "start": _l("From"),
     "end": _l("Until"),
     "scope": _l("Scope"),
+    "place": _l("Extra country or institution"),
+    "starts_on": _l("From"),
+    "ends_on": _l("Until (inclusive)"),
 }
 
 

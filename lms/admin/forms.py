@@ -7,7 +7,8 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from lms.bounds import clean_line, sensible_date
 from lms.i18n import LOCALES, text_direction
-from lms.org import personnel
+from lms.org import emails, personnel
+from lms.timeutil import today
 
 REQUIRED = DataRequired(message=_l("This field is required."))
 
@@ -69,12 +70,31 @@ class UserForm(FlaskForm):
     service = SelectField(_l("Service"), validators=[REQUIRED])
     position = SelectField(_l("Position"), coerce=int, validators=[Optional()])
     institution_id = SelectField(_l("Institution"), coerce=int, validators=[REQUIRED])
+    email = StringField(_l("E-mail address for reminders (optional)"), validators=[emails.check],
+                        render_kw={"dir": "ltr", "inputmode": "email"})
     role = SelectField(_l("Role"), validators=[REQUIRED])
     locale = SelectField(_l("Language"), validators=[Optional()])
     is_active_account = BooleanField(_l("Account is active"), default=True)
     scope_kind = SelectField(_l("Scope"), validators=[Optional()])
     scope_institution_id = SelectField(_l("Scope: institution"), coerce=int, validators=[Optional()])
     scope_country_id = SelectField(_l("Scope: country"), coerce=int, validators=[Optional()])
+
+
+class ScopeGrantForm(FlaskForm):
+    """An extra scope for a trainer, for a period (a regional event)."""
+
+    place = SelectField(_l("Extra country or institution"), validators=[REQUIRED])
+    starts_on = DateField(_l("From"), validators=[REQUIRED])
+    ends_on = DateField(_l("Until (inclusive)"), validators=[REQUIRED])
+    reason = StringField(_l("Reason (for example, the event)"), validators=[Optional(), Length(max=300)])
+
+    def validate_ends_on(self, field) -> None:
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The period ends before it starts."))
+        if field.data and field.data < today():
+            raise ValidationError(_l("The period is already over."))
+        if field.data and self.starts_on.data and (field.data - self.starts_on.data).days > 366:
+            raise ValidationError(_l("Grant an extra scope for at most a year."))
 
 
 class ConfirmForm(FlaskForm):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -32,16 +34,27 @@ from lms.admin.forms import (
     PeopleFilterForm,
     PositionForm,
     RosterForm,
+    ScopeGrantForm,
     UserForm,
 )
 from lms.auth import throttle
 from lms.auth.passwords import give_one_time_password
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language
-from lms.org import personnel
+from lms.org import emails, personnel
 from lms.org import positions as position_list
 from lms.org.labels import GENDER_LABELS, KIND_LABELS, ROLE_LABELS, SERVICE_LABELS, choices
-from lms.org.models import AuditEvent, Cohort, Country, Institution, Position, Role, User, audit
+from lms.org.models import (
+    AuditEvent,
+    Cohort,
+    Country,
+    Institution,
+    Position,
+    Role,
+    ScopeGrant,
+    User,
+    audit,
+)
 from lms.org.scope import (
     can_manage_cohort,
     can_see_user,
@@ -51,6 +64,7 @@ from lms.org.scope import (
     user_scope_clause,
 )
 from lms.reports import exports
+from lms.timeutil import today
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 PAGE_SIZE = 50
@@ -323,6 +337,7 @@ def user_edit(user_id: int | None = None) -> ResponseReturnValue:
                 chosen = db.session.get(Position, form.position.data) if form.position.data else None
                 target.position = chosen.key if chosen else ""
                 target.institution_id = form.institution_id.data
+                target.email = emails.clean(form.email.data)
                 target.role = form.role.data
                 target.locale = form.locale.data or None
                 target.is_active_account = form.is_active_account.data
@@ -341,7 +356,68 @@ def user_edit(user_id: int | None = None) -> ResponseReturnValue:
                 flash(_("The account has been saved."), "success")
                 return redirect(url_for("admin.users"))
             db.session.rollback()
-    return render_template("admin/user_form.html", form=form, user=user, confirm=ConfirmForm())
+    return _user_page(form, user)
+
+
+def _user_page(form: UserForm, user: User | None, grant_form: ScopeGrantForm | None = None) -> ResponseReturnValue:
+    grants = []
+    if user is not None and user.role == Role.TRAINER:
+        grants = list(db.session.scalars(sa.select(ScopeGrant).where(ScopeGrant.user_id == user.id)
+                                         .order_by(ScopeGrant.starts_on.desc(), ScopeGrant.id.desc())))
+        if grant_form is None:
+            grant_form = ScopeGrantForm(formdata=None, starts_on=today(), ends_on=today() + timedelta(days=7))
+        grant_form.place.choices = _place_choices()
+    return render_template("admin/user_form.html", form=form, user=user, confirm=ConfirmForm(),
+                           grants=grants, grant_form=grant_form, today=today())
+
+
+def _place_choices() -> list[tuple[str, str]]:
+    return ([("", "—")] + [(f"country:{cid}", label) for cid, label in _country_choices()]
+            + [(f"institution:{iid}", label) for iid, label in _institution_choices()])
+
+
+@bp.post("/admin/users/<int:user_id>/scope-grants")
+@admin_only
+def scope_grant_add(user_id: int) -> ResponseReturnValue:
+    """Grant a trainer an extra country or institution for a period (a regional event)."""
+    user = db.get_or_404(User, user_id)
+    if user.role != Role.TRAINER:
+        abort(404)
+    grant_form = ScopeGrantForm()
+    grant_form.place.choices = _place_choices()
+    if not grant_form.validate_on_submit():
+        return _user_page(_user_form(user), user, grant_form)
+    kind, _sep, place_id = grant_form.place.data.partition(":")
+    grant = ScopeGrant(
+        user_id=user.id, starts_on=grant_form.starts_on.data, ends_on=grant_form.ends_on.data,
+        country_id=int(place_id) if kind == "country" else None,
+        institution_id=int(place_id) if kind == "institution" else None,
+        reason=(grant_form.reason.data or "").strip(), granted_by_id=current_user.id,
+    )
+    db.session.add(grant)
+    db.session.flush()
+    audit(current_user, "scope.granted", f"user:{user.id}", place=grant_form.place.data,
+          starts_on=grant.starts_on.isoformat(), ends_on=grant.ends_on.isoformat(), reason=grant.reason)
+    db.session.commit()
+    flash(_("The extra scope has been granted."), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id) + "#grants-h")
+
+
+@bp.post("/admin/users/<int:user_id>/scope-grants/<int:grant_id>/end")
+@admin_only
+def scope_grant_end(user_id: int, grant_id: int) -> ResponseReturnValue:
+    """End an extra scope now: from today on, the trainer no longer reaches it."""
+    grant = db.get_or_404(ScopeGrant, grant_id)
+    if grant.user_id != user_id or not ConfirmForm().validate_on_submit():
+        abort(404)
+    yesterday = today() - timedelta(days=1)
+    if grant.ends_on > yesterday:
+        grant.ends_on = yesterday
+        audit(current_user, "scope.grant_ended", f"user:{user_id}", grant=grant.id,
+              ends_on=grant.ends_on.isoformat())
+        db.session.commit()
+        flash(_("The extra scope has ended."), "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id) + "#grants-h")
 
 
 @bp.route("/admin/users/<int:user_id>/reset-password", methods=["GET", "POST"])

@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from lms.org import emails
+
 
 class LoginForm(FlaskForm):
     personnel_number = StringField(
@@ -32,4 +34,11 @@ class ChangePasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[EqualTo("new_password", message=_l("The two new passwords differ."))],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class EmailForm(FlaskForm):
+    email = StringField(
+        _l("E-mail address for reminders (optional)"), validators=[emails.check],
+        render_kw={"autocomplete": "email", "dir": "ltr", "inputmode": "email"},
     )

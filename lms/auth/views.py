@@ -19,7 +19,7 @@ from flask_login import current_user, login_user, logout_user
 
 from lms import access
 from lms.auth import throttle
-from lms.auth.forms import ChangePasswordForm, LoginForm
+from lms.auth.forms import ChangePasswordForm, EmailForm, LoginForm
 from lms.auth.passwords import (
     authenticate,
     check_current_password,
@@ -27,7 +27,7 @@ from lms.auth.passwords import (
     set_password,
 )
 from lms.extensions import db, limiter
-from lms.org import personnel
+from lms.org import emails, personnel
 from lms.org.models import audit
 from lms.safe_url import local_url
 from lms.timeutil import utcnow
@@ -118,25 +118,47 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("auth.login"))
 
 
+def _account_page(form: ChangePasswordForm, email_form: EmailForm | None = None):
+    if email_form is None:
+        email_form = EmailForm(formdata=None, email=current_user.email or "")
+    return render_template("auth/change_password.html", form=form, email_form=email_form)
+
+
+@bp.post("/account/email")
+@access.signed_in
+def change_email() -> ResponseReturnValue:
+    """Save or remove one's own e-mail address for reminders (optional)."""
+    email_form = EmailForm()
+    if not email_form.validate_on_submit():
+        return _account_page(ChangePasswordForm(formdata=None), email_form)
+    user = current_user._get_current_object()
+    user.email = emails.clean(email_form.email.data)
+    audit(user, "email.changed", f"user:{user.id}")  # the address itself stays out of the log
+    db.session.commit()
+    flash(_("Your e-mail address has been saved.") if user.email else _("Your e-mail address has been removed."),
+          "success")
+    return redirect(url_for("auth.change_password"))
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @access.signed_in
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if not form.validate_on_submit():
-        return render_template("auth/change_password.html", form=form)
+        return _account_page(form)
     user = current_user._get_current_object()
     number = user.personnel_number
     attempt = throttle.begin(_policy(), number, request.remote_addr or "")
     if attempt.wait:
         db.session.rollback()
         form.current_password.errors.append(_wait_message(attempt.wait))
-        return render_template("auth/change_password.html", form=form), 429
+        return _account_page(form), 429
     db.session.commit()
     if not check_current_password(user, form.current_password.data):
         _record_failure(attempt, number)
         db.session.commit()
         form.current_password.errors.append(_("The current password is incorrect."))
-        return render_template("auth/change_password.html", form=form)
+        return _account_page(form)
     throttle.succeeded(_policy(), attempt)
     if form.new_password.data == form.current_password.data:
         form.new_password.errors.append(_("Choose a password different from the current one."))
@@ -152,4 +174,4 @@ def change_password() -> ResponseReturnValue:
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("core.home"))
     db.session.commit()
-    return render_template("auth/change_password.html", form=form)
+    return _account_page(form)

@@ -103,13 +103,21 @@ def notices(user_id: int, today: date) -> list[Notice]:
     out = []
     new_since = today - timedelta(days=NEW_DAYS)
     for e, by in rows:
-        if e.due_on is not None and e.due_on < today:
-            kind = "overdue"
-        elif e.due_on is not None and e.due_on <= today + timedelta(days=DUE_SOON_DAYS):
-            kind = "due_soon"
-        elif e.last_activity_at is None and e.enrolled_at.date() >= new_since:
+        kind = due_kind(e, today)
+        if kind is None and e.last_activity_at is None and e.enrolled_at.date() >= new_since:
             kind = "assigned"
-        else:
-            continue
-        out.append(Notice(kind, e.course_id, e.due_on, e.enrolled_at, by))
+        if kind is not None:
+            out.append(Notice(kind, e.course_id, e.due_on, e.enrolled_at, by))
     return out
+
+
+def due_kind(enrolment: Enrolment, today: date) -> str | None:
+    """"overdue", "due_soon" or None for an unfinished assignment: the one rule the home page,
+    the notifications and the e-mail reminders follow."""
+    if enrolment.completed_at is not None or enrolment.due_on is None:
+        return None
+    if enrolment.due_on < today:
+        return "overdue"
+    if enrolment.due_on <= today + timedelta(days=DUE_SOON_DAYS):
+        return "due_soon"
+    return None

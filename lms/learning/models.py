@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lms.extensions import db
 from lms.org.models import User
@@ -31,6 +31,15 @@ class Enrolment(db.Model):
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The officer chose to skip the pre-test (knowledge-gain reports count these).
     pre_test_skipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last e-mail reminder sent for this assignment ("due_soon" or "overdue"); cleared when
+    # the due date moves, so each kind is sent once per due date.
+    reminded: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+
+    @validates("due_on")
+    def _due_date_moved(self, _key, value):
+        if value != self.due_on:
+            self.reminded = ""
+        return value
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 

@@ -32,10 +32,18 @@ def describe_scope(viewer: User, lang: str) -> str:
     scope = scope_of(viewer)
     if scope.kind == "all":
         return _("every institution")
-    if scope.kind == "country":
-        country = db.session.get(Country, scope.id)
+    if scope.kind == "self":
+        return _("your own records")
+    words = _place_words(scope.kind, scope.id, lang)
+    if scope.extra:
+        return _("%(scope)s, and for a period granted by an administrator also %(extra)s", scope=words,
+                 extra=", ".join(_place_words(kind, place_id, lang) for kind, place_id in scope.extra))
+    return words
+
+
+def _place_words(kind: str, place_id: int | None, lang: str) -> str:
+    if kind == "country":
+        country = db.session.get(Country, place_id)
         return _("the institutions of %(country)s", country=country.name(lang) if country else "?")
-    if scope.kind == "institution":
-        inst = db.session.get(Institution, scope.id)
-        return str(inst.name(lang)) if inst else "?"
-    return _("your own records")
+    inst = db.session.get(Institution, place_id)
+    return str(inst.name(lang)) if inst else "?"

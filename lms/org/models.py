@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -120,6 +120,8 @@ class User(UserMixin, db.Model):
     gender: Mapped[Gender] = mapped_column(_enum(Gender, "gender"))
     service: Mapped[Service] = mapped_column(_enum(Service, "service"))
     position: Mapped[str] = mapped_column(sa.String(120), default="")
+    # Optional, only for reminders when the deployment has an SMTP server (lms reminders send).
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     # Names and personnel number folded for search (lms.org.search); kept by _keep_search_key.
     search_key: Mapped[str] = mapped_column(sa.String(480), default="", server_default="")
     institution_id: Mapped[int] = mapped_column(sa.ForeignKey("institutions.id"), index=True)
@@ -194,6 +196,33 @@ class Cohort(db.Model):
 
     def __repr__(self) -> str:
         return f"<Cohort {self.id} {self.name!r}>"
+
+
+class ScopeGrant(db.Model):
+    """An extra scope an admin grants a trainer for a period (a regional event, a course for a
+    neighbouring country): one country or one institution, from one day to another inclusive.
+    lms.org.scope adds it to the trainer's scope on those days and on no other."""
+
+    __tablename__ = "scope_grants"
+    __table_args__ = (
+        sa.CheckConstraint("(country_id IS NULL) <> (institution_id IS NULL)", name="one_place"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    country_id: Mapped[int | None] = mapped_column(sa.ForeignKey("countries.id"))
+    institution_id: Mapped[int | None] = mapped_column(sa.ForeignKey("institutions.id"))
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    country: Mapped[Country | None] = relationship()
+    institution: Mapped[Institution | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ScopeGrant {self.id} user={self.user_id} {self.starts_on}..{self.ends_on}>"
 
 
 cohort_members = sa.Table(

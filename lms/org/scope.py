@@ -3,18 +3,29 @@
 Managers and trainers each see one scope: an institution, or a whole country, set by an
 admin. A trainer without a scope set sees their own institution, or, at an academy (which
 trains officers of the whole country and has almost none of its own), their country.
-A trainer also sees the members of the cohorts they lead, wherever those officers work.
+A trainer also sees the members of the cohorts they lead, wherever those officers work,
+and, on the days an admin granted it, an extra country or institution (ScopeGrant: a
+regional event); before and after those days, nothing of it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 
 from lms.extensions import db
-from lms.org.models import Cohort, Institution, InstitutionKind, Role, User, cohort_members
+from lms.org.models import (
+    Cohort,
+    Institution,
+    InstitutionKind,
+    Role,
+    ScopeGrant,
+    User,
+    cohort_members,
+)
 from lms.org.search import fold
+from lms.timeutil import today
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,12 @@ class Scope:
     kind: str  # "all", "country", "institution", "self"
     id: int | None = None
     set_by_admin: bool = False  # False: a trainer's default (own institution or academy's country)
+    # A trainer's extra places granted for today: ("country" | "institution", id) each.
+    extra: tuple[tuple[str, int], ...] = ()
+
+    def places(self) -> list[tuple[str, int | None]]:
+        """Every (kind, id) the scope reaches: the main one, then the extra ones."""
+        return [(self.kind, self.id), *self.extra]
 
 
 def scope_of(viewer: User) -> Scope:
@@ -32,24 +49,45 @@ def scope_of(viewer: User) -> Scope:
         return Scope("all", None, True)
     if viewer.role in (Role.MANAGER, Role.TRAINER):
         if viewer.scope_institution_id is not None:
-            return Scope("institution", viewer.scope_institution_id, True)
-        if viewer.scope_country_id is not None:
-            return Scope("country", viewer.scope_country_id, True)
+            scope = Scope("institution", viewer.scope_institution_id, True)
+        elif viewer.scope_country_id is not None:
+            scope = Scope("country", viewer.scope_country_id, True)
+        elif viewer.role == Role.TRAINER and viewer.institution.kind == InstitutionKind.ACADEMY:
+            scope = Scope("country", viewer.institution.country_id)
+        elif viewer.role == Role.TRAINER:
+            scope = Scope("institution", viewer.institution_id)
+        else:
+            return Scope("self", viewer.id)
         if viewer.role == Role.TRAINER:
-            if viewer.institution.kind == InstitutionKind.ACADEMY:
-                return Scope("country", viewer.institution.country_id)
-            return Scope("institution", viewer.institution_id)
+            scope = replace(scope, extra=extra_places(viewer.id))
+        return scope
     return Scope("self", viewer.id)
+
+
+def active_grants(user_id: int) -> list[ScopeGrant]:
+    """The extra scopes granted to a trainer that hold today (the deployment's today)."""
+    day = today()
+    return list(db.session.scalars(
+        sa.select(ScopeGrant).where(ScopeGrant.user_id == user_id, ScopeGrant.starts_on <= day,
+                                    ScopeGrant.ends_on >= day).order_by(ScopeGrant.id)
+    ))
+
+
+def extra_places(user_id: int) -> tuple[tuple[str, int], ...]:
+    return tuple(("country", g.country_id) if g.country_id is not None else ("institution", g.institution_id)
+                 for g in active_grants(user_id))
 
 
 def _institutions_of(scope: Scope) -> sa.ColumnElement[bool]:
     if scope.kind == "all":
         return sa.true()
-    if scope.kind == "country":
-        return Institution.country_id == scope.id
-    if scope.kind == "institution":
-        return Institution.id == scope.id
-    return sa.false()
+    clauses = []
+    for kind, place_id in scope.places():
+        if kind == "country":
+            clauses.append(Institution.country_id == place_id)
+        elif kind == "institution":
+            clauses.append(Institution.id == place_id)
+    return sa.or_(*clauses) if clauses else sa.false()
 
 
 def _led_members(viewer: User):
@@ -67,7 +105,7 @@ def user_scope_clause(viewer: User) -> sa.ColumnElement[bool]:
         return sa.true()
     if scope.kind == "self":
         return User.id == viewer.id
-    if scope.kind == "institution":
+    if scope.kind == "institution" and not scope.extra:
         in_scope = User.institution_id == scope.id
     else:
         in_scope = User.institution_id.in_(sa.select(Institution.id).where(_institutions_of(scope)))
@@ -113,10 +151,11 @@ def can_see_user(viewer: User, user: User) -> bool:
     scope = scope_of(viewer)
     if scope.kind == "all":
         return True
-    if scope.kind == "institution" and user.institution_id == scope.id:
-        return True
-    if scope.kind == "country" and user.institution.country_id == scope.id:
-        return True
+    for kind, place_id in scope.places():
+        if kind == "institution" and user.institution_id == place_id:
+            return True
+        if kind == "country" and user.institution.country_id == place_id:
+            return True
     if viewer.role == Role.TRAINER:
         return any(c.trainer_id == viewer.id for c in _cohorts_of(user))
     return False
