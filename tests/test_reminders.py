@@ -23,8 +23,11 @@ from tests.factories import login, make_user
 class Inbox:
     def __init__(self) -> None:
         self.messages = []
+        self.refuse: set[str] = set()  # messages to these addresses are refused after DATA
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.refuse & set(envelope.rcpt_tos):
+            return "554 Message refused"
         self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
         return "250 OK"
 
@@ -152,3 +155,14 @@ def test_an_admin_sets_an_officers_address(client, ctx):
     assert db.session.get(User, officer.id).email == "officer@example.org"
     page = client.post(f"/admin/users/{officer.id}", data=dict(data, email="officer@")).get_data(as_text=True)
     assert "name@example.org" in page
+
+
+def test_a_refused_message_is_tried_again_and_the_others_are_not_sent_twice(app, ctx, smtp_server):
+    _world()
+    smtp_server.refuse.add("zainab@example.org")
+    result = app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert result.exit_code == 0 and "1 reminders sent, 1 refused by the server" in result.output
+    assert [rcpt for rcpt, _m in smtp_server.messages] == [["aigerim@example.org"]]
+    smtp_server.refuse.clear()
+    app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert [rcpt for rcpt, _m in smtp_server.messages] == [["aigerim@example.org"], ["zainab@example.org"]]

@@ -98,12 +98,15 @@ def send(config, today: date, dry_run: bool = False) -> tuple[int, int]:
             smtp.starttls(context=ssl.create_default_context())
         if config.get("LMS_SMTP_USER"):
             smtp.login(config["LMS_SMTP_USER"], config.get("LMS_SMTP_PASSWORD", ""))
-        for reminder in reminders:
+        for number, reminder in enumerate(reminders):
             try:
                 smtp.send_message(compose(reminder, config, titles))
-            except smtplib.SMTPRecipientsRefused:
-                failed += 1
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
+                failed += 1  # this one refused: the next run tries it again
                 continue
+            except smtplib.SMTPServerDisconnected:
+                failed += len(reminders) - number  # the rest wait for the next run; the sent stay marked
+                break
             for enrolment, kind in reminder.items:
                 enrolment.reminded = kind
             db.session.flush()
