@@ -209,7 +209,7 @@ def test_an_admin_grants_a_trainer_a_neighbouring_country_for_a_period(client, a
     assert event.actor_id == admin.id and event.target == f"user:{trainer.id}"
     assert event.detail["ends_on"] == (today() + timedelta(days=3)).isoformat()
     log = admin_client.get("/admin/audit").get_data(as_text=True)
-    assert "Extra scope granted" in log and "Regional course, Bishkek" in log
+    assert "Extra scope granted" in log and "Regional course, Bishkek" in log and "KG — Country KG" in log
     # After the last day (time passes: the grant now lies in the past), nothing of Kyrgyzstan.
     grant = db.session.scalar(sa.select(ScopeGrant))
     grant.starts_on, grant.ends_on = today() - timedelta(days=5), today() - timedelta(days=1)

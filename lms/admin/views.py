@@ -396,7 +396,9 @@ def scope_grant_add(user_id: int) -> ResponseReturnValue:
     )
     db.session.add(grant)
     db.session.flush()
-    audit(current_user, "scope.granted", f"user:{user.id}", place=grant_form.place.data,
+    # The place as the admin chose it ("KG — Kyrgyzstan"), readable in the log in any language.
+    place_label = dict(grant_form.place.choices).get(grant_form.place.data, grant_form.place.data)
+    audit(current_user, "scope.granted", f"user:{user.id}", place=place_label,
           starts_on=grant.starts_on.isoformat(), ends_on=grant.ends_on.isoformat(), reason=grant.reason)
     db.session.commit()
     flash(_("The extra scope has been granted."), "success")
