@@ -157,3 +157,52 @@ def test_other_script_values_are_isolated_on_every_arabic_page(app, browser, liv
     page.screenshot(path=str(artifacts / f"isolation-ar-{role.value}.png"), full_page=True)
     context.close()
     assert problems == [], "\n".join(map(str, problems))
+
+
+def test_chromium_draws_an_option_in_its_own_direction_with_the_stylesheet(browser, live_server):
+    """The stylesheet's `option { unicode-bidi: plaintext }` changes what Chromium draws: a
+    selected option ending in a full stop on an Arabic page looks exactly like one marked
+    dir="ltr", and unlike the same option with the rule undone (the stop jumps to the left)."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 600, "height": 300})
+    page = context.new_page()
+
+    def drawn(option_attrs: str, undo_rule: bool = False) -> bytes:
+        undo = "<style>option { unicode-bidi: normal; }</style>" if undo_rule else ""
+        page.set_content(f'<html lang="ar" dir="rtl"><head><link rel="stylesheet" href="{live_server}'
+                         f'/static/lms.css">{undo}</head><body><select id="s" style="width:20rem">'
+                         f"<option {option_attrs}>{TRAINER}</option></select></body></html>")
+        page.wait_for_load_state("load")
+        return page.locator("#s").screenshot()
+
+    with_rule, marked_ltr, rule_undone = drawn(""), drawn('dir="ltr"'), drawn("", undo_rule=True)
+    context.close()
+    assert with_rule == marked_ltr
+    assert rule_undone != marked_ltr
+
+
+def test_chromium_draws_a_chart_label_in_another_script_in_its_own_direction(browser, live_server):
+    """A Latin label on an Arabic chart (lms/reports/charts.py wraps it in an embedding) keeps
+    its full stop at its end as Chromium lays it out; left to the chart's direction, the stop
+    would be drawn at the far left of the label."""
+    from lms.reports.charts import _Canvas
+
+    context = browser.new_context(base_url=live_server, viewport={"width": 700, "height": 200})
+    page = context.new_page()
+
+    def stop_after_letters(svg: str) -> bool:
+        page.set_content(f'<html lang="ar" dir="rtl"><body><div id="c">{svg}</div></body></html>')
+        # x of the final "." against x of the "J" before it, as laid out.
+        return page.evaluate("""() => {
+          const t = document.querySelector('#c svg text:last-of-type');
+          const n = t.getNumberOfChars();
+          return t.getStartPositionOfChar(n - 1).x > t.getStartPositionOfChar(n - 3).x;
+        }""")
+
+    canvas = _Canvas("c", "t", "d", 120, rtl=True)
+    canvas.text(10, 40, TRAINER)
+    svg = str(canvas.markup())
+    assert 'direction="ltr" unicode-bidi="embed"' in svg
+    plain = svg.replace('<tspan direction="ltr" unicode-bidi="embed">', "").replace("</tspan>", "")
+    assert stop_after_letters(svg) is True
+    assert stop_after_letters(plain) is False  # what the embedding prevents
+    context.close()
