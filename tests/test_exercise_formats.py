@@ -131,7 +131,7 @@ BAD = {
     "one category": (lambda q: q[CLASSIFY].update(categories=q[CLASSIFY]["categories"][:1]),
                      f"questions[{CLASSIFY}].categories", "a classify question needs at least two categories"),
     "duplicate statement": (lambda q: q[CLASSIFY]["items"][1].update(id="s-children"),
-                            f"questions[{CLASSIFY}].items[s-children].id", "duplicate item id 's-children'"),
+                            f"questions[{CLASSIFY}].items[s-children].id", "duplicate id 's-children' in items"),
     "options on classify": (lambda q: q[CLASSIFY].update(options=[{"id": "a"}]),
                             f"questions[{CLASSIFY}].options",
                             "a classify question has categories and items, not options"),
@@ -147,7 +147,7 @@ BAD = {
     "credit on single": (lambda q: q[SINGLE]["options"][1].update(credit=50),
                          f"questions[{SINGLE}].options[1].credit", "only a best_response option has a credit"),
     "unknown type": (lambda q: q[SINGLE].update(type="matching"), f"questions[{SINGLE}].type",
-                     "must be one of single, multiple, true_false, best_response, classify"),
+                     "must be one of single, multiple, true_false, best_response, classify, rate"),
     "missing translation of a category": (lambda q: q[CLASSIFY]["categories"][2]["text"].pop("ar"),
                                           f"questions[{CLASSIFY}].categories[2].text.ar", "missing translation"),
 }
@@ -451,7 +451,7 @@ def test_the_editor_shows_a_classify_problem_in_the_authors_language(client, ctx
     db.session.commit()
     login(client, author)
     page = client.get("/authoring/courses/f72/quiz-editor?module=01-q").get_data(as_text=True)
-    assert "должно быть идентификатором одной из категорий вопроса" in page
+    assert "должно быть идентификатором одного из элементов categories вопроса" in page
 
 
 def test_the_quiz_preview_grades_classify_and_best_response_like_the_engine(client, ctx):
@@ -466,3 +466,125 @@ def test_the_quiz_preview_grades_classify_and_best_response_like_the_engine(clie
     assert "Score: 75 of the pass score" in page and "Partly correct: 50%" in page
     assert "Reflects." in page and "Warns." in page and "A reason." in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 0
+
+
+# Rate: a case file's factors rated on the author's scale, against the expert's ratings ----------
+
+CASE_MODULE, CASE = "02-case-file", "q-case-k"
+
+
+@given(st.integers(2, 5), st.integers(0, 4), st.data())
+def test_a_rating_agrees_within_the_tolerance_of_the_experts(points, tolerance, data):
+    scale = [f"p{k}" for k in range(points)]
+    tolerance = min(tolerance, points - 1)
+    experts = data.draw(st.lists(st.sampled_from(scale), min_size=2, max_size=5))
+    question = {"id": "q", "type": "rate", "categories": [{"id": p} for p in scale], "tolerance": tolerance,
+                "options": [], "items": [{"id": f"f{k}", "category": e} for k, e in enumerate(experts)]}
+    ratings = data.draw(st.lists(st.sampled_from(scale), min_size=len(experts), max_size=len(experts)))
+    agree = sum(1 for e, r in zip(experts, ratings, strict=True) if abs(scale.index(e) - scale.index(r)) <= tolerance)
+    chosen = {pair(f"f{k}", r) for k, r in enumerate(ratings)}
+    assert credit(question, chosen) == Fraction(agree, len(experts))
+
+
+RATE_BAD = {
+    "tolerance beyond the scale": (lambda q: q.update(tolerance=3), f"questions[{CASE}].tolerance",
+                                   "must be a whole number 0..2"),
+    "unknown expert rating": (lambda q: q["factors"][0].update(expert="severe"),
+                              f"questions[{CASE}].factors[f-violence].expert",
+                              "must be the id of one of the question's scale (high, low, moderate)"),
+    "no reasoning": (lambda q: q["factors"][1].pop("reasoning"),
+                     f"questions[{CASE}].factors[f-family].reasoning", "is missing"),
+    "categories on rate": (lambda q: q.update(categories=[]), f"questions[{CASE}].categories",
+                           "a rate question has scale and factors, not categories"),
+    "document without a title": (lambda q: q["documents"][0].pop("title"),
+                                 f"questions[{CASE}].documents[0].title", "is missing"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RATE_BAD))
+def test_course_check_names_the_field_of_each_rate_problem(tmp_path, case):
+    change, field, message = RATE_BAD[case]
+    course_dir = tmp_path / COURSE
+    shutil.copytree(FORMATS, course_dir)
+    quiz_path = course_dir / CASE_MODULE / "quiz.yaml"
+    data = yaml.safe_load(quiz_path.read_text(encoding="utf-8"))
+    change(data["questions"][0])
+    quiz_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    course, problems = read_course(course_dir)
+    assert course is None and (field, message) in [(p.field, p.message) for p in problems]
+
+
+def _start_case(client, number: str, institution=None):
+    user = make_user(number=number, institution=institution)
+    db.session.commit()
+    login(client, user)
+    client.post(f"/courses/{COURSE}/enrol")
+    client.post(f"/courses/{COURSE}/modules/{CASE_MODULE}/quiz/start")
+    page = client.get(f"/courses/{COURSE}/modules/{CASE_MODULE}/quiz").get_data(as_text=True)
+    return int(re.search(r'action="/attempts/(\d+)"', page).group(1)), page
+
+
+def test_the_case_file_is_shown_and_ratings_are_graded_against_the_expert(client, ctx):
+    version = load_formats()
+    attempt_id, page = _start_case(client, "case-1")
+    q = version.module(CASE_MODULE)["quiz"]["questions"][0]
+    text = plain(page)
+    for document in q["documents"]:
+        assert document["title"]["en"] in text
+    assert "He calmed down when the officer spoke to him by name." in text  # its second paragraph
+    assert page.count('class="case-document"') == 2
+    assert "moderate" not in page and "f-violence" not in page  # nothing of the expert's ratings
+    assert not any(str(escape(f["reasoning"]["en"])) in page for f in q["items"] if "reasoning" in f)
+    assert not any(str(escape(f["feedback"]["en"])) in page for f in q["items"])
+    # Violence one step above the expert's (agrees), family ties two steps below (differs).
+    ratings = {"f-violence": "high", "f-family": "low", "f-motivation": "high"}
+    client.post(f"/attempts/{attempt_id}", data=form_from_page(page, attempt_id, {CASE: classify_answers(ratings)}))
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt_id).score == 66
+    review = plain(client.get(f"/attempts/{attempt_id}").get_data(as_text=True))
+    assert review.count("Agrees with the expert") == 2 and review.count("Differs from the expert") == 1
+    assert "Expert rating: Moderate" in review and "Expert rating: High" in review
+    for factor in q["items"]:
+        assert factor["feedback"]["en"] in review
+    assert "Partly correct: 66.7%" in review or "Partly correct: 67%" in review
+
+
+def test_question_analysis_shows_how_often_each_factor_agrees_with_the_expert(client, ctx):
+    load_formats()
+    institution = make_institution()
+    for n, violence in enumerate(["moderate", "high", "low", "high"]):
+        attempt_id, page = _start_case(client, f"case-r{n}", institution=institution)
+        ratings = {"f-violence": violence, "f-family": "low", "f-motivation": "high"}
+        client.post(f"/attempts/{attempt_id}", data=form_from_page(page, attempt_id, {CASE: classify_answers(ratings)}))
+        client.post("/logout")
+    trainer = make_user(role=Role.TRAINER, institution=institution, scope_institution=institution, number="case-trainer")
+    db.session.commit()
+    login(client, trainer)
+    from tests.test_reports import page_of
+
+    page = page_of(client, f"/reports/questions?course={COURSE}&quiz=02-case-file-quiz")
+    # Every rating of violence is within one step of "moderate"; family ties rated low by all,
+    # two steps from the expert's "high".
+    assert page.ids[f"q-{CASE}-f-violence"].endswith("agrees with the expert in 100.0%")
+    assert page.ids[f"q-{CASE}-f-family"].endswith(
+        "agrees with the expert in 0.0%; otherwise rated most often Low (4 times)")
+    assert page.ids[f"q-{CASE}-f-motivation"].endswith("agrees with the expert in 100.0%")
+
+
+def test_the_quiz_preview_shows_a_case_file_and_grades_ratings_within_the_tolerance(client, ctx):
+    from lms.authoring import drafts
+
+    author, draft = _formats_draft("f74")
+    case = (FORMATS / CASE_MODULE / "quiz.yaml").read_bytes()
+    drafts.save(draft, author, 2, {"01-q/quiz.yaml": case})
+    db.session.commit()
+    login(client, author)
+    url = "/authoring/courses/f74/quiz?module=01-q"
+    response = client.post(url, data={"q-q-case-k.1": "f-violence:high", "q-q-case-k.2": "f-family:low",
+                                      "q-q-case-k.3": "f-motivation:high"})
+    page = plain(response.get_data(as_text=True))
+    assert "Incident report, week 3" in page and "Score: 66 of the pass score 50" in page
+    assert "He asked on his own to enrol in the welding course." in page
+    # The question form leaves a rate question to the text editor too.
+    assert "is edited in the text editor" in client.get(
+        "/authoring/courses/f74/question?module=01-q&index=0").get_data(as_text=True)

@@ -9,7 +9,7 @@ from lms.bounds import whole_number
 TYPES = ("single", "multiple", "true_false", "best_response")
 # Types this form does not edit (their parts are not option rows): edited in the text editor,
 # checked by the same rules.
-TEXT_ONLY = ("classify",)
+TEXT_ONLY = ("classify", "rate")
 
 
 def read(files: dict[str, bytes], module_id: str) -> dict:

@@ -804,6 +804,7 @@ def play(course_id: str) -> ResponseReturnValue:
 def _quiz_of(files: dict[str, bytes], module_id: str, course: dict) -> dict:
     """The draft's quiz as the engine reads it, tolerant of what is not finished yet."""
     from lms.authoring import course_form
+    from lms.quizzes.spec import SORTED_PARTS
 
     raw = course_form.load_yaml(files.get(f"{module_id}/quiz.yaml"))
     completion = course.get("completion") if isinstance(course.get("completion"), dict) else {}
@@ -817,15 +818,19 @@ def _quiz_of(files: dict[str, bytes], module_id: str, course: dict) -> dict:
             for o in (q.get("options") or []) if isinstance(o, dict) and o.get("id") is not None
         ]
         question = {"id": q["id"], "type": q.get("type"), "text": q.get("text"),
-                    "explanation": q.get("explanation"), "options": options}
-        if q.get("type") == "classify":
+                    "explanation": q.get("explanation"), "options": options,
+                    "documents": [d for d in q.get("documents") or [] if isinstance(d, dict)]
+                    if isinstance(q.get("documents"), list) else []}
+        if q.get("type") in SORTED_PARTS:
+            cats, items, right, feedback = SORTED_PARTS[q["type"]]
             question["categories"] = [
                 {"id": str(c.get("id")), "text": c.get("text")}
-                for c in (q.get("categories") or []) if isinstance(c, dict) and c.get("id") is not None]
+                for c in (q.get(cats) or []) if isinstance(c, dict) and c.get("id") is not None]
             question["items"] = [
-                {"id": str(i.get("id")), "text": i.get("text"), "category": str(i.get("category")),
-                 "feedback": i.get("feedback")}
-                for i in (q.get("items") or []) if isinstance(i, dict) and i.get("id") is not None]
+                {"id": str(i.get("id")), "text": i.get("text"), "category": str(i.get(right)),
+                 "feedback": i.get(feedback)}
+                for i in (q.get(items) or []) if isinstance(i, dict) and i.get("id") is not None]
+            question["tolerance"] = _credit(q.get("tolerance"))
             question["options"] = []
         questions.append(question)
     pass_mark = raw.get("pass_mark", completion.get("pass_mark", 80))

@@ -15,7 +15,7 @@ import yaml
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MODULE_KINDS = {"lesson", "scenario", "assessment"}
 # Question types of quiz.yaml (docs/courses.md), in the order messages list them.
-QUESTION_TYPES = ("single", "multiple", "true_false", "best_response", "classify")
+QUESTION_TYPES = ("single", "multiple", "true_false", "best_response", "classify", "rate")
 # What a quiz review shows (see docs/courses.md); the first is the default.
 QUIZ_REVIEW = ("after_last_attempt", "after_each_attempt", "never")
 IMAGE_SUFFIXES = {".svg", ".png", ".webp", ".jpg", ".jpeg"}

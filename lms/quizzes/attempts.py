@@ -11,7 +11,7 @@ from lms.catalog.spec import QUIZ_REVIEW
 from lms.extensions import db
 from lms.learning import completion, progress
 from lms.opaque import opaque_key
-from lms.quizzes.grading import choice_ids, grade, pair
+from lms.quizzes.grading import SORTED, choice_ids, grade, pair
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from lms.timeutil import utcnow
 
@@ -49,7 +49,7 @@ def layout_for(quiz: dict, rng: random.Random) -> list:
         rng.shuffle(questions)
     layout = []
     for q in questions:
-        if q["type"] == "classify":
+        if q["type"] in SORTED:
             # Statements in a shuffled order; each keeps the categories in the author's order,
             # the same for every statement, as a scale would be.
             items = [i["id"] for i in q["items"]]

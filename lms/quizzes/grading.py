@@ -14,6 +14,9 @@ from fractions import Fraction
 
 # Question types whose choices are the options, one of which is picked.
 ONE_ANSWER = ("single", "true_false", "best_response")
+# Question types whose statements (classify) or factors (rate) are each put on one of the
+# author's categories or scale points; their choices are the pairs "statement:category".
+SORTED = ("classify", "rate")
 PAIR = ":"  # joins a statement id and a category id; neither can hold it (ids are [a-z0-9-])
 
 
@@ -36,14 +39,14 @@ def split_pair(choice: str) -> tuple[str, str]:
 
 def choice_ids(question: dict) -> list[str]:
     """Every choice an officer can pick in a question, in the author's order."""
-    if question["type"] == "classify":
+    if question["type"] in SORTED:
         return [pair(i["id"], c["id"]) for i in question["items"] for c in question["categories"]]
     return [o["id"] for o in question["options"]]
 
 
 def correct_options(question: dict) -> set[str]:
     """The choices of a fully right answer."""
-    if question["type"] == "classify":
+    if question["type"] in SORTED:
         return {pair(i["id"], i["category"]) for i in question["items"]}
     if question["type"] == "best_response":
         return {o["id"] for o in question["options"] if o["credit"] == 100}
@@ -65,10 +68,24 @@ def classified(question: dict, selected: set[str]) -> dict[str, str | None]:
     return {item_id: cats[0] if len(cats) == 1 else None for item_id, cats in picked.items()}
 
 
+def agrees(question: dict, item: dict, category: str | None) -> bool:
+    """Whether a statement put in this category counts as right: its own category, or for a
+    rate question a scale point at most `tolerance` steps from the expert's rating."""
+    if category is None:
+        return False
+    if category == item["category"]:
+        return True
+    order = [c["id"] for c in question["categories"]]
+    tolerance = question.get("tolerance", 0) if question["type"] == "rate" else 0
+    if not tolerance or category not in order or item["category"] not in order:
+        return False
+    return abs(order.index(category) - order.index(item["category"])) <= tolerance
+
+
 def item_results(question: dict, selected: set[str]) -> dict[str, bool]:
-    """Classify: statement id -> put in its category."""
+    """Classify and rate: statement id -> right (agrees with the expert)."""
     chosen = classified(question, selected)
-    return {i["id"]: chosen[i["id"]] == i["category"] for i in question["items"]}
+    return {i["id"]: agrees(question, i, chosen[i["id"]]) for i in question["items"]}
 
 
 def credit(question: dict, selected: set[str]) -> Fraction:
@@ -76,7 +93,7 @@ def credit(question: dict, selected: set[str]) -> Fraction:
     valid = set(choice_ids(question))
     chosen = set(selected) & valid
     qtype = question["type"]
-    if qtype == "classify":
+    if qtype in SORTED:
         results = item_results(question, chosen)
         return Fraction(sum(results.values()), len(results)) if results else Fraction(0)
     if qtype in ONE_ANSWER and len(chosen) > 1:
@@ -101,11 +118,12 @@ def grade(quiz: dict, answers: dict[str, list[str]], pass_mark: int | None = Non
 def answer_key(question: dict) -> tuple:
     """What grading sees of a question (to tell whether an edit changes what a record means)."""
     credits = tuple((o["id"], o.get("credit")) for o in question.get("options", []))
-    return (question["type"], tuple(choice_ids(question)), tuple(sorted(correct_options(question))), credits)
+    return (question["type"], tuple(choice_ids(question)), tuple(sorted(correct_options(question))), credits,
+            question.get("tolerance"))
 
 
 def is_answered(question: dict, selected: set[str]) -> bool:
     """Whether the officer gave an answer: for classify, a category for every statement."""
-    if question["type"] == "classify":
+    if question["type"] in SORTED:
         return all(c is not None for c in classified(question, selected).values())
     return bool(set(selected) & set(choice_ids(question)))

@@ -48,10 +48,11 @@ def read_quiz(r, path: Path, course: dict, ids) -> dict | None:
             "refs": [str(x) for x in (q.get("refs") or [])],
             "options": [],
         }
-        if qtype == "classify":
-            _read_classify(r, path, fld, q, question)
+        if qtype in SORTED_PARTS:
+            _read_sorted(r, path, fld, q, question)
         else:
             _read_options(r, path, fld, q, question)
+        _read_documents(r, path, fld, q, question)
         quiz["questions"].append(question)
     return quiz
 
@@ -59,9 +60,9 @@ def read_quiz(r, path: Path, course: dict, ids) -> dict | None:
 def _read_options(r, path: Path, fld: str, q: dict, question: dict) -> None:
     """single, multiple, true_false: options marked correct; best_response: options with a credit."""
     qtype = question["type"]
-    for key in ("categories", "items"):
+    for key in {k for parts in SORTED_PARTS.values() for k in parts[:2]}:
         if key in q:
-            r.problem(path, f"{fld}.{key}", "only a classify question has " + key)
+            r.problem(path, f"{fld}.{key}", f"only a classify or rate question has {key}")
     options = q.get("options")
     if not isinstance(options, list) or len(options) < 2:
         r.problem(path, f"{fld}.options", "a question needs at least two options")
@@ -102,45 +103,83 @@ def _read_options(r, path: Path, fld: str, q: dict, question: dict) -> None:
         r.problem(path, f"{fld}.options", "a true_false question has the options 'true' and 'false'")
 
 
-def _read_classify(r, path: Path, fld: str, q: dict, question: dict) -> None:
-    """classify: statements, each to be put in one of the author's categories."""
+# The parts of a question whose statements are put on the author's categories or scale:
+# classify (categories, items, category, feedback) and rate (scale, factors, expert, reasoning).
+SORTED_PARTS = {
+    "classify": ("categories", "items", "category", "feedback"),
+    "rate": ("scale", "factors", "expert", "reasoning"),
+}
+
+
+def _read_sorted(r, path: Path, fld: str, q: dict, question: dict) -> None:
+    """classify: statements, each put in one of the author's categories; rate: factors, each
+    rated on the author's scale (lowest first), agreeing with the expert within `tolerance`."""
+    qtype = question["type"]
+    cats, items_key, right_key, feedback_key = SORTED_PARTS[qtype]
     if "options" in q:
-        r.problem(path, f"{fld}.options", "a classify question has categories and items, not options")
-    categories = q.get("categories")
+        r.problem(path, f"{fld}.options", f"a {qtype} question has {cats} and {items_key}, not options")
+    for other in {k for parts in SORTED_PARTS.values() for k in parts[:2]} - {cats, items_key}:
+        if other in q:
+            r.problem(path, f"{fld}.{other}", f"a {qtype} question has {cats} and {items_key}, not {other}")
+    categories = q.get(cats)
     if not isinstance(categories, list) or len(categories) < 2:
-        r.problem(path, f"{fld}.categories", "a classify question needs at least two categories")
+        r.problem(path, f"{fld}.{cats}", f"a {qtype} question needs at least two {cats}")
         categories = []
     question["categories"] = []
     for j, c in enumerate(categories):
-        cfld = f"{fld}.categories[{j}]"
+        cfld = f"{fld}.{cats}[{j}]"
         if not isinstance(c, dict):
             r.problem(path, cfld, "must be a mapping")
             continue
         cid = r.ident(path, c.get("id"), f"{cfld}.id")
         if cid in {x["id"] for x in question["categories"]}:
-            r.problem(path, f"{cfld}.id", f"duplicate category id {cid!r}")
+            r.problem(path, f"{cfld}.id", f"duplicate id {cid!r} in {cats}")
         question["categories"].append({"id": cid, "text": r.text(path, c, "text", f"{cfld}.text")})
-    category_ids = {c["id"] for c in question["categories"] if c["id"]}
-    items = q.get("items")
+    category_ids = [c["id"] for c in question["categories"] if c["id"]]
+    if qtype == "rate":
+        question["tolerance"] = r.integer(path, q, "tolerance", f"{fld}.tolerance", default=0,
+                                          high=max(0, len(category_ids) - 1))
+    items = q.get(items_key)
     if not isinstance(items, list) or len(items) < 2:
-        r.problem(path, f"{fld}.items", "a classify question needs at least two items")
+        r.problem(path, f"{fld}.{items_key}", f"a {qtype} question needs at least two {items_key}")
         items = []
     question["items"] = []
     for j, i in enumerate(items):
-        ifld = f"{fld}.items[{j}]"
+        ifld = f"{fld}.{items_key}[{j}]"
         if not isinstance(i, dict):
             r.problem(path, ifld, "must be a mapping")
             continue
         iid = r.ident(path, i.get("id"), f"{ifld}.id")
         if iid:
-            ifld = f"{fld}.items[{iid}]"
+            ifld = f"{fld}.{items_key}[{iid}]"
         if iid in {x["id"] for x in question["items"]}:
-            r.problem(path, f"{ifld}.id", f"duplicate item id {iid!r}")
-        category = i.get("category")
+            r.problem(path, f"{ifld}.id", f"duplicate id {iid!r} in {items_key}")
+        category = i.get(right_key)
         if category not in category_ids:
             listed = ", ".join(sorted(category_ids)) or "none"
-            r.problem(path, f"{ifld}.category", f"must be the id of one of the question's categories ({listed})")
+            r.problem(path, f"{ifld}.{right_key}", f"must be the id of one of the question's {cats} ({listed})")
         question["items"].append({
             "id": iid, "text": r.text(path, i, "text", f"{ifld}.text"), "category": category,
-            "feedback": r.text(path, i, "feedback", f"{ifld}.feedback", required=False),
+            "feedback": r.text(path, i, feedback_key, f"{ifld}.{feedback_key}", required=qtype == "rate"),
         })
+
+
+def _read_documents(r, path: Path, fld: str, q: dict, question: dict) -> None:
+    """A case file: documents shown with the question (side by side on a wide screen)."""
+    documents = q.get("documents")
+    if documents is None:
+        return
+    if not isinstance(documents, list) or not documents:
+        r.problem(path, f"{fld}.documents", "must be a list")
+        return
+    question["documents"] = []
+    for j, d in enumerate(documents):
+        dfld = f"{fld}.documents[{j}]"
+        if not isinstance(d, dict):
+            r.problem(path, dfld, "must be a mapping")
+            continue
+        did = r.ident(path, d.get("id"), f"{dfld}.id")
+        if did in {x["id"] for x in question["documents"]}:
+            r.problem(path, f"{dfld}.id", f"duplicate id {did!r} in documents")
+        question["documents"].append({"id": did, "title": r.text(path, d, "title", f"{dfld}.title"),
+                                      "text": r.text(path, d, "text", f"{dfld}.text")})

@@ -75,9 +75,9 @@ def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr,
         selected = set(attempt.draft.get(qid, []))
         # Only text goes to the page, under keys of this attempt: never an option's id,
         # never which option or category is correct, never feedback or credit.
-        question = {"id": qid, "type": q["type"], "text": tr(q["text"]),
+        question = {"id": qid, "type": q["type"], "text": tr(q["text"]), "documents": _documents(q, tr),
                     "unanswered": confirming and not grading.is_answered(q, selected)}
-        if q["type"] == "classify":
+        if q["type"] in grading.SORTED:
             question["items"] = _classify_rows(q, choice_ids, selected, tr, keys[qid])
         else:
             options = {o["id"]: o for o in q["options"]}
@@ -120,6 +120,16 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
         # like the first: the first attempt is open, and this request leads to it too.
         db.session.rollback()
     return redirect(url_for("quizzes.quiz", course_id=course_id, module_id=module_id))
+
+
+def _documents(q: dict, tr) -> list[dict]:
+    """A question's case file: each document's title and its paragraphs (plain text)."""
+    documents = []
+    for d in q.get("documents") or []:
+        text = tr(d["text"])
+        documents.append({"title": tr(d["title"]), "text": text,
+                          "paragraphs": [p.strip() for p in text.text.split("\n\n") if p.strip()]})
+    return documents
 
 
 def _classify_rows(q: dict, choice_ids: list[str], selected: set[str], tr, keys: dict | None = None) -> list[dict]:
@@ -217,20 +227,23 @@ def review(attempt_id: int) -> ResponseReturnValue:
             "type": q["type"], "text": tr(q["text"]), "correct": right,
             "credit": grading.credit(q, selected),
             "explanation": tr(q.get("explanation")) if q.get("explanation") and shown else None,
-            "refs": q.get("refs", []),
+            "refs": q.get("refs", []), "documents": _documents(q, tr),
         }
-        if q["type"] == "classify":
+        if q["type"] in grading.SORTED:
             picked = grading.classified(q, selected)
             question["items"] = []
             for row in _classify_rows(q, choice_ids, selected, tr):
                 item = row.pop("item")
-                item_right = picked.get(item["id"]) == item["category"]
-                # A statement put in its category gives nothing away; a wrong one shows its
-                # category and feedback only when the review may show the answers.
+                item_right = grading.agrees(q, item, picked.get(item["id"]))
+                exact = picked.get(item["id"]) == item["category"]
+                # A statement put right gives nothing away; a wrong one shows its category
+                # (a rating within the tolerance, the expert's exact rating) and feedback only
+                # when the review may show the answers.
                 right_category = next((c for c in q["categories"] if c["id"] == item["category"]), None)
                 question["items"].append({
                     **row, "right": item_right,
-                    "right_category": tr(right_category["text"]) if shown and not item_right and right_category else None,
+                    "right_category": (tr(right_category["text"]) if right_category and not exact
+                                       and (shown or item_right) else None),
                     "feedback": tr(item["feedback"]) if item.get("feedback") and (shown or item_right) else None,
                 })
         else:

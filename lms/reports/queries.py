@@ -756,7 +756,7 @@ def question_analysis(viewer: User, course_id: str, quiz_id: str, questions: lis
             continue
         _count_wrong(stats[qid], by_id[qid], set(json.loads(selected or "[]")), int(n))
     for qid, st in stats.items():
-        if by_id.get(qid, {}).get("type") == "classify":
+        if by_id.get(qid, {}).get("type") in grading.SORTED:
             for item in by_id[qid]["items"]:  # a fully right answer put every statement right
                 st.items.setdefault(item["id"], ItemStats()).right += st.correct
     group = attempts * DISCRIMINATION_SHARE // 100
@@ -766,12 +766,12 @@ def question_analysis(viewer: User, course_id: str, quiz_id: str, questions: lis
 def _count_wrong(st: QuestionStats, question: dict, chosen: set[str], n: int) -> None:
     """Add n answers that were not fully right, all with the same chosen set (grading's rules)."""
     st.partial_credit += grading.credit(question, chosen) * n
-    if question["type"] == "classify":
+    if question["type"] in grading.SORTED:
         picked = grading.classified(question, chosen)
         for item in question["items"]:
             item_stats = st.items.setdefault(item["id"], ItemStats())
             category = picked[item["id"]]
-            if category == item["category"]:
+            if grading.agrees(question, item, category):
                 item_stats.right += n
             elif category is None:
                 item_stats.unanswered += n

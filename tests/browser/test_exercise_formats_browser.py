@@ -78,3 +78,43 @@ def test_officer_sorts_statements_and_picks_a_reply_with_the_keyboard(browser, l
     assert widths[0] == widths[1]
     page.screenshot(path=str(artifacts / f"formats-{lang}-review.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["ru", "ar"])
+def test_officer_rates_a_case_file_side_by_side_with_the_keyboard(browser, live_server, ctx, artifacts, lang):
+    load_formats()
+    user = make_user(number=f"case-{lang}", locale=lang)
+    db.session.commit()
+    context = browser.new_context(base_url=live_server, viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    sign_in(page, user.personnel_number, PASSWORD)
+    page.goto(f"/courses/{COURSE}")
+    page.click(f"form[action='/courses/{COURSE}/enrol'] button")
+    page.goto(f"/courses/{COURSE}/modules/02-case-file/quiz")
+    page.click("form[action$='/quiz/start'] button")
+    attempt_id = int(page.locator("form[action^='/attempts/']").get_attribute("action").rsplit("/", 1)[1])
+    # The two documents of the case file side by side, in the reading direction.
+    documents = [page.locator("article.case-document").nth(i).bounding_box() for i in range(2)]
+    assert abs(documents[0]["y"] - documents[1]["y"]) < 1
+    assert (documents[0]["x"] > documents[1]["x"]) is (lang == "ar")
+    page.screenshot(path=str(artifacts / f"case-file-{lang}-attempt.png"), full_page=True)
+    ratings = {"f-violence": "high", "f-family": "low", "f-motivation": "high"}
+    factors = page.locator("fieldset.classify-item")
+    for n, factor in enumerate(["f-violence", "f-family", "f-motivation"]):  # the file's order
+        _choose_with_keys(page, factors.nth(n).locator("input[type=radio]"),
+                          _key(attempt_id, "q-case-k", f"{factor}:{ratings[factor]}"))
+    page.locator("button[name=action][value=submit]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/attempts/{attempt_id}")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(QuizAttempt.score).where(QuizAttempt.id == attempt_id)) == 66
+    assert page.locator(".classify > li.correct").count() == 2
+    assert page.locator(".classify > li.wrong").count() == 1
+    # On a phone the documents stack, and nothing scrolls sideways.
+    page.set_viewport_size(PHONE)
+    documents = [page.locator("article.case-document").nth(i).bounding_box() for i in range(2)]
+    assert documents[1]["y"] > documents[0]["y"] + documents[0]["height"] - 1
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] == widths[1]
+    page.screenshot(path=str(artifacts / f"case-file-{lang}-review.png"), full_page=True)
+    context.close()
