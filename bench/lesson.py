@@ -56,12 +56,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def gunicorn(target: str, env: dict, workers: int) -> tuple[subprocess.Popen, str, float]:
+def deploy_preloads() -> bool:
+    """Whether deploy/gunicorn.conf.py loads the app in the master (preload_app)."""
+    text = (ROOT / "deploy" / "gunicorn.conf.py").read_text()
+    return re.search(r"^preload_app = True$", text, re.MULTILINE) is not None
+
+
+def gunicorn(target: str, env: dict, workers: int, preload: bool = False) -> tuple[subprocess.Popen, str, float]:
     """Start gunicorn; return it, its address and the seconds until it first answered."""
     port = free_port()
     started = time.monotonic()
     proc = subprocess.Popen(
-        [str(VENV / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
+        [str(VENV / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+         *(["--preload"] if preload else []), target],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -112,6 +119,31 @@ def sign_in(base: str, number: str, password: str) -> str:
     data = urllib.parse.urlencode({"personnel_number": number, "password": password, "csrf_token": token}).encode()
     opener.open(base + "/login", data=data)  # follows the redirect to My learning
     return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def worker_restart_seconds(env: dict, preload: bool, rounds: int = 3) -> float:
+    """A worker's cold start: one worker is killed, and the time until a new one answers
+    (median of `rounds`; with preload the new worker is forked from the loaded master)."""
+    proc, url, _ = gunicorn("wsgi:app", env, 1, preload)
+    times = []
+    try:
+        for _ in range(rounds):
+            old = worker_pids(proc.pid)
+            os.kill(old[0], signal.SIGKILL)
+            started = time.monotonic()
+            while time.monotonic() - started < 60:
+                pids = worker_pids(proc.pid)
+                if pids and pids != old:
+                    try:
+                        fetch(url + "/healthz")
+                        break
+                    except OSError:
+                        pass
+                time.sleep(0.01)
+            times.append(time.monotonic() - started)
+    finally:
+        stop(proc)
+    return round(sorted(times)[len(times) // 2], 2)
 
 
 def rss_kib(pid: int) -> int:
@@ -236,6 +268,20 @@ PAGES = [
 ]
 
 
+def soak(url: str, cookie: str, seconds: int, master: int) -> list[float]:
+    """The officer's pages in turn, 20 s each, until `seconds` have passed: the largest
+    worker's resident memory (MiB) after each round."""
+    paths = [path for key, _label, path, signed in PAGES if signed]
+    series = []
+    ends = time.monotonic() + seconds
+    for round_number in range(10_000):
+        if time.monotonic() >= ends:
+            break
+        wrk(url + paths[round_number % len(paths)], 20, cookie)
+        series.append(round(max(rss_kib(pid) for pid in worker_pids(master)) / 1024, 1))
+    return series
+
+
 def table(results: dict) -> str:
     base = results["login"]["rps"]
     lines = [f"{'':34} {'req/s':>8} {'× sign-in':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'KB':>5}"]
@@ -256,6 +302,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--posts", type=int, default=4000, help="attempts and runs prepared for the POSTs")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--cold-start", action="store_true",
+                        help="also time a worker's restart, with and without preloading the app")
+    parser.add_argument("--soak", type=int, default=0, metavar="SECONDS",
+                        help="afterwards, this long on the officer's pages in 20 s rounds, worker memory after each")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk (make bench does it)")
@@ -271,7 +321,8 @@ def main() -> None:
             results["hello"] = wrk(hello_url, args.seconds)
         finally:
             stop(hello)
-        app, url, started = gunicorn("wsgi:app", env, args.workers)
+        preload = deploy_preloads()
+        app, url, started = gunicorn("wsgi:app", env, args.workers, preload)
         results["start_seconds"] = round(started, 2)
         try:
             cookie = sign_in(url, "b0", PASSWORD)
@@ -299,10 +350,15 @@ def main() -> None:
                 if not posted <= written <= posted + 10:
                     raise RuntimeError(f"{key}: {posted} requests answered but {written} records written")
             after = {pid: rss_kib(pid) for pid in worker_pids(app.pid)}
+            if args.soak:
+                results["soak_rss_mib"] = soak(url, cookie, args.soak, app.pid)
             results["worker_rss_mib_before"] = round(max(before.values()) / 1024, 1)
             results["worker_rss_mib_after"] = round(max(after.values()) / 1024, 1)
         finally:
             stop(app)
+        if args.cold_start:
+            results["worker_restart_seconds"] = {"preload": worker_restart_seconds(env, True),
+                                                 "no_preload": worker_restart_seconds(env, False)}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(table(results))
@@ -310,6 +366,13 @@ def main() -> None:
           f"role-play steps stored {results['roleplay_post']['rows_written']} (one per request)")
     print(f"worker RSS {results['worker_rss_mib_before']} → {results['worker_rss_mib_after']} MiB; "
           f"gunicorn answered {results['start_seconds']} s after start; load average at start {results['load']:.2f}")
+    if "worker_restart_seconds" in results:
+        r = results["worker_restart_seconds"]
+        print(f"a killed worker answers again after {r['preload']} s when forked from the loaded master "
+              f"(preload), {r['no_preload']} s when it loads the app itself")
+    if "soak_rss_mib" in results:
+        series = results["soak_rss_mib"]
+        print(f"soak: {len(series) * 20} s, largest worker after each 20 s round (MiB): {series}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
