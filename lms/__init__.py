@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -39,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
                                 x_port=proxies)
     db.init_app(app)
+    _sqlite_write_ahead_log(app)
     # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order).
     app.teardown_appcontext(_end_session)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -60,7 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         user_id, _, version = session_id.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.execute(_account_statement(), {"user_id": int(user_id)}).scalar_one_or_none()
         # A password change or reset raises the version: older sessions end.
         return user if user is not None and user.session_version == int(version) else None
 
@@ -75,6 +77,31 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+@functools.cache
+def _account_statement() -> sa.Select:
+    """The signed-in account, read on every request: built once, so SQLAlchemy also works
+    out its cache key once (a statement built per request costs more than running it)."""
+    from lms.org.models import User
+
+    return sa.select(User).where(User.id == sa.bindparam("user_id"))
+
+
+def _sqlite_write_ahead_log(app: Flask) -> None:
+    """SQLite (the embedded default) keeps a write-ahead log: readers never wait for a
+    writer, and a commit is one append and one sync instead of a rollback journal's several.
+    Every commit is still synced before it is acknowledged (synchronous=FULL, the default)."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _write_ahead_log(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
 
 
 def _end_session(_exc: BaseException | None) -> None:

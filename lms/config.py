@@ -96,6 +96,9 @@ def from_environment(instance_path: Path) -> dict:
         # Slow intranet links: compress every text response.
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIN_SIZE": 500,
+        # gzip level 2, chosen by measurement on lesson pages (20-27 KB of HTML): a third of
+        # level 6's time for 15 % more bytes (7.3 KB instead of 6.3 KB on the wire).
+        "COMPRESS_LEVEL": 2,
         "COMPRESS_MIMETYPES": [
             "text/html", "text/css", "text/csv", "application/javascript", "application/json",
             "image/svg+xml",

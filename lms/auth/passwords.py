@@ -6,7 +6,6 @@ import secrets
 
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
 
 from lms.org import personnel
 from lms.org.models import User
@@ -80,6 +79,9 @@ def password_problems(password: str, personnel_number: str = "", names: tuple[st
 
 
 def _score(password: str, user_inputs: list[str]) -> int:
+    # Loaded on first use: its dictionaries take 12 MiB that a worker serving pages never needs.
+    from zxcvbn import zxcvbn
+
     start = password[:_ESTIMATE_LENGTH]
     inputs = [i for i in user_inputs if i]
     return min(

@@ -12,6 +12,7 @@ The catalogue, the course and module pages, lesson media, quizzes and role-plays
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -65,23 +66,33 @@ class CoursePage:
     started: bool
 
 
-def course_page(user: User, course_id: str, module_id: str | None = None) -> CoursePage | None:
-    """The published course's current version with `course_access` for this account, and
-    with a module its progress there, in one query; None when no such course is published."""
+@functools.cache
+def _course_page_statement(with_module: bool) -> sa.Select:
+    """Built once (its SQLAlchemy cache key too); the account, course and module are bound."""
+    user_id, course_id, module_id = sa.bindparam("user_id"), sa.bindparam("course_id"), sa.bindparam("module_id")
     on_course = sa.and_(Course.id == CourseVersion.course_id, Course.current_version == CourseVersion.version)
-    enrolment = sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id)
-    if module_id is None:
+    enrolment = sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id)
+    if not with_module:
         stmt = sa.select(CourseVersion, Course.is_open, Enrolment, sa.null(), sa.false())
     else:
-        started = sa.exists().where(ProgressEvent.user_id == user.id, ProgressEvent.course_id == Course.id,
+        started = sa.exists().where(ProgressEvent.user_id == user_id, ProgressEvent.course_id == Course.id,
                                     ProgressEvent.module_id == module_id)
         stmt = sa.select(CourseVersion, Course.is_open, Enrolment, ModuleProgress, started)
     stmt = stmt.select_from(CourseVersion).join(Course, on_course).outerjoin(Enrolment, enrolment)
-    if module_id is not None:
+    if with_module:
         stmt = stmt.outerjoin(ModuleProgress, sa.and_(
-            ModuleProgress.user_id == user.id, ModuleProgress.course_id == Course.id,
+            ModuleProgress.user_id == user_id, ModuleProgress.course_id == Course.id,
             ModuleProgress.module_id == module_id))
-    row = db.session.execute(stmt.where(Course.id == course_id, Course.is_published.is_(True))).first()
+    return stmt.where(Course.id == course_id, Course.is_published.is_(True))
+
+
+def course_page(user: User, course_id: str, module_id: str | None = None) -> CoursePage | None:
+    """The published course's current version with `course_access` for this account, and
+    with a module its progress there, in one query; None when no such course is published."""
+    params = {"user_id": user.id, "course_id": course_id}
+    if module_id is not None:
+        params["module_id"] = module_id
+    row = db.session.execute(_course_page_statement(module_id is not None), params).first()
     if row is None:
         return None
     version, is_open, enrolled, progress, started_it = row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 
 import sqlalchemy as sa
@@ -24,13 +25,18 @@ class QuizError(Exception):
         self.code = code
 
 
+@functools.cache
+def _attempts_statement() -> sa.Select:
+    """Built once, with its SQLAlchemy cache key: the quiz page reads it on every request."""
+    return sa.select(QuizAttempt).where(
+        QuizAttempt.user_id == sa.bindparam("user_id"), QuizAttempt.course_id == sa.bindparam("course_id"),
+        QuizAttempt.module_id == sa.bindparam("module_id"),
+    ).order_by(QuizAttempt.number)
+
+
 def attempts_of(user_id: int, course_id: str, module_id: str) -> list[QuizAttempt]:
-    return list(db.session.scalars(
-        sa.select(QuizAttempt).where(
-            QuizAttempt.user_id == user_id, QuizAttempt.course_id == course_id,
-            QuizAttempt.module_id == module_id,
-        ).order_by(QuizAttempt.number)
-    ))
+    return list(db.session.scalars(_attempts_statement(),
+                                   {"user_id": user_id, "course_id": course_id, "module_id": module_id}))
 
 
 def attempts_left(quiz: dict, attempts: list[QuizAttempt]) -> int | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 
 from lms.catalog.models import CourseVersion
@@ -13,13 +15,18 @@ from lms.scenarios.models import ScenarioRun
 from lms.timeutil import utcnow
 
 
+@functools.cache
+def _runs_statement() -> sa.Select:
+    """Built once, with its SQLAlchemy cache key: the role-play page reads it on every step."""
+    return sa.select(ScenarioRun).where(
+        ScenarioRun.user_id == sa.bindparam("user_id"), ScenarioRun.course_id == sa.bindparam("course_id"),
+        ScenarioRun.module_id == sa.bindparam("module_id"), ScenarioRun.classroom_session_id.is_(None),
+    ).order_by(ScenarioRun.id)
+
+
 def runs_of(user_id: int, course_id: str, module_id: str) -> list[ScenarioRun]:
-    return list(db.session.scalars(
-        sa.select(ScenarioRun).where(
-            ScenarioRun.user_id == user_id, ScenarioRun.course_id == course_id,
-            ScenarioRun.module_id == module_id, ScenarioRun.classroom_session_id.is_(None),
-        ).order_by(ScenarioRun.id)
-    ))
+    return list(db.session.scalars(_runs_statement(),
+                                   {"user_id": user_id, "course_id": course_id, "module_id": module_id}))
 
 
 def start_run(user_id: int, version: CourseVersion, module: dict) -> ScenarioRun:
