@@ -121,6 +121,8 @@ EXPECTED = {
     "authoring.rename": frozenset({T, A}),
     "authoring.quiz_editor": frozenset({T, A}),
     "authoring.question": frozenset({T, A}),
+    "authoring.scenario_editor": frozenset({T, A}),
+    "authoring.scenario_node": frozenset({T, A}),
     "authoring.editors": ADMIN,
     "authoring.authors": ADMIN,
 }

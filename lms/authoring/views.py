@@ -961,6 +961,7 @@ def quiz_editor(course_id: str) -> ResponseReturnValue:
         return redirect(url_for("authoring.edit_file", course_id=course_id, path=f"{module_id}/quiz.yaml"))
     draft, files, data, langs = found
     status = 200
+    refused: dict[str, list] = {}
     if request.method == "POST":
         form = FileForm()
         if not form.validate_on_submit():
@@ -978,7 +979,7 @@ def quiz_editor(course_id: str) -> ResponseReturnValue:
             drafts.save(draft, current_user, form.base.data, quiz_form.to_file(module_id, data))
         except drafts.AuthoringError as exc:
             db.session.rollback()
-            flash(QUIZ_ERRORS.get(exc.code, ERRORS.get(exc.code, exc.code)), "error")
+            refused = {exc.detail.get("field", ""): [QUIZ_ERRORS.get(exc.code, ERRORS.get(exc.code, exc.code))]}
             status = 422
         except drafts.ConflictError:
             db.session.rollback()
@@ -988,8 +989,15 @@ def quiz_editor(course_id: str) -> ResponseReturnValue:
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("authoring.quiz_editor", course_id=course_id, module=module_id))
+    from lms.authoring import fields
+
+    errors = fields.place(_quiz_problems(course_id, files, module_id), None,
+                          {"quiz_id", "pass_mark", "attempts", "shuffle", "draw", "questions"}, {},
+                          renames={"id": "quiz_id"}, elsewhere={"questions": "questions"})
+    for key, items in refused.items():
+        errors.setdefault(key, []).extend(items)
     return render_template("authoring/quiz_editor.html", draft=draft, module_id=module_id, data=data,
-                           langs=langs, problems=_quiz_problems(course_id, files, module_id),
+                           langs=langs, errors=errors,
                            form=FileForm(base=draft.head), posted=request.form if status != 200 else None), status
 
 
@@ -1040,15 +1048,222 @@ def question(course_id: str) -> ResponseReturnValue:
     if not options and not current:
         options = [{"id": "a"}, {"id": "b"}]
     rows = [*options, {}, {}]
-    qid = current.get("id")
-    problems = [p for p in _quiz_problems(course_id, files, module_id)
-                if qid and p.field.startswith((f"questions[{qid}]", f"questions[{index}]"))]
+    errors = _question_errors(_quiz_problems(course_id, files, module_id), old.get("id"), index, len(rows), langs)
     return render_template("authoring/question.html", draft=draft, module_id=module_id, index=index,
-                           q=current, rows=rows, langs=langs, problems=problems, form=FileForm(base=draft.head),
+                           q=current, rows=rows, langs=langs, errors=errors, form=FileForm(base=draft.head),
                            types=quiz_form.TYPES, text_only=text_only), status
+
+
+def _question_errors(problems, qid, index: int | None, rows: int, langs: list[str]) -> dict[str, list]:
+    """The course check's problems of one question, keyed by the question form's fields."""
+    from lms.authoring import fields
+
+    if index is None:
+        return {}
+    texts = lambda prefix: {prefix, *(f"{prefix}_{c}" for c in langs)}  # noqa: E731
+    shown = {"qid", "type", "options", "refs", *texts("text"), *texts("explanation")}
+    for k in range(rows):
+        shown |= {f"opt{k}", f"opt{k}_id", f"opt{k}_credit", *texts(f"opt{k}_text"), *texts(f"opt{k}_feedback")}
+    out: dict[str, list] = {}
+    for prefix in {f"questions[{index}]", *([f"questions[{qid}]"] if isinstance(qid, str) else [])}:
+        for key, items in fields.place(problems, prefix, shown, {"options": "opt"}, renames={"id": "qid"}).items():
+            out.setdefault(key, []).extend(items)
+    return out
 
 
 QUIZ_ERRORS = {
     "no-question": _l("There is no such question."),
     "not-a-number": _l("Pass mark, attempts and the number of questions drawn are whole numbers."),
 }
+
+
+# ---- role-play editor ----------------------------------------------------------------------------
+
+SCENARIO_ERRORS = {
+    "not-a-number": _l("Enter a whole number."),
+    "node-taken": _l("A node with this id exists; choose another id."),
+    "no-node": _l("There is no such node."),
+}
+
+
+def _scenario_form_context(course_id: str, module_id: str):
+    """The draft, its files, the scenario as written, the course languages; None when unreadable."""
+    from lms.authoring import course_form, scenario_form
+
+    draft = _draft_or_404(course_id)
+    files = drafts.files_of(drafts.revision(draft))
+    if scenario_form.path_of(module_id) not in files:
+        abort(404)
+    try:
+        course = course_form.course_fields(files)
+        data = scenario_form.read(files, module_id)
+    except drafts.AuthoringError:
+        flash(_("The role-play cannot be read as a form yet; correct it in the text editor."), "error")
+        return None
+    langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
+    return draft, files, data, langs
+
+
+def _scenario_problems(course_id: str, files: dict, module_id: str) -> list:
+    from lms.authoring import scenario_form
+
+    _course, problems = drafts.check(course_id, files)
+    return drafts.problems_by_path(course_id, problems).get(scenario_form.path_of(module_id), [])
+
+
+def _role_keys(data: dict) -> list[str]:
+    return [str(k) for k in data.get("roles")] if isinstance(data.get("roles"), dict) else []
+
+
+def _form_errors(exc: drafts.AuthoringError) -> dict[str, list]:
+    return {f: [SCENARIO_ERRORS[exc.code]] for f in exc.detail.get("fields", [])} if exc.code == "not-a-number" \
+        else {"": [SCENARIO_ERRORS.get(exc.code, ERRORS.get(exc.code, exc.code))]}
+
+
+@bp.route("/courses/<course_id>/scenario-editor", methods=["GET", "POST"])
+@access.roles(*AUTHORS)
+def scenario_editor(course_id: str) -> ResponseReturnValue:
+    """The role-play's settings, roles with their cards, observer checklist, variables and nodes."""
+    from lms.authoring import scenario_form
+
+    module_id = request.args.get("module", "")
+    found = _scenario_form_context(course_id, module_id)
+    if found is None:
+        return redirect(url_for("authoring.edit_file", course_id=course_id, path=scenario_form.path_of(module_id)))
+    draft, files, data, langs = found
+    status = 200
+    form = FileForm(base=draft.head)
+    shown_data = data
+    form_errors: dict[str, list] = {}
+    if request.method == "POST":
+        form = FileForm()
+        if not form.validate_on_submit():
+            abort(400)
+        action = request.form.get("action", "settings")
+        try:
+            if action == "remove-node":
+                new = scenario_form.remove_node(data, request.form.get("node", ""))
+            else:
+                new = scenario_form.settings_from_form(data, request.form, langs)
+            shown_data = new
+            rev = drafts.save(draft, current_user, form.base.data, scenario_form.to_file(module_id, new))
+        except drafts.AuthoringError as exc:
+            db.session.rollback()
+            form_errors = _form_errors(exc)
+            status = 422
+        except drafts.ConflictError:
+            db.session.rollback()
+            flash(_("Someone saved the role-play after you opened this page. Your entries are kept below; "
+                    "check them, then save again."), "error")
+            draft = drafts.draft_of(course_id)
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("Saved as revision %(number)s.", number=rev.number) if rev else _("No changes to save."),
+                  "success")
+            return redirect(url_for("authoring.scenario_editor", course_id=course_id, module=module_id))
+        form = FileForm(base=draft.head)
+    posted = request.form if status != 200 else None
+    roles = _role_keys(shown_data) if posted is None else [
+        (request.form.get(f"role{k}_key") or "").strip() for k in range(scenario_form._count(request.form, "roles"))]
+    problems = _scenario_problems(course_id, files, module_id) if status == 200 else []
+    shown = _scenario_settings_fields(roles, shown_data, langs, posted)
+    placed = scenario_form.place(problems, None, _role_keys(data), shown)
+    for key, items in form_errors.items():
+        placed.setdefault(key, []).extend(items)
+    return render_template(
+        "authoring/scenario_editor.html", draft=draft, module_id=module_id, data=shown_data, langs=langs,
+        posted=posted, errors=placed, form=form, roles=roles, endings=scenario_form.ENDINGS,
+    ), status
+
+
+def _scenario_settings_fields(roles: list[str], data: dict, langs: list[str], posted) -> set[str]:
+    """The names of the settings page's fields, for placing problems next to them."""
+    texts = lambda prefix: {prefix, *(f"{prefix}_{c}" for c in langs)}  # noqa: E731
+    keys = {"sid", "feedback", "start", "pass_score", "roles", "vars", "nodes", "observer_checklist",
+            *texts("title"), *texts("briefing")}
+    for k in range(len(roles) + 1):
+        keys |= {f"role{k}", f"role{k}_key", *texts(f"role{k}_name"), *texts(f"role{k}_card")}
+    items = data.get("observer_checklist") if isinstance(data.get("observer_checklist"), list) else []
+    for k in range(len(items) + 2):
+        keys |= {f"chk{k}", f"chk{k}_id", *texts(f"chk{k}_text")}
+    nodes = data.get("nodes") if isinstance(data.get("nodes"), dict) else {}
+    keys |= {f"nodes_{n}" for n in nodes}
+    variables = data.get("variables") if isinstance(data.get("variables"), dict) else {}
+    keys |= {f"var{k}_value" for k in range(len(variables) + 2)}
+    return keys
+
+
+@bp.route("/courses/<course_id>/scenario-node", methods=["GET", "POST"])
+@access.roles(*AUTHORS)
+def scenario_node(course_id: str) -> ResponseReturnValue:
+    """One node of a role-play: speaker, text, choices (target, score, feedback, skills,
+    conditions and variable changes), or an ending with its kind and debrief."""
+    from lms.authoring import scenario_form
+    from lms.catalog.spec import ID_RE
+
+    module_id = request.args.get("module", "")
+    found = _scenario_form_context(course_id, module_id)
+    if found is None:
+        return redirect(url_for("authoring.edit_file", course_id=course_id, path=scenario_form.path_of(module_id)))
+    draft, files, data, langs = found
+    node_id = request.args.get("node")
+    if node_id is not None and node_id not in data["nodes"]:
+        abort(404)
+    old = data["nodes"].get(node_id) if node_id else {}
+    old = old if isinstance(old, dict) else {}
+    variables = [str(v) for v in data.get("variables")] if isinstance(data.get("variables"), dict) else []
+    status = 200
+    current = old
+    form_errors: dict[str, list] = {}
+    new_id = node_id
+    if request.method == "POST":
+        form = FileForm()
+        if not form.validate_on_submit():
+            abort(400)
+        new_id = node_id if node_id is not None else (request.form.get("node_id") or "").strip()
+        try:
+            current = scenario_form.node_from_form(request.form, langs, old, variables)
+            if not ID_RE.match(new_id or ""):
+                raise drafts.AuthoringError("bad-id")
+            new = scenario_form.set_node(data, node_id, new_id, current)
+            rev = drafts.save(draft, current_user, form.base.data, scenario_form.to_file(module_id, new))
+        except drafts.AuthoringError as exc:
+            db.session.rollback()
+            form_errors = ({"node_id": [ERRORS["bad-id"]]} if exc.code == "bad-id"
+                           else {"node_id": [SCENARIO_ERRORS["node-taken"]]} if exc.code == "node-taken"
+                           else _form_errors(exc))
+            status = 422
+        except drafts.ConflictError:
+            db.session.rollback()
+            flash(_("Someone saved the role-play after you opened this page. Your entries are kept below; "
+                    "check them, then save again."), "error")
+            draft = drafts.draft_of(course_id)
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("Saved as revision %(number)s.", number=rev.number) if rev else _("No changes to save."),
+                  "success")
+            return redirect(url_for("authoring.scenario_node", course_id=course_id, module=module_id, node=new_id))
+    posted = request.form if status != 200 else None
+    choices = [c for c in current.get("choices") or [] if isinstance(c, dict)] if posted is None else []
+    rows = max(len(choices) + 2, 3) if posted is None else scenario_form._count(request.form, "rows")
+    checklist = [i.get("id") for i in data.get("observer_checklist") or [] if isinstance(i, dict)]
+    shown = {"", "node_id", "speaker", "ending", "choices"} | {f"{p}_{c}" for p in ("text", "debrief") for c in langs}
+    shown |= {"text", "debrief"}
+    for k in range(rows):
+        shown |= {f"c{k}", f"c{k}_id", f"c{k}_next", f"c{k}_score", f"c{k}_skills", f"c{k}_text", f"c{k}_feedback",
+                  *(f"c{k}_{p}_{c}" for p in ("text", "feedback") for c in langs),
+                  *(f"c{k}_set_{v}" for v in variables), *(f"c{k}_when_{v}_{h}" for v in variables
+                                                            for h in scenario_form.CONDITIONS)}
+    problems = _scenario_problems(course_id, files, module_id) if node_id and status == 200 else []
+    placed = scenario_form.place(problems, node_id, _role_keys(data), shown) if node_id else {}
+    for key, items in form_errors.items():
+        placed.setdefault(key, []).extend(items)
+    return render_template(
+        "authoring/scenario_node.html", draft=draft, module_id=module_id, node_id=node_id, new_id=new_id,
+        node=current, choices=choices, rows=rows, langs=langs, posted=posted, errors=placed,
+        form=FileForm(base=draft.head), roles=_role_keys(data), node_ids=list(data["nodes"]),
+        checklist=[c for c in checklist if isinstance(c, str)], variables=variables,
+        endings=scenario_form.ENDINGS, conditions=scenario_form.CONDITIONS,
+    ), status

@@ -1,0 +1,68 @@
+"""The course check's problems placed next to the form field they concern.
+
+The check (catalog/spec.py and the quiz and scenario rules) names each problem's place
+with a path such as `nodes.n1.choices[0].next` or `questions[q-one].options[1].text.ru`.
+A form names its fields after the same paths: `c0_next`, `opt1_text_ru`. `place` turns
+the one into the other; a problem whose field the page does not show falls back to the
+nearest field that holds it (`text_ru` → `text`), then to the page itself ('').
+"""
+
+from __future__ import annotations
+
+import re
+
+_INDEXED = re.compile(r"(?:^|\.)([a-z_]+)\[([^\]]+)\]")
+
+
+def field_name(path: str, lists: dict[str, str], renames: dict[str, str] | None = None,
+               indexes: dict[str, dict[str, int]] | None = None) -> str:
+    """A check path as a form field name: `choices[0].text.ru` → `c0_text_ru` for lists {'choices': 'c'}.
+
+    `indexes` maps a list's ids to row numbers, for paths that name an item by its id.
+    """
+    renames = renames or {}
+    indexes = indexes or {}
+    head = path.split(".")[0]
+    if head in renames:
+        path = renames[head] + path[len(head):]
+
+    def row(m: re.Match) -> str:
+        name, index = m.group(1), m.group(2)
+        prefix = lists.get(name)
+        if prefix is None:
+            return m.group(0)
+        if not index.isdigit():
+            index = str(indexes.get(name, {}).get(index, index))
+        sep = "." if m.group(0).startswith(".") else ""
+        return f"{sep}{prefix}{index}"
+
+    return _INDEXED.sub(row, path).replace(".", "_")
+
+
+def place(problems, prefix: str | None, shown: set[str], lists: dict[str, str],
+          renames: dict[str, str] | None = None, indexes: dict[str, dict[str, int]] | None = None,
+          elsewhere: dict[str, str] | None = None) -> dict[str, list]:
+    """Problems keyed by the field they concern.
+
+    With a prefix (such as `nodes.n1`), only the problems under it, named from there.
+    `elsewhere` maps a path head (such as `nodes`) to a key prefix: problems under it are
+    shown beside the item they concern (`nodes_n1`), whose own page shows them in full.
+    """
+    out: dict[str, list] = {}
+    for p in problems:
+        path = p.field
+        if prefix is not None:
+            if path != prefix and not path.startswith(prefix + "."):
+                continue
+            path = path[len(prefix) + 1:]
+        head = re.split(r"[.\[]", path, maxsplit=1)[0]
+        if elsewhere and head in elsewhere and path != head:
+            rest = path[len(head):]
+            item = rest[1:].split(".")[0] if rest.startswith(".") else rest[1:].split("]")[0]
+            out.setdefault(f"{elsewhere[head]}_{item}", []).append(p)
+            continue
+        key = field_name(path, lists, renames, indexes) if path else ""
+        while key and key not in shown:
+            key = key.rpartition("_")[0]
+        out.setdefault(key, []).append(p)
+    return out
