@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         return user if user is not None and user.session_version == int(version) else None
 
     _register_blueprints(app)
+    _connect_signals()
     app.before_request(_reject_nul_bytes)
     app.before_request(reject_out_of_range_numbers)
     app.before_request(access.enforce)
@@ -226,3 +227,11 @@ def _register_template_helpers(app: Flask) -> None:
         return response
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def _connect_signals() -> None:
+    """Features that listen to another's events, connected here rather than on import."""
+    from lms.catalog.loader import version_published
+    from lms.learning.versions import on_version_published
+
+    version_published.connect(on_version_published)

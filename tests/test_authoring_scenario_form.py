@@ -184,3 +184,35 @@ def test_quiz_forms_show_the_checks_problems_beside_their_fields(client, ctx):
                           data={"base": "3", "action": "settings", "quiz_id": "exam", "attempts": "три"})
     attempts = re.search(r'id="attempts".*?</div>', refused.get_data(as_text=True), re.S).group(0)
     assert refused.status_code == 422 and 'value="три"' in attempts and 'class="errors"' in attempts
+
+
+def test_the_text_editor_names_the_line_of_each_problem_and_keeps_the_text(client, ctx):
+    _new_course(client)
+    text = _scenario_yaml_with_broken_next()
+    page = client.get(f"/authoring/courses/{CID}/file?path={PATH}").get_data(as_text=True)
+    base = re.search(r'name="base" type="hidden" value="(\d+)"', page).group(1)
+    response = client.post(f"/authoring/courses/{CID}/file?path={PATH}", data={"base": base, "text": text})
+    assert response.status_code == 302
+    page = client.get(f"/authoring/courses/{CID}/file?path={PATH}").get_data(as_text=True)
+    line = text.splitlines().index("      - {id: c1, text: {ru: Да}, next: nowhere}") + 1
+    assert re.search(rf'<a href="#text" data-line="{line}">Line {line}</a> · <span dir="ltr"><code>'
+                     r'nodes\.n1\.choices\[0\]\.next</code></span>: next &#39;nowhere&#39; does not exist', page), page
+    assert "next: nowhere" in page  # the saved draft keeps the text as typed
+
+
+def _scenario_yaml_with_broken_next() -> str:
+    return ("id: talk\ntitle: {ru: Беседа}\nbriefing: {ru: Он молчит.}\nroles:\n  officer: {name: {ru: Сотрудник}}\n"
+            "start: n1\npass_score: 0\nnodes:\n  n1:\n    speaker: officer\n    text: {ru: Ну?}\n    choices:\n"
+            "      - {id: c1, text: {ru: Да}, next: nowhere}\n  end: {ending: good, debrief: {ru: Хорошо.}}\n")
+
+
+def test_lesson_editor_has_a_toolbar_that_is_hidden_without_javascript(client, ctx):
+    _new_course(client)
+    path = f"{MID}/lesson.ru.md"
+    page = client.get(f"/authoring/courses/{CID}/file?path={path}").get_data(as_text=True)
+    bar = re.search(r'<div id="md-toolbar"[^>]*>', page).group(0)
+    assert 'role="toolbar"' in bar and " hidden" in bar
+    for action in ("heading", "bold", "bullets", "numbers", "link", "table", "note", "warning", "example",
+                   "footnote", "image"):
+        assert f'data-md="{action}"' in page
+    assert 'id="md-toolbar"' not in client.get(f"/authoring/courses/{CID}/file?path={PATH}").get_data(as_text=True)

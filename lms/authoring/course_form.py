@@ -46,13 +46,15 @@ def apply_course_fields(files: dict[str, bytes], values: dict) -> dict[str, byte
     completion.setdefault("required", "all")
     data["completion"] = completion
     data["certificate"] = {"enabled": values["certificate_enabled"], "hours": values["certificate_hours"]}
+    if values.get("on_new_version") == "finish" or "on_new_version" in data:
+        data["on_new_version"] = values.get("on_new_version") or "move_on"
     if values.get("pre_test"):
         data["pre_test"] = values["pre_test"]
     else:
         data.pop("pre_test", None)
     ordered = {k: data[k] for k in ("id", "version", "source_language", "languages", "title", "summary",
                                     "audience", "estimated_minutes", "completion", "certificate",
-                                    "quiz_review", "pre_test", "modules") if k in data}
+                                    "quiz_review", "on_new_version", "pre_test", "modules") if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     return {"course.yaml": dump_yaml(ordered)}
 

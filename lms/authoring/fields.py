@@ -66,3 +66,44 @@ def place(problems, prefix: str | None, shown: set[str], lists: dict[str, str],
             key = key.rpartition("_")[0]
         out.setdefault(key, []).append(p)
     return out
+
+
+def line_of(text: str, path: str) -> int | None:
+    """The line (1-based) of a YAML text where the check's field path is written, or the
+    nearest enclosing line found; None when the text cannot be read."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        node = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    line = None
+    for token in re.findall(r"[^.\[\]]+|\[[^\]]*\]", path):
+        if token.startswith("["):
+            index = token[1:-1]
+            if not isinstance(node, yaml.SequenceNode):
+                break
+            found = None
+            if index.isdigit():
+                found = node.value[int(index)] if int(index) < len(node.value) else None
+            else:
+                for item in node.value:
+                    if isinstance(item, yaml.MappingNode) and any(
+                            k.value == "id" and getattr(v, "value", None) == index for k, v in item.value):
+                        found = item
+                        break
+            if found is None:
+                break
+            node, line = found, found.start_mark.line + 1
+        else:
+            if not isinstance(node, yaml.MappingNode):
+                break
+            pair = next(((k, v) for k, v in node.value if str(k.value) == token), None)
+            if pair is None:
+                break
+            line = pair[0].start_mark.line + 1
+            node = pair[1]
+    return line

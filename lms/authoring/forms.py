@@ -107,6 +107,11 @@ def course_settings_form(languages: list[str], modules: list[str], **data):
         certificate_hours = FloatField(_l("Training hours on the certificate"), validators=[
             InputRequired(message=_l("Enter a number.")), NumberRange(min=0, max=1000)])
         pre_test = SelectField(_l("Pre-test module"), choices=[("", "—")] + [(m, m) for m in modules])
+        on_new_version = RadioField(_l("When a new version is published, officers in the middle of the course"),
+                                    choices=[
+            ("move_on", _l("move on to the new version, keeping the modules they completed")),
+            ("finish", _l("finish on the version they started")),
+        ], default="move_on")
 
     for code in languages:
         kw = {"lang": code, "dir": "rtl" if code in RTL_LANGUAGES else "ltr"}

@@ -249,9 +249,17 @@ def edit_file(course_id: str) -> ResponseReturnValue:
             status = 422
     _course, problems = drafts.check(course_id, files)
     mine = drafts.problems_by_path(course_id, problems).get(path, [])
+    from lms.authoring.fields import line_of
+
+    typed = form.text.data or ""
+    located = sorted(((line_of(typed, p.field) if p.field and path.endswith((".yaml", ".yml")) else None), i, p)
+                     for i, p in enumerate(mine))
+    located = [(line, p) for line, _i, p in sorted(located, key=lambda t: (t[0] or 0, t[1]))]
+    media = f"{path.split('/')[0]}/media/" if "/" in path else None
+    images = sorted(p[len(media):] for p in files if media and p.startswith(media))
     return render_template(
         "authoring/file.html", draft=draft, head=head, path=path, form=form, problems=mine,
-        conflict=conflict, exists=path in files,
+        conflict=conflict, exists=path in files, images=images, located=located,
     ), status
 
 
@@ -411,14 +419,25 @@ def publish(course_id: str) -> ResponseReturnValue:
     return render_template(
         "authoring/publish.html", draft=draft, head=head, form=form, problems=refused or problems,
         course_row=course_row, changes=changes, in_progress=_in_progress(course_id) if course_row else 0,
+        finish_old=_draft_says_finish(files),
     ), status
+
+
+def _draft_says_finish(files: dict[str, bytes]) -> bool:
+    from lms.authoring import course_form
+
+    try:
+        return course_form.course_fields(files).get("on_new_version") == "finish"
+    except drafts.AuthoringError:
+        return False
 
 
 def _in_progress(course_id: str) -> int:
     from lms.learning.models import Enrolment
+    from lms.learning.status import started_not_complete
 
     return db.session.scalar(sa.select(sa.func.count(Enrolment.id)).where(
-        Enrolment.course_id == course_id, Enrolment.completed_at.is_(None))) or 0
+        Enrolment.course_id == course_id, started_not_complete())) or 0
 
 
 @bp.get("/courses/<course_id>/export")
@@ -568,7 +587,7 @@ def problem_text(message: str) -> str:
 COURSE_FIELD_OF = {
     "languages": "languages_", "source_language": "source_language", "audience": "audience",
     "estimated_minutes": "estimated_minutes", "completion.pass_mark": "pass_mark",
-    "certificate.hours": "certificate_hours", "pre_test": "pre_test",
+    "certificate.hours": "certificate_hours", "pre_test": "pre_test", "on_new_version": "on_new_version",
 }
 
 
@@ -623,6 +642,7 @@ def settings(course_id: str) -> ResponseReturnValue:
                 "certificate_enabled": bool(form.certificate_enabled.data),
                 "certificate_hours": _number(form.certificate_hours.data),
                 "pre_test": form.pre_test.data,
+                "on_new_version": form.on_new_version.data,
             }
             try:
                 rev = drafts.save(draft, current_user, form.base.data, course_form.apply_course_fields(files, values))
@@ -649,6 +669,7 @@ def settings(course_id: str) -> ResponseReturnValue:
             "estimated_minutes": data.get("estimated_minutes"), "pass_mark": completion.get("pass_mark", 80),
             "certificate_enabled": bool(certificate.get("enabled")),
             "certificate_hours": certificate.get("hours", 0), "pre_test": data.get("pre_test") or "",
+            "on_new_version": data.get("on_new_version") or "move_on",
         }
         for key in ("title", "summary"):
             texts = data.get(key) if isinstance(data.get(key), dict) else {}

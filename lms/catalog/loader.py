@@ -9,12 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from blinker import Namespace
 
 from lms.catalog.models import Course, CourseMedia, CourseVersion, LessonPage
 from lms.catalog.render import RENDERER_VERSION, render_lesson
 from lms.catalog.sources import read_folder, store
 from lms.catalog.spec import Problem, read_course
 from lms.extensions import db
+
+_signals = Namespace()
+# Sent when a higher version becomes a course's current one, inside the loading transaction;
+# learning listens (wired in create_app) to hold officers who are in the middle of the course.
+version_published = _signals.signal("version-published")
 
 MEDIA_MARK = "lms-media:"  # replaced by the media URL when a page is served
 
@@ -83,8 +89,12 @@ def load_course_dir(folder: Path) -> LoadResult:
         same.source_files = source
         _store_pages(same, course, media, lessons)
         return LoadResult(course["id"], "updated", course["version"])
+    previous = row.current_version
     _store_version(course, media, digest, lessons, source)
     row.current_version = course["version"]
+    db.session.flush()
+    version_published.send(course["id"], previous=previous, version=course["version"],
+                           on_new_version=course.get("on_new_version", "move_on"))
     return LoadResult(course["id"], "new-version", course["version"])
 
 

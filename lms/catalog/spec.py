@@ -18,6 +18,8 @@ MODULE_KINDS = {"lesson", "scenario", "assessment"}
 QUESTION_TYPES = ("single", "multiple", "true_false", "best_response", "classify", "rate")
 # What a quiz review shows (see docs/courses.md); the first is the default.
 QUIZ_REVIEW = ("after_last_attempt", "after_each_attempt", "never")
+# What officers in the middle of the course do when a new version is published.
+ON_NEW_VERSION = ("move_on", "finish")
 IMAGE_SUFFIXES = {".svg", ".png", ".webp", ".jpg", ".jpeg"}
 IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*([^)\s]+)")
 # libyaml's safe loader when PyYAML has it: the same data, about ten times faster, which
@@ -162,6 +164,11 @@ def read_course(course_dir: Path) -> tuple[dict | None, list[Problem]]:
     if course["quiz_review"] not in QUIZ_REVIEW:
         r.problem(path, "quiz_review", "must be one of " + ", ".join(QUIZ_REVIEW))
         course["quiz_review"] = "after_last_attempt"
+    if "on_new_version" in data:  # kept out of the content when absent, so older courses hash the same
+        course["on_new_version"] = data["on_new_version"]
+        if data["on_new_version"] not in ON_NEW_VERSION:
+            r.problem(path, "on_new_version", "must be one of " + ", ".join(ON_NEW_VERSION))
+            course["on_new_version"] = "move_on"
     if not isinstance(course["certificate"]["hours"], (int, float)) or course["certificate"]["hours"] < 0:
         r.problem(path, "certificate.hours", "must be a number of hours")
         course["certificate"]["hours"] = 0

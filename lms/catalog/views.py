@@ -24,6 +24,7 @@ from lms.catalog.queries import (
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import progress as learning
+from lms.learning import versions
 from lms.learning.course_access import access_to, course_access, course_page
 from lms.org.models import Role
 
@@ -50,7 +51,7 @@ def courses() -> ResponseReturnValue:
 @bp.get("/courses/<course_id>")
 @access.signed_in
 def course(course_id: str) -> ResponseReturnValue:
-    version = current_version(course_id)
+    version = versions.version_for(current_user.id, course_id)
     access = access_to(current_user, course_id)
     if not access.visible:
         abort(404)
@@ -136,7 +137,7 @@ def _lesson(version, module_id: str, lang: str, ui_lang: str) -> tuple[Markup | 
 @bp.post("/courses/<course_id>/modules/<module_id>/read")
 @access.signed_in
 def mark_read(course_id: str, module_id: str) -> ResponseReturnValue:
-    version = current_version(course_id)
+    version = versions.version_for(current_user.id, course_id)
     module = version.module(module_id)
     if module is None or not module.get("lesson"):
         abort(404)
@@ -172,7 +173,7 @@ def pre_test_first(course_id: str) -> ResponseReturnValue:
 @bp.post("/courses/<course_id>/pre-test/skip")
 @access.signed_in
 def skip_pre_test(course_id: str) -> ResponseReturnValue:
-    version = current_version(course_id)
+    version = versions.version_for(current_user.id, course_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if not access_to(current_user, course_id).may_take_part:

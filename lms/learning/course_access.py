@@ -69,8 +69,11 @@ class CoursePage:
 @functools.cache
 def _course_page_statement(with_module: bool) -> sa.Select:
     """Built once (its SQLAlchemy cache key too); the account, course and module are bound."""
+    from lms.learning.versions import version_number_expr
+
     user_id, course_id, module_id = sa.bindparam("user_id"), sa.bindparam("course_id"), sa.bindparam("module_id")
-    on_course = sa.and_(Course.id == CourseVersion.course_id, Course.current_version == CourseVersion.version)
+    # The version this account takes: the current one, or the one it is finishing (learning/versions.py).
+    on_course = sa.and_(Course.id == CourseVersion.course_id, CourseVersion.version == version_number_expr())
     enrolment = sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id)
     if not with_module:
         stmt = sa.select(CourseVersion, Course.is_open, Enrolment, sa.null(), sa.false())
@@ -78,7 +81,7 @@ def _course_page_statement(with_module: bool) -> sa.Select:
         started = sa.exists().where(ProgressEvent.user_id == user_id, ProgressEvent.course_id == Course.id,
                                     ProgressEvent.module_id == module_id)
         stmt = sa.select(CourseVersion, Course.is_open, Enrolment, ModuleProgress, started)
-    stmt = stmt.select_from(CourseVersion).join(Course, on_course).outerjoin(Enrolment, enrolment)
+    stmt = stmt.select_from(Course).outerjoin(Enrolment, enrolment).join(CourseVersion, on_course)
     if with_module:
         stmt = stmt.outerjoin(ModuleProgress, sa.and_(
             ModuleProgress.user_id == user_id, ModuleProgress.course_id == Course.id,
@@ -87,8 +90,9 @@ def _course_page_statement(with_module: bool) -> sa.Select:
 
 
 def course_page(user: User, course_id: str, module_id: str | None = None) -> CoursePage | None:
-    """The published course's current version with `course_access` for this account, and
-    with a module its progress there, in one query; None when no such course is published."""
+    """The published course's version this account takes (the current one, or the one it is
+    finishing: learning/versions.py) with `course_access` for this account, and with a module
+    its progress there, in one query; None when no such course is published."""
     params = {"user_id": user.id, "course_id": course_id}
     if module_id is not None:
         params["module_id"] = module_id

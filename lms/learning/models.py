@@ -35,6 +35,10 @@ class Enrolment(db.Model):
     # the due date moves, so each kind is sent once per due date.
     reminded: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
 
+    # Set when a new version was published while the officer was in the middle of this one
+    # and the course says officers finish on the version they started (learning/versions.py).
+    held_version: Mapped[int | None]
+
     @validates("due_on")
     def _due_date_moved(self, _key, value):
         if value != self.due_on:

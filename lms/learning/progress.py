@@ -205,13 +205,14 @@ class LearningItem:
 def _my_learning_statements() -> tuple[sa.Select, sa.Select]:
     """Built once, with their SQLAlchemy cache keys: My learning reads them on every visit."""
     from lms.catalog.models import Course
+    from lms.learning.versions import version_number_expr
 
     user_id = sa.bindparam("user_id")
     enrolments = (
         sa.select(Enrolment, CourseVersion)
         .join(Course, Course.id == Enrolment.course_id)
         .join(CourseVersion, sa.and_(CourseVersion.course_id == Course.id,
-                                     CourseVersion.version == Course.current_version))
+                                     CourseVersion.version == version_number_expr()))
         .where(Enrolment.user_id == user_id, Course.is_published.is_(True))
         .order_by(Enrolment.completed_at.is_not(None), Enrolment.due_on.is_(None), Enrolment.due_on,
                   Enrolment.enrolled_at)

@@ -45,6 +45,11 @@ def enrolment_status(enrolment: Enrolment, today: date) -> str:
     return IN_PROGRESS if enrolment.last_activity_at is not None else NOT_STARTED
 
 
+def started_not_complete() -> sa.ColumnElement[bool]:
+    """Enrolments in the middle of the course: something recorded, not complete (overdue or not)."""
+    return sa.and_(Enrolment.completed_at.is_(None), Enrolment.last_activity_at.is_not(None))
+
+
 def status_expr(today: date) -> sa.ColumnElement[str]:
     """An enrolment's status as one SQL expression."""
     return sa.case(

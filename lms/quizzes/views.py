@@ -10,10 +10,11 @@ from flask_login import current_user
 
 from lms import access
 from lms.admin.forms import ConfirmForm
-from lms.catalog.queries import Translator, module_with, part_of, version_of
+from lms.catalog.queries import Translator, part_of, version_of
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import progress as learning
+from lms.learning import versions
 from lms.learning.course_access import access_to, course_page
 from lms.org.models import User
 from lms.org.scope import can_see_user
@@ -96,7 +97,7 @@ def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr,
 @bp.post("/courses/<course_id>/modules/<module_id>/quiz/start")
 @access.signed_in
 def start(course_id: str, module_id: str) -> ResponseReturnValue:
-    version, module = module_with(course_id, module_id, "quiz")
+    version, module = versions.module_for(current_user.id, course_id, module_id, "quiz")
     if not ConfirmForm().validate_on_submit():
         abort(400)
     course_rights = access_to(current_user, course_id)

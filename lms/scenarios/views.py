@@ -25,6 +25,7 @@ from lms.core.views import add_home_links
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language, person_label
 from lms.learning import progress as learning
+from lms.learning import versions
 from lms.learning.course_access import access_to, course_page
 from lms.org.models import Role, User
 from lms.org.scope import can_see_user
@@ -82,7 +83,7 @@ def play(course_id: str, module_id: str) -> ResponseReturnValue:
 @bp.post("/courses/<course_id>/modules/<module_id>/scenario/start")
 @access.signed_in
 def start(course_id: str, module_id: str) -> ResponseReturnValue:
-    version, module = module_with(course_id, module_id, "scenario")
+    version, module = versions.module_for(current_user.id, course_id, module_id, "scenario")
     if not ConfirmForm().validate_on_submit():
         abort(400)
     course_rights = access_to(current_user, course_id)

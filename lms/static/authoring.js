@@ -88,3 +88,109 @@
   }
   if (preview) { renderPreview(); }
 })();
+
+// Lesson toolbar: inserts the course format's Markdown constructs at the cursor.
+// Hidden without JavaScript (the textarea alone does everything); a role="toolbar"
+// with one tab stop, arrow keys between buttons, Ctrl+B for bold in the text.
+(function () {
+  "use strict";
+  var bar = document.getElementById("md-toolbar");
+  var text = document.getElementById("text");
+  if (!bar || !text || typeof text.setRangeText !== "function") { return; }
+  var d = bar.dataset;
+
+  function changed(selStart, selEnd) {
+    text.focus();
+    text.setSelectionRange(selStart, selEnd);
+    text.dispatchEvent(new Event("input"));   // autosave and live preview follow
+  }
+  function wrap(before, after, placeholder) {
+    var s = text.selectionStart, e = text.selectionEnd;
+    var inner = text.value.slice(s, e) || placeholder;
+    text.setRangeText(before + inner + after, s, e, "end");
+    changed(s + before.length, s + before.length + inner.length);
+  }
+  function lines(prefix) {
+    var v = text.value, s = text.selectionStart, e = text.selectionEnd;
+    var start = v.lastIndexOf("\n", s - 1) + 1;
+    var out = v.slice(start, e).split("\n").map(function (line, i) {
+      return prefix.replace("#", String(i + 1)) + line;
+    }).join("\n");
+    text.setRangeText(out, start, e, "end");
+    changed(start + out.length, start + out.length);
+  }
+  function block(snippet, select) {
+    var v = text.value, s = text.selectionStart;
+    var before = s === 0 || v.slice(0, s).endsWith("\n\n") ? "" : (v.slice(0, s).endsWith("\n") ? "\n" : "\n\n");
+    text.setRangeText(before + snippet + "\n\n", s, text.selectionEnd, "end");
+    var at = s + before.length + snippet.indexOf(select);
+    changed(at, at + select.length);
+  }
+  var actions = {
+    heading: function () { lines("## "); },
+    bold: function () { wrap("**", "**", d.phText); },
+    bullets: function () { lines("- "); },
+    numbers: function () { lines("#. "); },
+    link: function () { wrap("[", "](https://)", d.phText); },
+    table: function () {
+      block("| " + d.phHeading + " | " + d.phHeading + " |\n| --- | --- |\n| " + d.phText + " | " + d.phText + " |", d.phHeading);
+    },
+    note: function () { block("!!! note \"" + d.phTitle + "\"\n    " + d.phText, d.phText); },
+    warning: function () { block("!!! warning \"" + d.phTitle + "\"\n    " + d.phText, d.phText); },
+    example: function () { block("!!! example \"" + d.phTitle + "\"\n    " + d.phText, d.phText); },
+    footnote: function () {
+      var n = (text.value.match(/^\[\^\d+\]:/gm) || []).length + 1;
+      var s = text.selectionEnd, mark = "[^" + n + "]";
+      text.setRangeText(mark, s, s, "end");
+      var note = "\n\n" + mark + ": " + d.phText;
+      text.value = text.value.replace(/\s*$/, "") + note + "\n";
+      var at = text.value.length - 1 - d.phText.length;
+      changed(at, at + d.phText.length);
+    },
+    image: function () {
+      var pick = document.getElementById("md-image");
+      var name = pick && pick.value ? pick.value : "";
+      var alt = d.phAlt;
+      wrap("![" , "](media/" + name + ")", alt);
+    }
+  };
+  var buttons = Array.prototype.slice.call(bar.querySelectorAll("button[data-md]"));
+  buttons.forEach(function (b, i) {
+    b.tabIndex = i === 0 ? 0 : -1;
+    b.addEventListener("click", function () { actions[b.dataset.md](); });
+  });
+  bar.addEventListener("keydown", function (ev) {
+    var i = buttons.indexOf(document.activeElement);
+    if (i < 0) { return; }
+    var rtl = getComputedStyle(bar).direction === "rtl";
+    var step = {ArrowRight: rtl ? -1 : 1, ArrowLeft: rtl ? 1 : -1, Home: -i, End: buttons.length - 1 - i}[ev.key];
+    if (step === undefined) { return; }
+    ev.preventDefault();
+    var j = (i + step + buttons.length) % buttons.length;
+    buttons[i].tabIndex = -1; buttons[j].tabIndex = 0; buttons[j].focus();
+  });
+  text.addEventListener("keydown", function (ev) {
+    if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && (ev.key === "b" || ev.key === "B")) {
+      ev.preventDefault(); actions.bold();
+    }
+  });
+  bar.hidden = false;
+})();
+
+// A problem's "Line N" link selects that line of the text (without JavaScript it goes to the text).
+(function () {
+  "use strict";
+  var text = document.getElementById("text");
+  if (!text) { return; }
+  document.querySelectorAll("a[data-line]").forEach(function (a) {
+    a.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      var lines = text.value.split("\n"), n = Math.min(+a.dataset.line, lines.length), start = 0;
+      for (var i = 0; i < n - 1; i++) { start += lines[i].length + 1; }
+      text.focus();
+      text.setSelectionRange(start, start + lines[n - 1].length);
+      var lh = parseFloat(getComputedStyle(text).lineHeight) || 18;
+      text.scrollTop = Math.max(0, (n - 3) * lh);
+    });
+  });
+})();

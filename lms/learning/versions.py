@@ -1,0 +1,67 @@
+"""Which version of a course an officer takes: decided here, once.
+
+Normally the current version. A course says in `on_new_version` what happens to officers
+who are in the middle of it (started, not complete) when a higher version is published:
+- `move_on` (the default): they continue on the new version; modules they completed
+  count by their stable ids, as before;
+- `finish`: they are held on the version they started, finish it there, and its
+  completion (and certificate) is recorded with that version.
+Either way no record is changed or deleted; officers who had not started, and every
+officer who completes, take the current version.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort
+
+from lms.catalog.models import Course, CourseVersion
+from lms.catalog.queries import with_content
+from lms.extensions import db
+from lms.learning.models import Enrolment
+from lms.learning.status import started_not_complete
+
+ON_NEW_VERSION = ("move_on", "finish")
+
+
+def on_version_published(course_id: str, previous: int, version: int, on_new_version: str = "move_on",
+                         **_) -> None:
+    """Hold the officers in the middle of the course on `previous` when the course says `finish`."""
+    if on_new_version != "finish":
+        return
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.course_id == course_id, started_not_complete(), Enrolment.held_version.is_(None))
+        .values(held_version=previous)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def version_number_expr() -> sa.ColumnElement[int]:
+    """The version an enrolment takes, as SQL (Enrolment and Course in the query)."""
+    return sa.case(
+        (sa.and_(Enrolment.completed_at.is_(None), Enrolment.held_version.is_not(None)), Enrolment.held_version),
+        else_=Course.current_version,
+    )
+
+
+def version_for(user_id: int, course_id: str) -> CourseVersion:
+    """The published course's version this account takes (one query), or 404."""
+    version = db.session.scalar(
+        sa.select(CourseVersion)
+        .join(Course, Course.id == CourseVersion.course_id)
+        .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id))
+        .where(Course.id == course_id, Course.is_published.is_(True), CourseVersion.version == version_number_expr())
+    )
+    if version is None:
+        abort(404)
+    return with_content([version])[0]
+
+
+def module_for(user_id: int, course_id: str, module_id: str, part: str) -> tuple[CourseVersion, dict]:
+    """The account's version and a module of it that has this part (quiz, scenario), or 404."""
+    version = version_for(user_id, course_id)
+    module = version.module(module_id)
+    if module is None or not module.get(part):
+        abort(404)
+    return version, module
