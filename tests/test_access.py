@@ -123,6 +123,7 @@ EXPECTED = {
     "authoring.question": frozenset({T, A}),
     "authoring.scenario_editor": frozenset({T, A}),
     "authoring.scenario_node": frozenset({T, A}),
+    "authoring.officer_module": frozenset({T, A}),
     "authoring.editors": ADMIN,
     "authoring.authors": ADMIN,
 }

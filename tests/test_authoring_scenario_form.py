@@ -216,3 +216,22 @@ def test_lesson_editor_has_a_toolbar_that_is_hidden_without_javascript(client, c
                    "footnote", "image"):
         assert f'data-md="{action}"' in page
     assert 'id="md-toolbar"' not in client.get(f"/authoring/courses/{CID}/file?path={PATH}").get_data(as_text=True)
+
+
+def test_a_draft_module_is_previewed_on_the_officers_own_page_recording_nothing(client, ctx):
+    from lms.learning.models import ModuleProgress, ProgressEvent
+
+    _new_course(client)
+    lesson = f"{MID}/lesson.ru.md"
+    drafts.save(drafts.draft_of(CID), _user(), _head(), {lesson: "## Начало\n\n| А | Б |\n|---|---|\n| 1 | 2 |\n".encode()})
+    db.session.commit()
+    page = client.get(f"/authoring/courses/{CID}/as-officer?module={MID}&lang=ru")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'class="notice preview-banner"' in html
+    # The officers' template: its lesson article, the table in its scrolling region, its role-play button.
+    assert '<article class="lesson" lang="ru" dir="ltr">' in html and 'class="table-wrap" tabindex="0"' in html
+    assert f'href="/authoring/courses/{CID}/play?module={MID}&amp;lang=ru"' in html
+    assert '<html lang="ru" dir="ltr">' in html
+    assert "/read" not in html  # no "I have read this lesson" form: nothing to record
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgressEvent)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleProgress)) == 0

@@ -250,11 +250,11 @@ def rename_course(draft: CourseDraft, user: User, new_id: str, base: int) -> Dra
 
 # ---- saving ----------------------------------------------------------------------------
 
-def check(course_id: str, files: dict[str, bytes]) -> tuple[dict | None, list[Problem]]:
-    """The course-format check of `lms courses check`, on a draft's files."""
+def check(course_id: str, files: dict[str, bytes], partial: bool = False) -> tuple[dict | None, list[Problem]]:
+    """The course-format check of `lms courses check`, on a draft's files (partial: see read_course)."""
     with tempfile.TemporaryDirectory(prefix="lms-draft-") as tmp:
         folder = write_folder(files, Path(tmp) / course_id)
-        return read_course(folder)
+        return read_course(folder, partial=partial)
 
 
 def problems_by_path(course_id: str, problems: list[Problem]) -> dict[str, list[Problem]]:

@@ -1288,3 +1288,74 @@ def scenario_node(course_id: str) -> ResponseReturnValue:
         checklist=[c for c in checklist if isinstance(c, str)], variables=variables,
         endings=scenario_form.ENDINGS, conditions=scenario_form.CONDITIONS,
     ), status
+
+
+# ---- preview through the officers' own pages ---------------------------------------------------
+
+def _draft_version(course_id: str):
+    """The draft as the course engine reads it, in a CourseVersion that is never stored."""
+    from lms.catalog.models import CourseVersion
+
+    draft = _draft_or_404(course_id)
+    files = drafts.files_of(drafts.revision(draft))
+    course, _problems = drafts.check(course_id, files, partial=True)
+    if course is None:
+        return draft, files, None
+    return draft, files, CourseVersion(course_id=course_id, version=0, content=course, content_hash="")
+
+
+def _preview_url(course_id: str, module_id: str, lang: str, here: str):
+    """Links of the officers' pages, kept inside the preview (and its language)."""
+    def preview_url(endpoint: str, **values) -> str:
+        target = values.get("module_id", module_id)
+        if endpoint == "_lang":
+            return url_for(here, course_id=course_id, module=module_id, lang=values["lang"])
+        if endpoint == "catalog.module":
+            return url_for("authoring.officer_module", course_id=course_id, module=target, lang=lang)
+        if endpoint == "quizzes.quiz":
+            return url_for("authoring.quiz_preview", course_id=course_id, module=target, lang=lang)
+        if endpoint == "scenarios.play":
+            return url_for("authoring.play", course_id=course_id, module=target, lang=lang)
+        return url_for("authoring.course", course_id=course_id)  # the course page, '_back'
+
+    return preview_url
+
+
+@bp.get("/courses/<course_id>/as-officer")
+@access.roles(*AUTHORS)
+def officer_module(course_id: str) -> ResponseReturnValue:
+    """A module of the draft on the officers' own module page, in any language; nothing is recorded."""
+    from lms.catalog.queries import Translator
+    from lms.catalog.views import render_module_page, wrap_tables
+    from lms.learning.progress import status_of
+
+    module_id = request.args.get("module", "")
+    draft, files, version = _draft_version(course_id)
+    if version is None:
+        flash(_("The draft cannot be previewed yet: correct course.yaml first."), "error")
+        return redirect(url_for("authoring.course", course_id=course_id))
+    module = version.module(module_id)
+    if module is None:
+        abort(404)
+    langs = version.content["languages"]
+    lang = request.args.get("lang") if request.args.get("lang") in langs else _default_lang()
+    tr = Translator(version, lang)
+    html, shown = None, tr.lang
+    for code in (tr.lang, version.content["source_language"]):
+        path = f"{module_id}/lesson.{code}.md"
+        if path in files:
+            html, shown = wrap_tables(render_lesson(_text(files[path]), _media_url(course_id, module_id, files))), code
+            break
+    with _officer_locale(lang):
+        return render_module_page(version, module, tr, html, shown, status_of(module, None, False), None,
+                                  preview_url=_preview_url(course_id, module_id, lang, "authoring.officer_module"),
+                                  preview_langs=langs, preview_lang=lang)
+
+
+def _officer_locale(lang: str):
+    """The interface in the previewed language, as an officer who chose it would see it."""
+    from contextlib import nullcontext
+
+    from flask_babel import force_locale
+
+    return force_locale(lang) if lang in LOCALES else nullcontext()

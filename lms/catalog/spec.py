@@ -116,8 +116,12 @@ class Reader:
         return value
 
 
-def read_course(course_dir: Path) -> tuple[dict | None, list[Problem]]:
-    """Parse and check one course folder; return (course, problems)."""
+def read_course(course_dir: Path, partial: bool = False) -> tuple[dict | None, list[Problem]]:
+    """Parse and check one course folder; return (course, problems).
+
+    The course is None when there is any problem, unless `partial` asks for what could be
+    read anyway (the editor previews an unfinished draft with it).
+    """
     course_dir = Path(course_dir)
     r = Reader(root=course_dir)
     path = course_dir / "course.yaml"
@@ -204,7 +208,7 @@ def read_course(course_dir: Path) -> tuple[dict | None, list[Problem]]:
             if not module.get("quiz"):
                 r.problem(course_dir / pre_test, "quiz.yaml", "the pre-test needs a quiz")
             course["pre_test"] = module
-    return (course if not r.problems else None), r.problems
+    return (course if not r.problems or partial else None), r.problems
 
 
 class IdRegistry:

@@ -103,15 +103,28 @@ def module(course_id: str, module_id: str) -> ResponseReturnValue:
     tr = Translator(version, lang)
     html, shown = _lesson(version, module_id, tr.lang, lang) if module.get("lesson") else (None, lang)
     status = learning.status_of(module, page.progress, page.started)
+    return render_module_page(version, module, tr, html, shown, status, access.enrolment)
+
+
+def render_module_page(version, module: dict, tr: Translator, html: Markup | None, shown: str, status,
+                       enrolment, **preview) -> str:
+    """The officer's module page; the course editor's preview renders it too (with `preview_url`)."""
     ids = [m["id"] for m in version.content["modules"]]
-    index = ids.index(module_id) if module_id in ids else -1
+    index = ids.index(module["id"]) if module["id"] in ids else -1
     previous_id = ids[index - 1] if index > 0 else None
     next_id = ids[index + 1] if 0 <= index < len(ids) - 1 else None
     return render_template(
         "catalog/module.html", version=version, module=module, tr=tr, html=html,
-        lesson_lang=shown, lesson_fallback=bool(html) and shown != lang, status=status,
-        previous_id=previous_id, next_id=next_id, enrolment=access.enrolment, confirm=ConfirmForm(),
+        lesson_lang=shown, lesson_fallback=bool(html) and shown != tr.ui_lang, status=status,
+        previous_id=previous_id, next_id=next_id, enrolment=enrolment, confirm=ConfirmForm(), **preview,
     )
+
+
+def wrap_tables(html: str) -> Markup:
+    """Sanitized lesson HTML with each wide table in its own box, which a keyboard can reach and scroll."""
+    label = escape(_("Table in the lesson"))
+    html = html.replace("<table>", f'<div class="table-wrap" tabindex="0" role="region" aria-label="{label}"><table>')
+    return Markup(html.replace("</table>", "</table></div>"))  # noqa: S704 (sanitized at load or by render_lesson)
 
 
 def _lesson(version, module_id: str, lang: str, ui_lang: str) -> tuple[Markup | None, str]:
@@ -124,11 +137,7 @@ def _lesson(version, module_id: str, lang: str, ui_lang: str) -> tuple[Markup | 
     if found is None:
         html, shown = lesson_html(version, module_id, lang)
         if html:
-            html = html.replace(f'src="{MEDIA_MARK}', f'src="{base}')
-            # A wide table scrolls inside its own box, which a keyboard can reach and scroll.
-            label = escape(_("Table in the lesson"))
-            html = html.replace("<table>", f'<div class="table-wrap" tabindex="0" role="region" aria-label="{label}"><table>')
-            html = Markup(html.replace("</table>", "</table></div>"))  # noqa: S704 (sanitized at load)
+            html = wrap_tables(html.replace(f'src="{MEDIA_MARK}', f'src="{base}'))
         found = (html, shown)
         cache.LESSONS.put(key, found)
     return found

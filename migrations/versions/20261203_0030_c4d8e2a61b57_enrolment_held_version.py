@@ -17,10 +17,10 @@ depends_on = None
 
 def upgrade():
     # A nullable column without a default: no table rewrite, no long lock.
-    with op.batch_alter_table('enrolments') as batch_op:
+    with op.batch_alter_table('enrolments', schema=None, reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('held_version', sa.Integer(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('enrolments') as batch_op:
+    with op.batch_alter_table('enrolments', schema=None, reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('held_version')

@@ -102,6 +102,55 @@ def add_module(page, title: str, kind: str) -> None:
     form.locator("button").click()
 
 
+def fill_node(page, node_id: str, fields: dict, new: bool = True) -> None:
+    url = f"/authoring/courses/{CID}/scenario-node?module={TALK}" + ("" if new else f"&node={node_id}")
+    page.goto(url)
+    if new:
+        page.fill("input[name=node_id]", node_id)
+    for name, value in fields.items():
+        target = page.locator(f"[name={name}]")
+        if target.evaluate("el => el.tagName") == "SELECT":
+            target.select_option(value)
+        else:
+            target.fill(value)
+    page.click("form.scenario-node button.primary")
+
+
+def write_role_play(page) -> None:
+    """The role-play of SCENARIO written through the forms, not as text."""
+    page.goto(f"/authoring/courses/{CID}/scenario-editor?module={TALK}")
+    for name, value in {"sid": "razgovor-scenario", "title_ru": "Разговор с задержанным",
+                        "briefing_ru": "Задержанный жалуется на боль в груди.", "pass_score": "4",
+                        "role0_name_ru": "Сотрудник", "role1_key": "detainee", "role1_name_ru": "Задержанный",
+                        "role1_card_ru": "Вам страшно и больно."}.items():
+        page.fill(f"[name={name}]", value)
+    page.click("form:has(input[name=sid]) button.primary")
+    assert page.locator("p.flash-success").count() == 1, page.content()
+    fill_node(page, "end-good", {"ending": "good", "debrief_ru": "Вы действовали быстро и спокойно."})
+    fill_node(page, "end-poor", {"ending": "poor", "debrief_ru": "Боль в груди требует врача сразу."})
+    fill_node(page, "n3", {"speaker": "detainee", "text_ru": "Спасибо, что не оставили меня.",
+                           "c0_id": "c1", "c0_text_ru": "Я буду рядом, пока врач не придет.", "c0_next": "end-good",
+                           "c0_score": "1"})
+    fill_node(page, "n2", {"speaker": "detainee", "text_ru": "Слева, и трудно дышать.",
+                           "c0_id": "c1", "c0_text_ru": "Сядьте, дышите медленно, врач уже идет.", "c0_next": "n3",
+                           "c0_score": "много",
+                           "c1_id": "c2", "c1_text_ru": "Не преувеличивайте.", "c1_next": "end-poor", "c1_score": "0"})
+    # The course check's own rule, in Russian, next to the score that breaks it; the draft keeps the text.
+    error = page.locator("#c0_score-err")
+    assert error.is_visible() and "целым числом" in error.inner_text()
+    assert page.locator("#c0_score").input_value() == "много"
+    fill_node(page, "n2", {"c0_score": "2"}, new=False)
+    assert page.locator("#c0_score-err").count() == 0
+    # The starting node n1, made a step of the conversation.
+    fill_node(page, "n1", {"ending": "", "speaker": "detainee", "text_ru": "Мне плохо, болит в груди.",
+                           "c0_id": "c1", "c0_text_ru": "Где именно болит? Я вызову врача.", "c0_next": "n2",
+                           "c0_score": "2", "c1_id": "c2", "c1_text_ru": "Потерпите до утра.", "c1_next": "end-poor",
+                           "c1_score": "0"}, new=False)
+    page.goto(f"/authoring/courses/{CID}/scenario-editor?module={TALK}")
+    assert page.locator("ol.node-list li").count() == 5
+    assert page.locator("ol.node-list .errors").count() == 0, page.content()
+
+
 def publish(page, mode: str | None) -> None:
     page.goto(f"/authoring/courses/{CID}/publish")
     if mode:
@@ -162,11 +211,25 @@ def test_trainer_writes_publishes_and_corrects_a_course_an_officer_completes(bro
     save_file(page, f"{LESSON}/module.yaml", module_yaml(LESSON, "lesson", "Задержание"))
     save_file(page, f"{TALK}/module.yaml", module_yaml(TALK, "scenario", "Разговор"))
     save_file(page, f"{EXAM}/module.yaml", f"id: {EXAM}\nkind: assessment\ntitle:\n  ru: Итоговый тест\n")
-    save_file(page, f"{TALK}/scenario.yaml", SCENARIO)
+    write_role_play(page)
     save_file(page, f"{EXAM}/quiz.yaml", QUIZ)
 
     # The lesson, with the live preview following the typing, then saved and previewed.
     page.goto(f"/authoring/courses/{CID}/file?path={LESSON}/lesson.ru.md")
+    # The toolbar, by keyboard: one tab stop, arrows between buttons, Enter inserts.
+    page.fill("textarea[name=text]", "")
+    page.focus("#md-toolbar button[data-md=heading]")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.dataset.md") == "bold"
+    page.keyboard.press("Enter")
+    assert page.locator("textarea[name=text]").input_value() == "**текст**"
+    page.locator("textarea[name=text]").evaluate("t => t.setSelectionRange(t.value.length, t.value.length)")
+    page.focus("#md-toolbar button[data-md=bold]")
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")  # the image button: the uploaded picture is offered
+    assert f"![что изображено на рисунке]({image})" in page.locator("textarea[name=text]").input_value()
+    page.wait_for_selector("#live-preview strong")
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('Сохранено')")
     lesson = (f"## Первые минуты\n\n![Схема действий]({image})\n\n!!! warning \"Важно\"\n"
               "    Боль в груди — повод вызвать врача сразу.\n\nПроверьте дыхание[^1].\n\n[^1]: Правило 24.\n")
     page.fill("textarea[name=text]", lesson)
@@ -248,3 +311,55 @@ def test_trainer_writes_publishes_and_corrects_a_course_an_officer_completes(bro
     second.screenshot(path=str(artifacts / "authoring-conflict-ru.png"), full_page=True)
     for context in (trainer_ctx, officer_ctx, second_ctx):
         context.close()
+
+
+def test_an_arabic_trainer_writes_a_role_play_through_the_forms_right_to_left(browser, live_server, ctx, artifacts):
+    trainer = make_author(number="author-ar", locale="ar")
+    db.session.commit()
+    context = browser.new_context(base_url=live_server)
+    page = context.new_page()
+    sign_in(page, trainer.personnel_number, PASSWORD)
+    page.goto("/authoring")
+    page.fill("input[name=title]", "الإسعافات الأولية")
+    page.select_option("select[name=lang]", "ar")
+    page.fill("input[name=course_id]", "isaf")
+    page.click("form[action$='/authoring/new'] button")
+    page.goto("/authoring/courses/isaf")
+    form = page.locator("form:has(input[name=title])")
+    form.locator("input[name=title]").fill("محادثة")
+    form.locator("select[name=kind]").select_option("scenario")
+    form.locator("input[name=module_id]").fill("01-talk")
+    form.locator("button").click()
+
+    page.goto("/authoring/courses/isaf/scenario-editor?module=01-talk")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    page.fill("[name=briefing_ar]", "المحتجز يشكو من ألم في صدره.")
+    page.fill("[name=role0_name_ar]", "الموظف")
+    page.click("form:has(input[name=sid]) button.primary")
+    page.goto("/authoring/courses/isaf/scenario-node?module=01-talk")
+    page.fill("input[name=node_id]", "n2")
+    page.fill("[name=text_ar]", "أشعر بألم.")
+    page.fill("[name=c0_id]", "c1")
+    page.fill("[name=c0_text_ar]", "سأستدعي الطبيب.")
+    page.fill("[name=c0_next]", "nowhere")
+    page.click("form.scenario-node button.primary")
+    # The course check's rule, in Arabic, beside the field it concerns; the field keeps what was typed.
+    error = page.locator("#c0_next-err")
+    assert error.is_visible() and "غير موجودة" in error.inner_text(), page.content()
+    assert page.locator("#c0_next").get_attribute("aria-invalid") == "true"
+    field_box, error_box = page.locator("#c0_next").bounding_box(), error.bounding_box()
+    assert 0 <= error_box["y"] - (field_box["y"] + field_box["height"]) < 40  # right under the field
+    assert page.locator("#c0_next").input_value() == "nowhere"
+    page.screenshot(path=str(artifacts / "authoring-role-play-node-ar.png"), full_page=True)
+    page.goto("/authoring/courses/isaf/scenario-editor?module=01-talk")
+    assert page.locator("ol.node-list li", has_text="n2").locator(".errors").count() == 1
+
+    # The lesson toolbar right to left: the arrow pointing away from the start moves on.
+    page.goto("/authoring/courses/isaf/file?path=01-talk/lesson.ar.md")
+    page.focus("#md-toolbar button[data-md=heading]")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("document.activeElement.dataset.md") == "bold"
+    page.keyboard.press("Enter")
+    assert page.locator("textarea[name=text]").input_value() == "**نص**"
+    page.screenshot(path=str(artifacts / "authoring-toolbar-ar.png"), full_page=True)
+    context.close()
