@@ -124,6 +124,8 @@ EXPECTED = {
     "authoring.scenario_editor": frozenset({T, A}),
     "authoring.scenario_node": frozenset({T, A}),
     "authoring.officer_module": frozenset({T, A}),
+    "authoring.officer_quiz": frozenset({T, A}),
+    "authoring.officer_play": frozenset({T, A}),
     "authoring.editors": ADMIN,
     "authoring.authors": ADMIN,
 }

@@ -230,8 +230,69 @@ def test_a_draft_module_is_previewed_on_the_officers_own_page_recording_nothing(
     assert page.status_code == 200 and 'class="notice preview-banner"' in html
     # The officers' template: its lesson article, the table in its scrolling region, its role-play button.
     assert '<article class="lesson" lang="ru" dir="ltr">' in html and 'class="table-wrap" tabindex="0"' in html
-    assert f'href="/authoring/courses/{CID}/play?module={MID}&amp;lang=ru"' in html
+    assert f'href="/authoring/courses/{CID}/as-officer/role-play?module={MID}&amp;lang=ru"' in html
     assert '<html lang="ru" dir="ltr">' in html
     assert "/read" not in html  # no "I have read this lesson" form: nothing to record
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgressEvent)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleProgress)) == 0
+
+
+def test_a_draft_quiz_is_taken_on_the_officers_own_attempt_and_review_pages_recording_nothing(client, ctx):
+    from lms.quizzes.models import QuizAttempt
+
+    author = make_author(locale="en")
+    draft = drafts.create_course(author, "c62", "Курс", "ru")
+    from lms.authoring import course_form
+
+    drafts.save(draft, author, 1, course_form.add_module(drafts.files_of(drafts.revision(draft)), "03-exam",
+                                                           "assessment", "Экзамен", set()))
+    drafts.save(draft, author, 2, {"03-exam/quiz.yaml": (
+        "id: exam\ndraw: 1\nshuffle: true\nquestions:\n"
+        "  - id: q-one\n    type: single\n    text: {ru: Что первым?}\n"
+        "    options:\n      - {id: a, text: {ru: Дыхание}, correct: true, feedback: {ru: Верно.}}\n"
+        "      - {id: b, text: {ru: Документы}}\n"
+        "  - id: q-two\n    type: single\n    text: {ru: Что вторым?}\n"
+        "    options:\n      - {id: a, text: {ru: Врач}, correct: true}\n      - {id: b, text: {ru: Обед}}\n").encode()})
+    db.session.commit()
+    login(client, author)
+    url = "/authoring/courses/c62/as-officer/quiz?module=03-exam&lang=ru"
+    page = client.get(url).get_data(as_text=True)
+    assert 'class="notice preview-banner"' in page and '<html lang="ru" dir="rtl">' not in page
+    assert page.count('<fieldset class="question') == 1  # a pool of one: one question drawn
+    action = re.search(r'<form method="post" action="([^"]+)">', page).group(1).replace("&amp;", "&")
+    assert action.startswith("/authoring/courses/c62/as-officer/quiz?") and "seed=" in action
+    # The options carry the attempt's opaque keys, as on the officers' page, never the option ids.
+    names = re.findall(r'name="(q-[^"]+)" value="([^"]+)"', page)
+    assert {v for _n, v in names} & {"a", "b"} == set()
+    question = "q-one" if "Что первым?" in page else "q-two"
+    right = "Дыхание" if question == "q-one" else "Врач"
+    key = re.search(rf'name="q-{question}" value="([^"]+)">(?:(?!</label>).)*{right}', page, re.S).group(1)
+    review = client.post(action, data={f"q-{question}": key, "action": "submit"}).get_data(as_text=True)
+    score = re.search(r'<p class="flash (flash-\w+)" role="status">\s*(.*?)—', review, re.S)
+    assert score.group(1) == "flash-success" and "100" in score.group(2), review  # the review page, in Russian
+    assert "Верно." in review or question == "q-two"  # the option's feedback
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 0
+    wrong = client.post(action, data={"action": "submit"}).get_data(as_text=True)
+    score = re.search(r'<p class="flash (flash-\w+)" role="status">\s*(.*?)—', wrong, re.S)
+    assert score.group(1) == "flash-error" and "0" in score.group(2)
+
+
+def test_a_draft_role_play_is_played_on_the_officers_own_pages_recording_nothing(client, ctx):
+    from lms.learning.models import ProgressEvent
+    from lms.scenarios.models import ScenarioRun
+
+    _new_course(client)
+    text = _scenario_yaml_with_broken_next().replace("next: nowhere", "next: end, score: 1")
+    drafts.save(drafts.draft_of(CID), _user(), _head(), {PATH: text.encode()})
+    db.session.commit()
+    url = f"/authoring/courses/{CID}/as-officer/role-play?module={MID}&lang=ru"
+    briefing = client.get(url).get_data(as_text=True)
+    assert 'class="notice preview-banner"' in briefing and "Он молчит." in briefing
+    start = re.search(r'<form method="post" action="([^"]+)">', briefing).group(1).replace("&amp;", "&")
+    node = client.post(start).get_data(as_text=True)
+    assert "Ну?" in node and 'name="choice" value="c1"' in node
+    choose = re.search(r'<form method="post" action="([^"]+)">', node).group(1).replace("&amp;", "&")
+    debrief = client.post(choose, data={"choice": "c1", "step": "0"}).get_data(as_text=True)
+    assert "Хорошо." in debrief and 'class="flash flash-success"' in debrief
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ScenarioRun)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgressEvent)) == 0

@@ -5,7 +5,17 @@ from __future__ import annotations
 import mimetypes
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -1312,10 +1322,13 @@ def _preview_url(course_id: str, module_id: str, lang: str, here: str):
             return url_for(here, course_id=course_id, module=module_id, lang=values["lang"])
         if endpoint == "catalog.module":
             return url_for("authoring.officer_module", course_id=course_id, module=target, lang=lang)
-        if endpoint == "quizzes.quiz":
-            return url_for("authoring.quiz_preview", course_id=course_id, module=target, lang=lang)
+        if endpoint in ("quizzes.quiz", "quizzes.start"):
+            return url_for("authoring.officer_quiz", course_id=course_id, module=target, lang=lang)
+        if endpoint == "quizzes.answer":
+            return url_for("authoring.officer_quiz", course_id=course_id, module=target, lang=lang,
+                           seed=values.get("seed"))
         if endpoint == "scenarios.play":
-            return url_for("authoring.play", course_id=course_id, module=target, lang=lang)
+            return url_for("authoring.officer_play", course_id=course_id, module=target, lang=lang)
         return url_for("authoring.course", course_id=course_id)  # the course page, '_back'
 
     return preview_url
@@ -1359,3 +1372,125 @@ def _officer_locale(lang: str):
     from flask_babel import force_locale
 
     return force_locale(lang) if lang in LOCALES else nullcontext()
+
+
+@bp.route("/courses/<course_id>/as-officer/quiz", methods=["GET", "POST"])
+@access.roles(*AUTHORS)
+def officer_quiz(course_id: str) -> ResponseReturnValue:
+    """The draft's quiz on the officers' own attempt and review pages; nothing is recorded.
+
+    The attempt is never stored: its layout (questions drawn and shuffled as the engine
+    does) comes from a seed carried in the page's address, so the answers go back to it.
+    """
+    import random
+    import secrets
+
+    from lms.catalog.queries import Translator
+    from lms.quizzes import attempts as quiz_attempts
+    from lms.quizzes.grading import grade
+    from lms.quizzes.models import QuizAttempt
+    from lms.quizzes.views import render_attempt_page, render_review_page
+
+    module_id = request.args.get("module", "")
+    _draft, _files, version = _draft_version(course_id)
+    if version is None:
+        flash(_("The draft cannot be previewed yet: correct course.yaml first."), "error")
+        return redirect(url_for("authoring.course", course_id=course_id))
+    module = version.module(module_id)
+    if module is None or not module.get("quiz") or not module["quiz"].get("questions"):
+        abort(404)
+    langs = version.content["languages"]
+    lang = request.args.get("lang") if request.args.get("lang") in langs else _default_lang()
+    tr = Translator(version, lang)
+    seed = request.args.get("seed", type=int)
+    seed = seed if seed is not None and 0 <= seed < 2**31 else secrets.randbelow(2**31)
+    quiz = module["quiz"]
+    attempt = QuizAttempt(id=0, user_id=current_user.id, course_id=course_id, course_version=0, module_id=module_id,
+                          quiz_id=quiz["id"], number=1, layout=quiz_attempts.layout_for(quiz, random.Random(seed)),
+                          draft={}, is_pre_test=module_id == (version.content.get("pre_test") or {}).get("id"))
+    base_url = _preview_url(course_id, module_id, lang, "authoring.officer_quiz")
+
+    def preview_url(endpoint: str, **values) -> str:
+        return base_url(endpoint, **({**values, "seed": seed} if endpoint == "quizzes.answer" else values))
+
+    preview = {"preview_url": preview_url, "preview_langs": langs, "preview_lang": lang}
+    with _officer_locale(lang):
+        if request.method == "POST":
+            if not RestoreForm().validate_on_submit():
+                abort(400)
+            chosen = {qid: request.form.getlist(f"q-{qid}") for qid, _options in attempt.layout}
+            asked = quiz_attempts.asked(quiz, attempt.layout)
+            answers = quiz_attempts.clean_answers(
+                asked, quiz_attempts.answers_from_keys(attempt, current_app.config["SECRET_KEY"], chosen))
+            if request.form.get("action") != "submit":
+                attempt.draft = answers
+                return render_attempt_page(attempt, version, module, tr, False, None, **preview)
+            graded = grade(asked, answers)
+            attempt.score, attempt.passed = graded.score, graded.passed
+            return render_review_page(attempt, version, module, tr,
+                                      {qid: (answers.get(qid, []), right) for qid, right in graded.correct.items()},
+                                      True, None, False, **preview)
+        return render_attempt_page(attempt, version, module, tr, False, None, **preview)
+
+
+@bp.route("/courses/<course_id>/as-officer/role-play", methods=["GET", "POST"])
+@access.roles(*AUTHORS)
+def officer_play(course_id: str) -> ResponseReturnValue:
+    """The draft's role-play on the officers' own briefing, step and debrief pages; nothing is recorded.
+
+    The run is never stored: the replies taken so far travel in the page's address and
+    the engine replays them, as it does for a stored run.
+    """
+    from lms.catalog.queries import Translator
+    from lms.scenarios import engine, runs
+    from lms.scenarios.models import ScenarioRun
+    from lms.scenarios.views import render_briefing, render_debrief, render_node
+
+    module_id = request.args.get("module", "")
+    _draft, _files, version = _draft_version(course_id)
+    if version is None:
+        flash(_("The draft cannot be previewed yet: correct course.yaml first."), "error")
+        return redirect(url_for("authoring.course", course_id=course_id))
+    module = version.module(module_id)
+    if module is None or not module.get("scenario") or module["scenario"].get("start") not in \
+            module["scenario"].get("nodes", {}):
+        abort(404)
+    scenario = module["scenario"]
+    langs = version.content["languages"]
+    lang = request.args.get("lang") if request.args.get("lang") in langs else _default_lang()
+    tr = Translator(version, lang)
+    taken = [c for c in (request.args.get("choices") or "").split(",") if c][:200]
+    base_url = _preview_url(course_id, module_id, lang, "authoring.officer_play")
+
+    def preview_url(endpoint: str, **values) -> str:
+        if endpoint == "scenarios.start":
+            return url_for("authoring.officer_play", course_id=course_id, module=module_id, lang=lang, started=1)
+        if endpoint == "scenarios.choose":
+            return url_for("authoring.officer_play", course_id=course_id, module=module_id, lang=lang, started=1,
+                           choices=",".join(taken))
+        return base_url(endpoint, **values)
+
+    preview = {"preview_url": preview_url, "preview_langs": langs, "preview_lang": lang}
+    with _officer_locale(lang):
+        if request.method == "GET" or not request.args.get("started"):
+            return render_briefing(version, module, tr, [], **preview)
+        if not RestoreForm().validate_on_submit():
+            abort(400)
+        key = request.form.get("choice", "")
+        if key and request.form.get("step", type=int) == len(taken):
+            try:
+                taken.append(runs.keyed_choice_id(scenario, taken, 0, key, current_app.config["SECRET_KEY"]))
+            except (engine.InvalidChoiceError, KeyError):
+                abort(404)
+        run = ScenarioRun(id=0, user_id=current_user.id, course_id=course_id, course_version=0, module_id=module_id,
+                          scenario_id=scenario["id"] or "", choices=taken, observed_skills=[])
+        try:
+            state = engine.replay(scenario, taken)
+        except (engine.InvalidChoiceError, KeyError):
+            abort(404)
+        if scenario["nodes"].get(state.node_id) is None:
+            flash(_("This choice leads to a node that does not exist."), "error")
+            return redirect(url_for("authoring.scenario_graph", course_id=course_id, module=module_id))
+        if runs.finish(run, scenario, state):
+            return render_debrief(run, version, tr, **preview)
+        return render_node(run, version, module, tr, **preview)

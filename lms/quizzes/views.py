@@ -67,9 +67,16 @@ def _secret() -> str:
 def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr,
                     attempts: list[QuizAttempt]) -> ResponseReturnValue:
     module = version.module(module_id)
+    left = quiz_attempts.attempts_left(module["quiz"], attempts)
+    return render_attempt_page(attempt, version, module, tr, bool(request.args.get("confirm")),
+                               None if left is None else max(0, left - 1))
+
+
+def render_attempt_page(attempt: QuizAttempt, version, module: dict, tr, confirming: bool, left_after: int | None,
+                        **preview) -> str:
+    """The officer's attempt page; the course editor's preview renders it too (with `preview_url`)."""
     by_id = {q["id"]: q for q in module["quiz"]["questions"]}
     keys = quiz_attempts.option_keys(attempt, _secret())
-    confirming = bool(request.args.get("confirm"))
     questions = []
     for qid, choice_ids in attempt.layout:
         q = by_id[qid]
@@ -86,12 +93,11 @@ def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr,
                 {"key": keys[qid][oid], "text": tr(options[oid]["text"]), "selected": oid in selected}
                 for oid in choice_ids if oid in options]
         questions.append(question)
-    left = quiz_attempts.attempts_left(module["quiz"], attempts)
     return render_template("quizzes/attempt.html", attempt=attempt, version=version, module=module,
                            tr=tr, questions=questions, confirm=ConfirmForm(), confirming=confirming,
                            unanswered=[i for i, q in enumerate(questions, 1) if q["unanswered"]],
-                           left_after=None if left is None else max(0, left - 1),
-                           is_final=quiz_attempts.is_final_assessment(version, module_id))
+                           left_after=left_after,
+                           is_final=quiz_attempts.is_final_assessment(version, module["id"]), **preview)
 
 
 @bp.post("/courses/<course_id>/modules/<module_id>/quiz/start")
@@ -210,19 +216,28 @@ def review(attempt_id: int) -> ResponseReturnValue:
     version = version_of(attempt.course_id, attempt.course_version)
     module = version.module(attempt.module_id)
     tr = Translator(version, current_language())
-    by_id = {q["id"]: q for q in module["quiz"]["questions"]}
     answers = {a.question_id: a for a in attempt.answers}
     history = quiz_attempts.attempts_of(attempt.user_id, attempt.course_id, attempt.module_id)
     left = quiz_attempts.attempts_left(module["quiz"], history)
     passed = any(a.passed for a in history) and not attempt.is_pre_test
     # What the review may show follows the course's setting, decided in one place.
     reveal = quiz_attempts.shows_correct_options(quiz_attempts.review_policy(version), passed, left)
+    own = attempt.user_id == current_user.id
+    return render_review_page(
+        attempt, version, module, tr, {qid: (a.selected, a.is_correct) for qid, a in answers.items()}, reveal,
+        left, own and not passed and not attempt.is_pre_test and left != 0)
+
+
+def render_review_page(attempt: QuizAttempt, version, module: dict, tr, answers: dict[str, tuple[list, bool]],
+                       reveal: bool, left: int | None, can_retry: bool, **preview) -> str:
+    """The officer's review of a submitted attempt; the course editor's preview renders it too."""
+    by_id = {q["id"]: q for q in module["quiz"]["questions"]}
     questions = []
     for qid, choice_ids in attempt.layout:
         q = by_id[qid]
         answer = answers.get(qid)
-        selected = set(answer.selected) if answer else set()
-        right = bool(answer and answer.is_correct)
+        selected = set(answer[0]) if answer else set()
+        right = bool(answer and answer[1])
         shown = reveal or right  # a question answered right gives nothing away
         question = {
             "type": q["type"], "text": tr(q["text"]), "correct": right,
@@ -261,8 +276,6 @@ def review(attempt_id: int) -> ResponseReturnValue:
             } for oid in choice_ids if oid in options]
         questions.append(question)
     pass_mark = module["quiz"]["pass_mark"]
-    own = attempt.user_id == current_user.id
     return render_template("quizzes/review.html", attempt=attempt, version=version, module=module,
                            tr=tr, questions=questions, pass_mark=pass_mark, reveal=reveal, left=left,
-                           can_retry=own and not passed and not attempt.is_pre_test and left != 0,
-                           confirm=ConfirmForm())
+                           can_retry=can_retry, confirm=ConfirmForm(), **preview)

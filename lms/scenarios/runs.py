@@ -67,12 +67,18 @@ def take_keyed_choice(run: ScenarioRun, version: CourseVersion, step: int, key: 
     if run.finished_at is not None or step != len(run.choices):
         return False
     scenario = version.module(run.module_id)["scenario"]
-    state = engine.replay(scenario, run.choices)
+    return take_choice(run, version, step, keyed_choice_id(scenario, run.choices, run.id, key, secret))
+
+
+def keyed_choice_id(scenario: dict, taken: list[str], run_id: int, key: str, secret: str) -> str:
+    """The id of the reply a form's key names at the step after `taken` (the editor's preview,
+    whose runs are never stored, maps its keys with it too); InvalidChoiceError when none."""
+    state = engine.replay(scenario, taken)
     offered = engine.available_choices(scenario, state.node_id, state.variables)
-    by_key = {choice_key(secret, run.id, step, c["id"]): c["id"] for c in offered}
+    by_key = {choice_key(secret, run_id, len(taken), c["id"]): c["id"] for c in offered}
     if key not in by_key:
         raise engine.InvalidChoiceError("unknown reply")
-    return take_choice(run, version, step, by_key[key])
+    return by_key[key]
 
 
 def take_choice(run: ScenarioRun, version: CourseVersion, step: int, choice_id: str) -> bool:
@@ -96,16 +102,22 @@ def take_choice(run: ScenarioRun, version: CourseVersion, step: int, choice_id: 
     db.session.refresh(run)
     if len(run.choices) != step + 1:
         return False
-    if state.is_finished(scenario):
-        node = scenario["nodes"][state.node_id]
-        passed = state.score >= scenario["pass_score"]
-        run.finished_at = utcnow()
-        run.ending = node["ending"]
-        run.score = state.score
-        run.passed = passed
-        run.observed_skills = sorted(state.skills)
+    if finish(run, scenario, state):
         completion.log_event(run.user_id, version, run.module_id, "scenario_finished",
-                             run=run.id, score=state.score, passed=passed)
-        if passed:
+                             run=run.id, score=state.score, passed=run.passed)
+        if run.passed:
             completion.record_part(run.user_id, version, run.module_id, "scenario")
+    return True
+
+
+def finish(run: ScenarioRun, scenario: dict, state) -> bool:
+    """Write the outcome on the run when the state is at an ending (True); the editor's
+    preview finishes its unstored runs with it too."""
+    if not state.is_finished(scenario):
+        return False
+    run.finished_at = utcnow()
+    run.ending = scenario["nodes"][state.node_id]["ending"]
+    run.score = state.score
+    run.passed = state.score >= scenario["pass_score"]
+    run.observed_skills = sorted(state.skills)
     return True

@@ -53,12 +53,22 @@ def play(course_id: str, module_id: str) -> ResponseReturnValue:
     history = runs.runs_of(current_user.id, course_id, module_id)
     current = history[-1] if history and history[-1].finished_at is None else None
     if current is None:
-        return render_template("scenarios/briefing.html", version=version, module=module,
-                               scenario=module["scenario"], tr=tr, history=history, confirm=ConfirmForm(),
-                               best=engine.score_bounds(module["scenario"])[1])
+        return render_briefing(version, module, tr, history)
     run_version = (version if current.course_version == version.version
                    else version_of(course_id, current.course_version) or version)
-    scenario = run_version.module(module_id)["scenario"]
+    return render_node(current, run_version, module, tr)
+
+
+def render_briefing(version, module: dict, tr: Translator, history: list, **preview) -> str:
+    """The officer's briefing page; the course editor's preview renders it too (with `preview_url`)."""
+    return render_template("scenarios/briefing.html", version=version, module=module,
+                           scenario=module["scenario"], tr=tr, history=history, confirm=ConfirmForm(),
+                           best=engine.score_bounds(module["scenario"])[1], **preview)
+
+
+def render_node(current: ScenarioRun, run_version, module: dict, tr: Translator, **preview) -> str:
+    """The officer's page of a run's current step; the course editor's preview renders it too."""
+    scenario = run_version.module(module["id"])["scenario"]
     state = engine.replay(scenario, current.choices)
     last = state.steps[-1] if state.steps else None
     show_feedback = scenario["feedback"] == "immediate" and last is not None and last.choice.get("feedback")
@@ -76,7 +86,7 @@ def play(course_id: str, module_id: str) -> ResponseReturnValue:
         "scenarios/node.html", version=run_version, module=module, scenario=scenario, tr=tr, run=current,
         node=scenario["nodes"][state.node_id],
         offered=offered, last=last if show_feedback else None, quality=quality, step=step,
-        confirm=ConfirmForm(),
+        confirm=ConfirmForm(), **preview,
     )
 
 
@@ -144,9 +154,13 @@ def debrief(run_id: int) -> ResponseReturnValue:
     if run.finished_at is None:
         return redirect(url_for("scenarios.play", course_id=run.course_id, module_id=run.module_id))
     version = version_of(run.course_id, run.course_version)
+    return render_debrief(run, version, Translator(version, current_language()))
+
+
+def render_debrief(run: ScenarioRun, version, tr: Translator, **preview) -> str:
+    """The officer's debrief of a finished run; the course editor's preview renders it too."""
     module = version.module(run.module_id)
     scenario = module["scenario"]
-    tr = Translator(version, current_language())
     state = engine.start(scenario)
     path = []
     for choice_id in run.choices:
@@ -161,7 +175,7 @@ def debrief(run_id: int) -> ResponseReturnValue:
     shown = set(run.observed_skills or [])
     return render_template("scenarios/debrief.html", run=run, version=version, module=module,
                            scenario=scenario, tr=tr, path=path, ending=ending, shown=shown,
-                           best=engine.score_bounds(scenario)[1], confirm=ConfirmForm())
+                           best=engine.score_bounds(scenario)[1], confirm=ConfirmForm(), **preview)
 
 
 @bp.get("/courses/<course_id>/modules/<module_id>/script")

@@ -229,7 +229,7 @@ def test_trainer_writes_publishes_and_corrects_a_course_an_officer_completes(bro
     page.keyboard.press("Enter")  # the image button: the uploaded picture is offered
     assert f"![что изображено на рисунке]({image})" in page.locator("textarea[name=text]").input_value()
     page.wait_for_selector("#live-preview strong")
-    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('Сохранено')")
+    page.locator("#autosave-status", has_text="Сохранено").wait_for()
     lesson = (f"## Первые минуты\n\n![Схема действий]({image})\n\n!!! warning \"Важно\"\n"
               "    Боль в груди — повод вызвать врача сразу.\n\nПроверьте дыхание[^1].\n\n[^1]: Правило 24.\n")
     page.fill("textarea[name=text]", lesson)
@@ -248,6 +248,29 @@ def test_trainer_writes_publishes_and_corrects_a_course_an_officer_completes(bro
     page.click("text=Сядьте, дышите медленно, врач уже идет.")
     page.click("text=Я буду рядом, пока врач не придет.")
     assert "Вы действовали быстро и спокойно." in page.content()
+
+    # Preview on the officers' own pages (module, briefing, steps, debrief; quiz and review), nothing recorded.
+    from lms.scenarios.models import ScenarioRun
+
+    page.goto(f"/authoring/courses/{CID}")
+    page.click(f"a[href*='as-officer?module={TALK}']")
+    assert page.locator(".preview-banner").count() == 1
+    page.click("a[href*='as-officer/role-play']")
+    assert "Задержанный жалуется на боль в груди." in page.content()
+    page.click("form[action*='as-officer/role-play'] button")
+    for choice in ("c1", "c1", "c1"):
+        page.check(f"input[name=choice][value='{choice}']")
+        page.click("form[action*='as-officer/role-play'] button[type=submit]")
+    assert "Вы действовали быстро и спокойно." in page.content()
+    assert page.locator("p.flash-success").count() == 1
+    page.screenshot(path=str(artifacts / "authoring-officer-preview-debrief-ru.png"), full_page=True)
+    page.goto(f"/authoring/courses/{CID}/as-officer/quiz?module={EXAM}&lang=ru")
+    assert page.locator("fieldset.question").count() == 2  # the pool draws two of three
+    page.click("button[name=action][value=submit]")
+    assert page.locator("p.flash-error").count() == 1  # nothing answered: not passed
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ScenarioRun)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 0
 
     # Published: the course check passes, version 1.
     page.goto(f"/authoring/courses/{CID}")
