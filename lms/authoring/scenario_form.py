@@ -8,11 +8,10 @@ rules), whose problems `place` puts next to the form field they name.
 
 from __future__ import annotations
 
-import re
-
 from lms.authoring.course_form import load_yaml
 from lms.authoring.drafts import AuthoringError, dump_yaml
 from lms.authoring.quiz_form import _texts
+from lms.bounds import whole_number
 
 ENDINGS = ("good", "mixed", "poor")
 FEEDBACK = ("immediate", "debrief")
@@ -42,7 +41,8 @@ def to_file(module_id: str, data: dict) -> dict[str, bytes]:
 def _whole(raw: str):
     """A typed number as an int; anything else is kept as typed, for the course check to name."""
     raw = (raw or "").strip()
-    return int(raw) if re.fullmatch(r"-?\d{1,9}", raw) else raw
+    number = whole_number(raw)
+    return raw if number is None else number
 
 
 def settings_from_form(data: dict, form, langs: list[str]) -> dict:
@@ -106,8 +106,8 @@ def settings_from_form(data: dict, form, langs: list[str]) -> dict:
 
 
 def _count(form, name: str) -> int:
-    raw = form.get(name) or "0"
-    return min(int(raw), 200) if raw.isdigit() else 0
+    """The number of rows a part of the form says it posts: each row is fields of its own."""
+    return max(0, min(whole_number(form.get(name) or "0") or 0, len(form), 200))
 
 
 def node_from_form(form, langs: list[str], old: dict, variables: list[str]) -> dict:
