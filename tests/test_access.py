@@ -126,6 +126,7 @@ EXPECTED = {
     "authoring.officer_module": frozenset({T, A}),
     "authoring.officer_quiz": frozenset({T, A}),
     "authoring.officer_play": frozenset({T, A}),
+    "authoring.module_editor": frozenset({T, A}),
     "authoring.editors": ADMIN,
     "authoring.authors": ADMIN,
 }

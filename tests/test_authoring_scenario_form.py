@@ -296,3 +296,23 @@ def test_a_draft_role_play_is_played_on_the_officers_own_pages_recording_nothing
     assert "Хорошо." in debrief and 'class="flash flash-success"' in debrief
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ScenarioRun)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProgressEvent)) == 0
+
+
+def test_a_module_is_written_through_its_form_with_problems_beside_the_fields(client, ctx):
+    author = _new_course(client)
+    author.locale = "ru"
+    db.session.commit()
+    url = f"/authoring/courses/{CID}/module-editor?module={MID}"
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r'id="obj0_ru"[^>]*aria-invalid="true"', page)  # the new module's objective is empty
+    response = client.post(url, data={"base": _head(), "kind": "scenario", "title_ru": "Беседа с задержанным",
+                                      "estimated_minutes": "двадцать", "objectives_rows": "2",
+                                      "obj0_ru": "Спокойно говорить с задержанным", "obj1_ru": ""})
+    assert response.status_code == 302
+    files = drafts.files_of(drafts.revision(drafts.draft_of(CID)))
+    module = yaml.safe_load(files[f"{MID}/module.yaml"])
+    assert module == {"id": MID, "kind": "scenario", "title": {"ru": "Беседа с задержанным"},
+                      "estimated_minutes": "двадцать", "objectives": [{"ru": "Спокойно говорить с задержанным"}]}
+    page = client.get(url).get_data(as_text=True)
+    minutes = re.search(r'id="estimated_minutes".*?</div>', page, re.S).group(0)
+    assert 'value="двадцать"' in minutes and "целым числом" in minutes

@@ -130,3 +130,24 @@ def remove_module(files: dict[str, bytes], module_id: str) -> dict:
     changes: dict[str, bytes | None] = {p: None for p in files if p.startswith(module_id + "/")}
     changes["course.yaml"] = dump_yaml(course)
     return changes
+
+
+def module_from_form(files: dict[str, bytes], module_id: str, form, langs: list[str]) -> dict[str, bytes]:
+    """module.yaml with the form's kind, title, time and objectives; keys the form does not show are kept."""
+    from lms.authoring.scenario_form import _count, _texts, _whole
+
+    data = load_yaml(files.get(f"{module_id}/module.yaml"))
+    data["id"] = module_id
+    data["kind"] = form.get("kind") or data.get("kind")
+    data["title"] = _texts(form, "title", langs, data.get("title"))
+    data["estimated_minutes"] = _whole(form.get("estimated_minutes") or "0")
+    old = data.get("objectives") if isinstance(data.get("objectives"), list) else []
+    objectives = []
+    for k in range(_count(form, "objectives_rows")):
+        text = _texts(form, f"obj{k}", langs, old[k] if k < len(old) and isinstance(old[k], dict) else None)
+        if text:
+            objectives.append(text)
+    data["objectives"] = objectives
+    ordered = {k: data[k] for k in ("id", "kind", "title", "estimated_minutes", "objectives") if k in data}
+    ordered.update({k: v for k, v in data.items() if k not in ordered})
+    return {f"{module_id}/module.yaml": dump_yaml(ordered)}

@@ -1494,3 +1494,54 @@ def officer_play(course_id: str) -> ResponseReturnValue:
         if runs.finish(run, scenario, state):
             return render_debrief(run, version, tr, **preview)
         return render_node(run, version, module, tr, **preview)
+
+
+@bp.route("/courses/<course_id>/module-editor", methods=["GET", "POST"])
+@access.roles(*AUTHORS)
+def module_editor(course_id: str) -> ResponseReturnValue:
+    """A module's own fields (module.yaml): kind, title, estimated time, objectives."""
+    from lms.authoring import course_form, fields
+    from lms.authoring.scenario_form import _count as _count_rows
+
+    module_id = request.args.get("module", "")
+    draft = _draft_or_404(course_id)
+    files = drafts.files_of(drafts.revision(draft))
+    path = f"{module_id}/module.yaml"
+    if path not in files:
+        abort(404)
+    try:
+        data = course_form.load_yaml(files[path])
+        course = course_form.course_fields(files)
+    except drafts.AuthoringError:
+        flash(_("course.yaml cannot be read as a form; correct it in the text editor."), "error")
+        return redirect(url_for("authoring.edit_file", course_id=course_id, path=path))
+    langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
+    status = 200
+    if request.method == "POST":
+        form = FileForm()
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            rev = drafts.save(draft, current_user, form.base.data,
+                              course_form.module_from_form(files, module_id, request.form, langs))
+        except drafts.ConflictError:
+            db.session.rollback()
+            flash(_("Someone saved the draft meanwhile; nothing was lost. Try again."), "error")
+            draft = drafts.draft_of(course_id)
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("Saved as revision %(number)s.", number=rev.number) if rev else _("No changes to save."),
+                  "success")
+            return redirect(url_for("authoring.module_editor", course_id=course_id, module=module_id))
+    posted = request.form if status != 200 else None
+    objectives = data.get("objectives") if isinstance(data.get("objectives"), list) else []
+    rows = len(objectives) + 1 if posted is None else _count_rows(request.form, "objectives_rows")
+    texts = lambda prefix: {prefix, *(f"{prefix}_{c}" for c in langs)}  # noqa: E731
+    shown = {"kind", "estimated_minutes", "objectives", *texts("title"), *(k for r in range(rows) for k in texts(f"obj{r}"))}
+    _course, problems = drafts.check(course_id, files)
+    errors = fields.place(drafts.problems_by_path(course_id, problems).get(path, []), None, shown,
+                          {"objectives": "obj"}) if status == 200 else {}
+    return render_template("authoring/module_editor.html", draft=draft, module_id=module_id, data=data,
+                           langs=langs, rows=rows, objectives=objectives, posted=posted, errors=errors,
+                           form=FileForm(base=draft.head), kinds=course_form.KINDS), status

@@ -194,3 +194,42 @@
     });
   });
 })();
+
+// Form editors (role-play, question): what is typed is kept in this browser until a save
+// goes through, so an expired session or a lost connection loses nothing.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-keep]");
+  var offer = document.getElementById("restore-unsaved");
+  if (!form || !offer) { return; }
+  var key = "lms-unsaved-form:" + form.dataset.keep;
+  function values() {
+    var out = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "submit" || el.type === "button") { return; }
+      if (el.type === "checkbox" || el.type === "radio") {
+        out[el.name + "=" + el.value] = el.checked;
+      } else { out[el.name] = el.value; }
+    });
+    return out;
+  }
+  function put(saved) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.type === "checkbox" || el.type === "radio") {
+        var k = el.name + "=" + el.value;
+        if (k in saved) { el.checked = saved[k]; }
+      } else if (el.name in saved && el.type !== "hidden") { el.value = saved[el.name]; }
+    });
+  }
+  var saved = null;
+  try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+  if (document.querySelector(".flash-success")) {   // the last save went through
+    try { localStorage.removeItem(key); } catch (e) { /* ignore */ }
+  } else if (saved && JSON.stringify(saved) !== JSON.stringify(values())) {
+    offer.hidden = false;
+    offer.querySelector("button").addEventListener("click", function () { put(saved); offer.hidden = true; });
+  }
+  form.addEventListener("input", function () {
+    try { localStorage.setItem(key, JSON.stringify(values())); } catch (e) { /* storage full or off */ }
+  });
+})();

@@ -374,6 +374,15 @@ def test_an_arabic_trainer_writes_a_role_play_through_the_forms_right_to_left(br
     assert 0 <= error_box["y"] - (field_box["y"] + field_box["height"]) < 40  # right under the field
     assert page.locator("#c0_next").input_value() == "nowhere"
     page.screenshot(path=str(artifacts / "authoring-role-play-node-ar.png"), full_page=True)
+    # A session that expired while typing loses nothing: the browser kept the entries and offers them back.
+    page.fill("[name=c0_text_ar]", "سأبقى معك حتى يصل الطبيب.")
+    context.clear_cookies()
+    page.click("form.scenario-node button.primary")
+    sign_in(page, trainer.personnel_number, PASSWORD)
+    page.goto("/authoring/courses/isaf/scenario-node?module=01-talk&node=n2")
+    assert page.locator("[name=c0_text_ar]").input_value() == "سأستدعي الطبيب."
+    page.click("#restore-unsaved button")
+    assert page.locator("[name=c0_text_ar]").input_value() == "سأبقى معك حتى يصل الطبيب."
     page.goto("/authoring/courses/isaf/scenario-editor?module=01-talk")
     assert page.locator("ol.node-list li", has_text="n2").locator(".errors").count() == 1
 
