@@ -137,6 +137,7 @@ def test_a_refused_node_save_keeps_everything_typed(client, ctx):
     stale = client.post(node_url, data=_node(base=before - 1, node_id="n5", speaker="detainee",
                                              text_ru="Второй текст", c0_id="c1", c0_text_ru="Ответ", c0_next="n1"))
     assert stale.status_code == 409 and "Второй текст" in stale.get_data(as_text=True)
+    assert f'href="/authoring/courses/{CID}/revisions/{before}"' in stale.get_data(as_text=True)
     assert "n5" not in _scenario()["nodes"]
     # An id that is taken.
     taken = client.post(node_url, data=_node(node_id="n1", text_ru="Дубль"))

@@ -1080,7 +1080,7 @@ def question(course_id: str) -> ResponseReturnValue:
         options = [{"id": "a"}, {"id": "b"}]
     rows = [*options, {}, {}]
     errors = _question_errors(_quiz_problems(course_id, files, module_id), old.get("id"), index, len(rows), langs)
-    return render_template("authoring/question.html", draft=draft, module_id=module_id, index=index,
+    return render_template("authoring/question.html", conflict_head=draft.head if status == 409 else None, draft=draft, module_id=module_id, index=index,
                            q=current, rows=rows, langs=langs, errors=errors, form=FileForm(base=draft.head),
                            types=quiz_form.TYPES, text_only=text_only), status
 
@@ -1184,8 +1184,6 @@ def scenario_editor(course_id: str) -> ResponseReturnValue:
             status = 422
         except drafts.ConflictError:
             db.session.rollback()
-            flash(_("Someone saved the role-play after you opened this page. Your entries are kept below; "
-                    "check them, then save again."), "error")
             draft = drafts.draft_of(course_id)
             status = 409
         else:
@@ -1203,7 +1201,7 @@ def scenario_editor(course_id: str) -> ResponseReturnValue:
     for key, items in form_errors.items():
         placed.setdefault(key, []).extend(items)
     return render_template(
-        "authoring/scenario_editor.html", draft=draft, module_id=module_id, data=shown_data, langs=langs,
+        "authoring/scenario_editor.html", conflict_head=draft.head if status == 409 else None, draft=draft, module_id=module_id, data=shown_data, langs=langs,
         posted=posted, errors=placed, form=form, roles=roles, endings=scenario_form.ENDINGS,
     ), status
 
@@ -1267,8 +1265,6 @@ def scenario_node(course_id: str) -> ResponseReturnValue:
             status = 422
         except drafts.ConflictError:
             db.session.rollback()
-            flash(_("Someone saved the role-play after you opened this page. Your entries are kept below; "
-                    "check them, then save again."), "error")
             draft = drafts.draft_of(course_id)
             status = 409
         else:
@@ -1292,7 +1288,7 @@ def scenario_node(course_id: str) -> ResponseReturnValue:
     for key, items in form_errors.items():
         placed.setdefault(key, []).extend(items)
     return render_template(
-        "authoring/scenario_node.html", draft=draft, module_id=module_id, node_id=node_id, new_id=new_id,
+        "authoring/scenario_node.html", conflict_head=draft.head if status == 409 else None, draft=draft, module_id=module_id, node_id=node_id, new_id=new_id,
         node=current, choices=choices, rows=rows, langs=langs, posted=posted, errors=placed,
         form=FileForm(base=draft.head), roles=_role_keys(data), node_ids=list(data["nodes"]),
         checklist=[c for c in checklist if isinstance(c, str)], variables=variables,
@@ -1526,7 +1522,6 @@ def module_editor(course_id: str) -> ResponseReturnValue:
                               course_form.module_from_form(files, module_id, request.form, langs))
         except drafts.ConflictError:
             db.session.rollback()
-            flash(_("Someone saved the draft meanwhile; nothing was lost. Try again."), "error")
             draft = drafts.draft_of(course_id)
             status = 409
         else:
@@ -1542,6 +1537,6 @@ def module_editor(course_id: str) -> ResponseReturnValue:
     _course, problems = drafts.check(course_id, files)
     errors = fields.place(drafts.problems_by_path(course_id, problems).get(path, []), None, shown,
                           {"objectives": "obj"}) if status == 200 else {}
-    return render_template("authoring/module_editor.html", draft=draft, module_id=module_id, data=data,
+    return render_template("authoring/module_editor.html", conflict_head=draft.head if status == 409 else None, draft=draft, module_id=module_id, data=data,
                            langs=langs, rows=rows, objectives=objectives, posted=posted, errors=errors,
                            form=FileForm(base=draft.head), kinds=course_form.KINDS), status
