@@ -258,8 +258,9 @@ def test_trainer_writes_publishes_and_corrects_a_course_an_officer_completes(bro
     page.click("a[href*='as-officer/role-play']")
     assert "Задержанный жалуется на боль в груди." in page.content()
     page.click("form[action*='as-officer/role-play'] button")
-    for choice in ("c1", "c1", "c1"):
-        page.check(f"input[name=choice][value='{choice}']")
+    for reply in ("Где именно болит? Я вызову врача.", "Сядьте, дышите медленно, врач уже идет.",
+                  "Я буду рядом, пока врач не придет."):
+        page.get_by_label(reply).check()
         page.click("form[action*='as-officer/role-play'] button[type=submit]")
     assert "Вы действовали быстро и спокойно." in page.content()
     assert page.locator("p.flash-success").count() == 1
