@@ -439,7 +439,8 @@ def test_a_best_response_question_is_written_through_the_form_with_a_credit_per_
     })
     db.session.expire_all()
     page = client.get(url).get_data(as_text=True)
-    assert 'value="all"' in page and "questions[q-best].options[0].credit" in page
+    credit = re.search(r'id="opt0_credit".*?</div>', page, re.S).group(0)  # the problem beside its field
+    assert 'value="all"' in credit and 'aria-invalid="true"' in credit and 'class="errors"' in credit
 
 
 def test_the_editor_shows_a_classify_problem_in_the_authors_language(client, ctx):

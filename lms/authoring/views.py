@@ -1080,6 +1080,8 @@ def question(course_id: str) -> ResponseReturnValue:
         options = [{"id": "a"}, {"id": "b"}]
     rows = [*options, {}, {}]
     errors = _question_errors(_quiz_problems(course_id, files, module_id), old.get("id"), index, len(rows), langs)
+    if text_only:  # no form fields to put them beside: every problem of the question above the text link
+        errors = {"": [p for items in errors.values() for p in items]}
     return render_template("authoring/question.html", conflict_head=draft.head if status == 409 else None, draft=draft, module_id=module_id, index=index,
                            q=current, rows=rows, langs=langs, errors=errors, form=FileForm(base=draft.head),
                            types=quiz_form.TYPES, text_only=text_only), status
