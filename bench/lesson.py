@@ -183,7 +183,7 @@ def setup_data(folder: str, officers: int, items: int) -> None:
     from lms.org.models import Country, Institution, User
     from lms.quizzes.attempts import option_keys, start_attempt
     from lms.scenarios import engine
-    from lms.scenarios.runs import start_run
+    from lms.scenarios.runs import choice_key, start_run
 
     app = create_app()
     with app.app_context():
@@ -226,8 +226,9 @@ def setup_data(folder: str, officers: int, items: int) -> None:
             answers = [(f"q-{qid}", keys[qid][options[0]]) for qid, options in attempt.layout]
             quiz_lines.append("\t".join(["POST", f"/attempts/{attempt.id}", cookie,
                                          urllib.parse.urlencode([("csrf_token", token), *answers])]))
+            # The form names each reply by its opaque key for this run and step, as the page does.
             play_lines.append("\t".join(["POST", f"/runs/{run.id}/choose", cookie, urllib.parse.urlencode(
-                [("csrf_token", token), ("choice", first_reply), ("step", "0")])]))
+                [("csrf_token", token), ("choice", choice_key(secret, run.id, 0, first_reply)), ("step", "0")])]))
         Path(folder, "quiz.txt").write_text("\n".join(quiz_lines) + "\n")
         Path(folder, "roleplay.txt").write_text("\n".join(play_lines) + "\n")
 
