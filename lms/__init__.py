@@ -18,6 +18,7 @@ from lms.extensions import babel, compress, csrf, db, limiter, login_manager, mi
 from lms.i18n import (
     LOCALES,
     about_duration,
+    bdi,
     current_language,
     date_text,
     datetime_text,
@@ -206,6 +207,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_global(about_duration, "about_duration")
     # The one list of right-to-left languages (lms.i18n), for any template that needs a direction.
     app.add_template_global(text_direction, "dir_of")
+    app.add_template_global(bdi, "bdi")  # a value in another script, isolated (lms.i18n.bdi)
 
     @app.after_request
     def security_headers(response):

@@ -42,20 +42,38 @@ POSITION = "Senior inspector (2nd grade)"
 # between it and the block it sits in, an element that isolates it: <bdi>, a dir attribute, or a
 # computed unicode-bidi of isolate / isolate-override / plaintext.
 CHECK = """(values) => {
-  const found = [];
-  const isolated = (el) => {
+  // The direction a value takes by itself: that of its first letter with a direction.
+  const firstStrong = (text) => {
+    for (const ch of text) {
+      if (/[\\p{Script=Arabic}\\p{Script=Hebrew}]/u.test(ch)) return 'rtl';
+      if (/\\p{L}/u.test(ch)) return 'ltr';
+    }
+    return null;
+  };
+  // Isolated means: between the text and its block, an element (<bdi>, a dir attribute, a
+  // computed unicode-bidi of isolate / plaintext / embed in SVG) whose base direction is the
+  // value's own. An isolating element whose direction comes from other text around the value
+  // (a whole heading with unicode-bidi: plaintext, say) does not count.
+  const isolated = (el, own) => {
     while (el && el !== document.documentElement) {
       const cs = getComputedStyle(el);
-      if (el.namespaceURI === 'http://www.w3.org/2000/svg')  // SVG text: an embedding with its own direction
-        return el.hasAttribute('direction') && ['embed', 'isolate'].includes(cs.unicodeBidi)
-          ? true : (el.tagName === 'tspan' ? isolated(el.parentElement) : false);
-      if (el.tagName === 'BDI' || el.hasAttribute('dir')
-          || ['isolate', 'isolate-override', 'plaintext'].includes(cs.unicodeBidi)) return true;
-      if (!cs.display.startsWith('inline')) return false;  // the block: the paragraph it is in
+      const svg = el.namespaceURI === 'http://www.w3.org/2000/svg';
+      const isolating = svg ? el.hasAttribute('direction') && ['embed', 'isolate'].includes(cs.unicodeBidi)
+        : el.tagName === 'BDI' || el.hasAttribute('dir')
+          || ['isolate', 'isolate-override', 'plaintext'].includes(cs.unicodeBidi);
+      if (isolating) {
+        const auto = (el.tagName === 'BDI' && !el.hasAttribute('dir')) || el.getAttribute('dir') === 'auto'
+          || cs.unicodeBidi === 'plaintext';
+        const base = auto ? (firstStrong(el.textContent) || cs.direction) : cs.direction;
+        return base === own;
+      }
+      if (!svg && !cs.display.startsWith('inline')) return false;  // the block: the paragraph it is in
+      if (svg && el.tagName === 'text') return false;
       el = el.parentElement;
     }
     return false;
   };
+  const found = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode;
@@ -63,8 +81,7 @@ CHECK = """(values) => {
     if (!value || !node.parentElement || node.parentElement.closest('script, style, textarea, title')) continue;
     if (node.parentElement.offsetParent === null && node.parentElement.tagName !== 'OPTION'
         && getComputedStyle(node.parentElement).position !== 'fixed') continue;  // not shown
-    const el = node.parentElement;
-    if (!isolated(el)) found.push([value, el.outerHTML.slice(0, 160)]);
+    if (!isolated(node.parentElement, firstStrong(value))) found.push([value, node.parentElement.outerHTML.slice(0, 160)]);
   }
   for (const input of document.querySelectorAll('input[type=text], input[type=search], input:not([type])')) {
     const value = values.find((v) => input.value.includes(v));
