@@ -301,7 +301,7 @@ def main() -> None:
     parser.add_argument("--officers", type=int, default=20000)
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration of each page")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--posts", type=int, default=4000, help="attempts and runs prepared for the POSTs")
+    parser.add_argument("--posts", type=int, default=8000, help="attempts and runs prepared for the POSTs")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--cold-start", action="store_true",
                         help="also time a worker's restart, with and without preloading the app")
