@@ -232,8 +232,12 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _connect_signals() -> None:
-    """Features that listen to another's events, connected here rather than on import."""
+    """Features that listen to another's events, connected here rather than on import: a
+    published version holds or moves officers; a completed course issues its certificate."""
     from lms.catalog.loader import version_published
+    from lms.certificates.issue import on_course_completed
+    from lms.learning.completion import course_completed
     from lms.learning.versions import on_version_published
 
     version_published.connect(on_version_published)
+    course_completed.connect(on_course_completed)

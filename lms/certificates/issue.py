@@ -9,7 +9,6 @@ from lms.certificates.keys import app_store
 from lms.certificates.models import Certificate
 from lms.certificates.serial import new_serial
 from lms.extensions import db
-from lms.learning.completion import course_completed
 from lms.learning.models import CourseCompletion
 from lms.org.models import User, audit
 from lms.timeutil import local_date, utcnow
@@ -80,11 +79,9 @@ def issue(completion: CourseCompletion, version: CourseVersion) -> Certificate |
     return _new(completion, version, user)
 
 
-def _on_course_completed(completion: CourseCompletion, version: CourseVersion, **_) -> None:
+def on_course_completed(completion: CourseCompletion, version: CourseVersion, **_) -> None:
+    """The receiver create_app connects to completion's `course_completed` signal."""
     issue(completion, version)
-
-
-course_completed.connect(_on_course_completed)
 
 
 def revoke(cert: Certificate, actor: User, reason: str) -> None:

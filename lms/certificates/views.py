@@ -25,7 +25,7 @@ from flask_login import current_user
 from lms import access
 from lms.admin.forms import ConfirmForm
 from lms.certificates import badge, queries
-from lms.certificates import issue as issuing  # importing it connects the issuing receiver
+from lms.certificates import issue as issuing
 from lms.certificates.export import file_name, pdf_bytes, pdf_files, zip_stream
 from lms.certificates.forms import OfflineVerifyForm, RevokeForm, VerifyForm
 from lms.certificates.keys import app_store

@@ -14,6 +14,7 @@ from blinker import Namespace
 from lms.catalog.models import CourseVersion
 from lms.extensions import db, insert_if_absent
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress, ProgressEvent
+from lms.quizzes.scores import final_score
 from lms.timeutil import utcnow
 
 _signals = Namespace()
@@ -126,8 +127,6 @@ def _complete_course_if_due(user_id: int, version: CourseVersion, enrolment) -> 
     )
     if existing is not None:
         return None
-    from lms.quizzes.attempts import final_score
-
     completion = CourseCompletion(
         user_id=user_id, course_id=version.course_id, course_version=version.version,
         completed_at=utcnow(), final_score=final_score(user_id, version),

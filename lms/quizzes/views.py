@@ -21,6 +21,7 @@ from lms.org.scope import can_see_user
 from lms.quizzes import attempts as quiz_attempts
 from lms.quizzes import grading
 from lms.quizzes.models import QuizAttempt
+from lms.quizzes.scores import is_final_assessment
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
 
@@ -56,7 +57,7 @@ def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
         "quizzes/start.html", version=version, module=module, tr=tr, attempts=attempts,
         left=quiz_attempts.attempts_left(module["quiz"], attempts),
         passed=any(a.passed for a in attempts), confirm=ConfirmForm(),
-        is_final=quiz_attempts.is_final_assessment(version, module_id),
+        is_final=is_final_assessment(version, module_id),
     )
 
 
@@ -97,7 +98,7 @@ def render_attempt_page(attempt: QuizAttempt, version, module: dict, tr, confirm
                            tr=tr, questions=questions, confirm=ConfirmForm(), confirming=confirming,
                            unanswered=[i for i, q in enumerate(questions, 1) if q["unanswered"]],
                            left_after=left_after,
-                           is_final=quiz_attempts.is_final_assessment(version, module["id"]), **preview)
+                           is_final=is_final_assessment(version, module["id"]), **preview)
 
 
 @bp.post("/courses/<course_id>/modules/<module_id>/quiz/start")
