@@ -97,10 +97,6 @@ class ScopeGrantForm(FlaskForm):
             raise ValidationError(_l("Grant an extra scope for at most a year."))
 
 
-class ConfirmForm(FlaskForm):
-    """An empty form: a button that carries the CSRF token."""
-
-
 class RosterForm(FlaskForm):
     file = FileField(_l("Roster file (XLSX or CSV)"), validators=[FileRequired(message=_l("Choose a file."))])
 

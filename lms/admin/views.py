@@ -28,7 +28,6 @@ from lms.admin import roster, roster_files
 from lms.admin.forms import (
     AuditFilterForm,
     CohortForm,
-    ConfirmForm,
     CountryForm,
     InstitutionForm,
     PeopleFilterForm,
@@ -39,6 +38,7 @@ from lms.admin.forms import (
 )
 from lms.auth import throttle
 from lms.auth.passwords import give_one_time_password
+from lms.core.forms import ConfirmForm
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language
 from lms.org import emails, personnel

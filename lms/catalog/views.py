@@ -10,7 +10,6 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from lms import access
-from lms.admin.forms import ConfirmForm
 from lms.catalog import cache
 from lms.catalog.loader import MEDIA_MARK
 from lms.catalog.models import Course, CourseMedia
@@ -21,6 +20,7 @@ from lms.catalog.queries import (
     published_versions,
     version_of,
 )
+from lms.core.forms import ConfirmForm
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import progress as learning

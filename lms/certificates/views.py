@@ -23,7 +23,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from lms import access
-from lms.admin.forms import ConfirmForm
 from lms.certificates import badge, queries
 from lms.certificates import issue as issuing
 from lms.certificates.export import file_name, pdf_bytes, pdf_files, zip_stream
@@ -33,6 +32,7 @@ from lms.certificates.models import Certificate
 from lms.certificates.printed import printed_fields
 from lms.certificates.serial import normalise
 from lms.certificates.signing import InvalidPayloadError, verify_payload
+from lms.core.forms import ConfirmForm
 from lms.core.views import add_home_links
 from lms.extensions import db, limiter
 from lms.i18n import LOCALES, current_language

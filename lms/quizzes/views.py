@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import access
-from lms.admin.forms import ConfirmForm
 from lms.catalog.queries import Translator, part_of, version_of
+from lms.core.forms import ConfirmForm
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import progress as learning

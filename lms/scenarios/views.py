@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import access
-from lms.admin.forms import ConfirmForm
 from lms.catalog.queries import Translator, module_with, part_of, version_of
+from lms.core.forms import ConfirmForm
 from lms.core.views import add_home_links
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language, person_label
