@@ -37,8 +37,11 @@ def words(module_id: str, lang: str) -> int:
 
 def explanations_and_answers(question: dict, lang: str) -> None:
     assert question["explanation"].get(lang), (question["id"], lang)
-    if question["type"] == "classify":
+    if question["type"] in ("classify", "rate"):
         assert len(question["items"]) >= 2 and len(question["categories"]) >= 2, question["id"]
+        if question["type"] == "rate":
+            # The expert's reasoning is what the officer learns from after rating a factor.
+            assert all(i["feedback"].get(lang) for i in question["items"]), question["id"]
     elif question["type"] == "best_response":
         # Exactly one best reply, so that an officer choosing it earns the whole question.
         assert [o["credit"] for o in question["options"]].count(100) == 1, question["id"]
