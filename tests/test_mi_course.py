@@ -2,6 +2,8 @@
 practice formats (best_response, classify) are used from lesson 3 on, and an officer can complete
 what has been written so far in each of its languages."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 import yaml
@@ -117,3 +119,26 @@ def test_course_can_be_completed_in_each_language(client, ctx, lang):
     complete_course(client, version, lang)
     completion = db.session.scalar(sa.select(CourseCompletion).where(CourseCompletion.user_id == user.id))
     assert completion is not None and completion.final_score == 100
+
+
+def lessons_cited(text: str) -> set[int]:
+    """Lesson numbers an explanation points to: "lesson 7", "lessons 4 and 7", "lessons 1, 2 and 10"."""
+    found = set()
+    for group in re.findall(r"lessons? (\d+(?:(?:, | and )\d+)*)", text):
+        found |= {int(n) for n in re.findall(r"\d+", group)}
+    return found
+
+
+def test_final_assessment_draws_on_every_lesson(ctx):
+    content = load_mi().content
+    final = content["modules"][-1]
+    assert final["id"] == "14-final-assessment" and final["kind"] == "assessment"
+    questions = final["quiz"]["questions"]
+    assert len(questions) >= 20
+    assert {"best_response", "classify"} <= {q["type"] for q in questions}
+    for question in questions:
+        for lang in content["languages"]:
+            explanations_and_answers(question, lang)
+    cited = set().union(*(lessons_cited(q["explanation"]["en"]) for q in questions))
+    lessons = {int(m["id"][:2]) for m in content["modules"] if m["kind"] == "lesson"}
+    assert lessons <= cited, sorted(lessons - cited)
