@@ -1,6 +1,7 @@
 """The shipped motivational interviewing course loads, each module meets the brief's shape, the
-practice formats (best_response, classify) are used from lesson 3 on, and an officer can complete
-what has been written so far in each of its languages."""
+practice formats (best_response, classify) are used from lesson 3 on, the role-plays score MI skills
+and pass only through a good ending, and an officer can complete what has been written so far in
+each of its languages."""
 
 import re
 
@@ -11,8 +12,16 @@ import yaml
 from lms.catalog.models import CourseVersion
 from lms.config import PROJECT_ROOT
 from lms.extensions import db
-from lms.learning.models import CourseCompletion
-from tests.course_helpers import complete_course, load_shipped, shipped_languages
+from lms.learning.models import CourseCompletion, ModuleProgress
+from lms.scenarios import engine
+from lms.scenarios.models import ScenarioRun
+from tests.course_helpers import (
+    choice_form,
+    complete_course,
+    enrol,
+    load_shipped,
+    shipped_languages,
+)
 from tests.factories import login, make_user
 
 COURSE = "motivational-interviewing"
@@ -27,6 +36,13 @@ PLAN = [
     "10-mi-in-prison-and-probation", "11-mi-and-violent-extremism", "12-role-play-rejecting-contact",
     "13-assessing-mi-practice", "14-final-assessment",
 ]
+
+
+# What every role-play's observer watches for: the OARS skills, information with permission, and
+# holding back the righting reflex (lessons 3, 4 and 8).
+ROLE_PLAY_SKILLS = {"open-question", "simple-reflection", "complex-reflection", "affirmation", "permission",
+                    "no-righting-reflex", "summary"}
+REFLECTING = {"simple-reflection", "complex-reflection", "summary"}
 
 
 def load_mi() -> CourseVersion:
@@ -142,3 +158,123 @@ def test_final_assessment_draws_on_every_lesson(ctx):
     cited = set().union(*(lessons_cited(q["explanation"]["en"]) for q in questions))
     lessons = {int(m["id"][:2]) for m in content["modules"] if m["kind"] == "lesson"}
     assert lessons <= cited, sorted(lessons - cited)
+
+
+def role_plays(content: dict) -> list[dict]:
+    return [m for m in content["modules"] if m["kind"] == "scenario"]
+
+
+def scores_by_ending(scenario: dict) -> dict[str, tuple[int, int]]:
+    """The lowest and highest total score of the runs ending in each kind of ending, over every
+    path the engine allows (scenarios are small acyclic graphs, so every path can be walked)."""
+    found: dict[str, list[int]] = {}
+
+    def walk(state: engine.RunState) -> None:
+        if state.is_finished(scenario):
+            found.setdefault(scenario["nodes"][state.node_id]["ending"], []).append(state.score)
+            return
+        for choice in engine.available_choices(scenario, state.node_id, state.variables):
+            walk(engine.choose(scenario, state, choice["id"]))
+
+    walk(engine.start(scenario))
+    return {kind: (min(scores), max(scores)) for kind, scores in found.items()}
+
+
+def test_role_plays_meet_the_brief(ctx):
+    content = load_mi().content
+    assert role_plays(content)
+    for module in role_plays(content):
+        s = module["scenario"]
+        assert 10 <= len(s["nodes"]), module["id"]
+        assert {n["ending"] for n in s["nodes"].values() if n.get("ending")} == {"good", "mixed", "poor"}
+        assert {"officer", "observer"} <= set(s["roles"]) and {"prisoner", "client"} & set(s["roles"]), module["id"]
+        assert ROLE_PLAY_SKILLS <= {item["id"] for item in s["observer_checklist"]}, module["id"]
+        best_places = set()
+        for node_id, node in s["nodes"].items():
+            for lang in content["languages"]:
+                assert node["text"].get(lang), (module["id"], node_id, lang)
+                assert node.get("ending") is None or node["debrief"].get(lang), (module["id"], node_id)
+                for role in s["roles"].values():
+                    assert role["card"].get(lang) and role["name"].get(lang), module["id"]
+                # Feedback on every reply, naming the skill it shows or the trap it falls into.
+                assert all(c["feedback"].get(lang) for c in node["choices"]), (module["id"], node_id, lang)
+            scores = [c["score"] for c in node["choices"]]
+            if len(scores) > 1:
+                best_places.add(scores.index(max(scores)))
+        assert len(best_places) > 1, (module["id"], best_places)
+
+
+def test_role_plays_reward_reflections_and_penalise_the_righting_reflex(ctx):
+    """Wherever a reflection and a question are both on offer, the reflection earns more; a reply
+    that shows no MI skill (arguing, warning, lecturing, fixing, a false promise) never earns as
+    much as the best reply beside it, and earns nothing where it is the righting reflex."""
+    content = load_mi().content
+    for module in role_plays(content):
+        for node_id, node in module["scenario"]["nodes"].items():
+            choices = node["choices"]
+            if not choices:
+                continue
+            best = max(c["score"] for c in choices)
+            reflections = [c["score"] for c in choices if REFLECTING & set(c["skills"])]
+            questions = [c["score"] for c in choices if set(c["skills"]) == {"open-question"}]
+            if reflections and questions:
+                assert min(reflections) > max(questions), (module["id"], node_id)
+            for c in choices:
+                if not c["skills"]:
+                    assert c["score"] < best and c["score"] <= 1, (module["id"], node_id, c["id"])
+                if c["feedback"]["en"].startswith("Righting reflex"):
+                    assert c["score"] == 0 and not c["skills"], (module["id"], node_id, c["id"])
+
+
+def test_role_plays_pass_only_through_a_good_ending(ctx):
+    """Every path is walked: no run that ends in a mixed or poor ending reaches the pass score,
+    and the best run reaches it with a good ending."""
+    content = load_mi().content
+    for module in role_plays(content):
+        s = module["scenario"]
+        bounds = scores_by_ending(s)
+        assert max(bounds["mixed"][1], bounds["poor"][1]) < s["pass_score"] <= bounds["good"][1], (module["id"], bounds)
+        best = engine.replay(s, engine.best_run(s))
+        assert s["nodes"][best.node_id]["ending"] == "good" and best.score == bounds["good"][1], module["id"]
+
+
+def best_mixed_run(scenario: dict) -> list[str]:
+    """The choice ids of a highest-scoring run that ends in a mixed ending."""
+    best: tuple[int, list[str]] = (-1, [])
+
+    def walk(state: engine.RunState, taken: list[str]) -> None:
+        nonlocal best
+        if state.is_finished(scenario):
+            if scenario["nodes"][state.node_id]["ending"] == "mixed" and state.score > best[0]:
+                best = (state.score, taken)
+            return
+        for choice in engine.available_choices(scenario, state.node_id, state.variables):
+            walk(engine.choose(scenario, state, choice["id"]), [*taken, choice["id"]])
+
+    walk(engine.start(scenario), [])
+    return best[1]
+
+
+def test_a_mixed_ending_does_not_complete_a_role_play(client, ctx):
+    """Played through the pages: the highest-scoring run that ends mixed is recorded as not
+    passed and leaves the module open; replaying it to the best good ending completes it."""
+    version = load_mi()
+    user = make_user(number="mi-rp-mixed")
+    db.session.commit()
+    login(client, user)
+    enrol(client, COURSE)
+    for module in role_plays(version.content):
+        s = module["scenario"]
+        base = f"/courses/{COURSE}/modules/{module['id']}"
+        for choices, ending, passed in ((best_mixed_run(s), "mixed", False), (engine.best_run(s), "good", True)):
+            client.post(f"{base}/scenario/start")
+            page = client.get(f"{base}/scenario").get_data(as_text=True)
+            run_id = int(re.search(r'action="/runs/(\d+)/choose"', page).group(1))
+            for step, choice in enumerate(choices):
+                client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, step, choice))
+            run = db.session.get(ScenarioRun, run_id)
+            db.session.refresh(run)
+            assert (run.ending, run.passed) == (ending, passed), (module["id"], run.score)
+            progress = db.session.scalar(sa.select(ModuleProgress).where(
+                ModuleProgress.user_id == user.id, ModuleProgress.module_id == module["id"]))
+            assert (progress is not None and progress.completed_at is not None) == passed, module["id"]
