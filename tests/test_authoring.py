@@ -666,8 +666,14 @@ def test_the_course_id_changes_until_the_first_publication_only(client, ctx):
 def test_questions_of_every_type_are_written_through_forms(client, ctx):
     author = make_author()
     draft = drafts.create_course(author, "c60", "Курс", "ru")
-    drafts.save(draft, author, 1, {"03-exam/quiz.yaml": b"id: exam\nquestions: []\n"})
+    from lms.authoring import course_form
+
+    # A module listed in course.yaml (the check only reads listed modules), its quiz still empty.
+    drafts.save(draft, author, 1, course_form.add_module(drafts.files_of(drafts.revision(draft)), "03-exam",
+                                                         "assessment", "Экзамен", set()))
     db.session.commit()
+    _course, problems = drafts.check("c60", drafts.files_of(drafts.revision(drafts.draft_of("c60"))))
+    assert [p for p in problems if p.file.endswith("03-exam/quiz.yaml")], "the check does not see the quiz"
     login(client, author)
     url = "/authoring/courses/c60/question?module=03-exam"
     response = client.post(url, data={
@@ -698,7 +704,7 @@ def test_questions_of_every_type_are_written_through_forms(client, ctx):
     # The course check sees the quiz as written: no problem in it.
     files = drafts.files_of(drafts.revision(drafts.draft_of("c60")))
     _course, problems = drafts.check("c60", files)
-    assert not [p for p in problems if "quiz.yaml" in p.file]
+    assert not [p for p in problems if p.file.endswith("03-exam/quiz.yaml")]
     bad = client.post("/authoring/courses/c60/quiz-editor?module=03-exam", data={
         "base": "6", "action": "settings", "quiz_id": "exam", "pass_mark": "sixty"})
     assert bad.status_code == 422 and 'value="sixty"' in bad.get_data(as_text=True)

@@ -126,3 +126,33 @@ def officer_changes(course_id: str, old_files: dict[str, bytes] | None, new_file
         {k: v for k, v in old.items() if k not in strip} != {k: v for k, v in new.items() if k not in strip}
     )
     return changes
+
+
+@dataclass
+class ConflictTexts:
+    """What a refused form save would have written beside what was saved meanwhile, as the
+    course format's text, for the author to compare and merge (the form keeps their entries)."""
+    mine: str
+    theirs: str
+
+
+def _as_text(part) -> str:
+    import yaml
+
+    if part is None:
+        return ""
+    if isinstance(part, bytes):
+        return part.decode("utf-8", "replace")
+    if isinstance(part, str):
+        return part
+    return yaml.safe_dump(part, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def conflict_texts(mine, theirs, *, changed_keys_only: bool = False) -> ConflictTexts:
+    """Both sides of a stale form save. With `changed_keys_only`, two maps are cut down to the
+    top-level keys whose values differ (a role-play's settings without its unchanged nodes)."""
+    if changed_keys_only and isinstance(mine, dict) and isinstance(theirs, dict):
+        keys = [k for k in {**theirs, **mine} if mine.get(k) != theirs.get(k)]
+        mine = {k: mine[k] for k in keys if k in mine}
+        theirs = {k: theirs[k] for k in keys if k in theirs}
+    return ConflictTexts(_as_text(mine), _as_text(theirs))

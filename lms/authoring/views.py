@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from lms import access
 from lms.authoring import drafts, packages
+from lms.authoring.diffs import conflict_texts
 from lms.authoring.forms import (
     EditorForm,
     FileForm,
@@ -103,6 +104,27 @@ def editors_only() -> None:
     course_id = (request.view_args or {}).get("course_id")
     if course_id is not None and current_user.is_authenticated and not drafts.may_edit(current_user, course_id):
         abort(403)
+
+
+def _fetch() -> bool:
+    """The page's own script saving in the background (autosave), which wants JSON back."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _form_saved(draft, rev, target: str) -> ResponseReturnValue:
+    """After a form editor's save: JSON for an autosave, else the message and the page again."""
+    message = _("Saved as revision %(number)s.", number=rev.number) if rev else _("No changes to save.")
+    if _fetch():
+        return {"base": rev.number if rev else draft.head, "message": message}
+    flash(message, "success")
+    return redirect(target)
+
+
+def _form_refused(status: int) -> ResponseReturnValue:
+    """An autosave that did not go through: the author saves with the button to see why."""
+    if status == 409:
+        return {"message": _("Not saved: someone else saved the draft. Save with the button to see both versions.")}, 409
+    return {"message": _("Not saved automatically: an entry needs correcting. Save with the button to see which.")}, status
 
 
 def _draft_or_404(course_id: str):
@@ -638,6 +660,7 @@ def settings(course_id: str) -> ResponseReturnValue:
     langs = _settings_languages(data)
     modules = course_form.module_folders(files)
     status = 200
+    conflict = None
     if request.method == "POST":
         form = course_settings_form(langs, modules)
         if form.validate_on_submit():
@@ -654,13 +677,13 @@ def settings(course_id: str) -> ResponseReturnValue:
                 "pre_test": form.pre_test.data,
                 "on_new_version": form.on_new_version.data,
             }
+            mine = course_form.apply_course_fields(files, values)
             try:
-                rev = drafts.save(draft, current_user, form.base.data, course_form.apply_course_fields(files, values))
+                rev = drafts.save(draft, current_user, form.base.data, mine)
             except drafts.ConflictError:
                 db.session.rollback()
-                flash(_("Someone saved the course's fields after you opened this page. Your entries are kept below; "
-                        "check them against the saved ones and save again."), "error")
                 draft = drafts.draft_of(course_id)
+                conflict = conflict_texts(mine.get("course.yaml"), files.get("course.yaml"))
                 form.base.data, form.base.raw_data = draft.head, [str(draft.head)]
                 status = 409
             else:
@@ -690,6 +713,7 @@ def settings(course_id: str) -> ResponseReturnValue:
     published = db.session.get(Course, course_id) is not None
     rename_form = None if published else RenameForm(base=draft.head, course_id=course_id)
     return render_template("authoring/settings.html", draft=draft, head=head, form=form, langs=langs,
+                           conflict_head=draft.head if conflict else None, conflict_texts=conflict,
                            field_problems=_field_problems(mine), rename_form=rename_form), status
 
 
@@ -992,12 +1016,14 @@ def quiz_editor(course_id: str) -> ResponseReturnValue:
         return redirect(url_for("authoring.edit_file", course_id=course_id, path=f"{module_id}/quiz.yaml"))
     draft, files, data, langs = found
     status = 200
+    conflict = None
     refused: dict[str, list] = {}
     if request.method == "POST":
         form = FileForm()
         if not form.validate_on_submit():
             abort(400)
         action = request.form.get("action", "settings")
+        saved_data = data
         try:
             if action == "settings":
                 data = quiz_form.settings_from_form(data, request.form)
@@ -1014,8 +1040,13 @@ def quiz_editor(course_id: str) -> ResponseReturnValue:
             status = 422
         except drafts.ConflictError:
             db.session.rollback()
-            flash(_("Someone saved the draft meanwhile; nothing was lost. Try again."), "error")
-            return redirect(url_for("authoring.quiz_editor", course_id=course_id, module=module_id))
+            if action != "settings":  # a button press: nothing typed to keep
+                flash(_("Someone saved the draft meanwhile; nothing was lost. Try again."), "error")
+                return redirect(url_for("authoring.quiz_editor", course_id=course_id, module=module_id))
+            draft = drafts.draft_of(course_id)
+            conflict = conflict_texts(data, saved_data, changed_keys_only=True)
+            data = saved_data
+            status = 409
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -1028,6 +1059,7 @@ def quiz_editor(course_id: str) -> ResponseReturnValue:
     for key, items in refused.items():
         errors.setdefault(key, []).extend(items)
     return render_template("authoring/quiz_editor.html", draft=draft, module_id=module_id, data=data,
+                           conflict_head=draft.head if conflict else None, conflict_texts=conflict,
                            langs=langs, errors=errors,
                            form=FileForm(base=draft.head), posted=request.form if status != 200 else None), status
 
@@ -1050,6 +1082,7 @@ def question(course_id: str) -> ResponseReturnValue:
     old = old if isinstance(old, dict) else {}
     status = 200
     current = old
+    conflict = None
     text_only = old.get("type") in quiz_form.TEXT_ONLY
     if request.method == "POST" and text_only:
         # This form would drop the question's categories and statements: never save it here.
@@ -1061,20 +1094,21 @@ def question(course_id: str) -> ResponseReturnValue:
             abort(400)
         current = quiz_form.question_from_form(request.form, langs, old)
         try:
-            drafts.save(draft, current_user, form.base.data,
-                        quiz_form.to_file(module_id, quiz_form.set_question(data, index, current)))
+            rev = drafts.save(draft, current_user, form.base.data,
+                              quiz_form.to_file(module_id, quiz_form.set_question(data, index, current)))
         except (drafts.AuthoringError, drafts.ConflictError):
             db.session.rollback()
-            flash(_("Someone saved the quiz after you opened this page. Your entries are kept below; "
-                    "check the quiz, then save again."), "error")
             draft = drafts.draft_of(course_id)
+            conflict = conflict_texts(current, old if index is not None else None)
             status = 409
         else:
             db.session.commit()
-            flash(_("Saved."), "success")
             if index is None:
                 index = len(data["questions"])
-            return redirect(url_for("authoring.question", course_id=course_id, module=module_id, index=index))
+            return _form_saved(draft, rev, url_for("authoring.question", course_id=course_id, module=module_id,
+                                                   index=index))
+    if request.method == "POST" and _fetch():
+        return _form_refused(status)
     options = [o for o in current.get("options") or [] if isinstance(o, dict)]
     if not options and not current:
         options = [{"id": "a"}, {"id": "b"}]
@@ -1082,7 +1116,8 @@ def question(course_id: str) -> ResponseReturnValue:
     errors = _question_errors(_quiz_problems(course_id, files, module_id), old.get("id"), index, len(rows), langs)
     if text_only:  # no form fields to put them beside: every problem of the question above the text link
         errors = {"": [p for items in errors.values() for p in items]}
-    return render_template("authoring/question.html", conflict_head=draft.head if status == 409 else None, draft=draft, module_id=module_id, index=index,
+    return render_template("authoring/question.html", conflict_head=draft.head if status == 409 else None,
+                           conflict_texts=conflict, draft=draft, module_id=module_id, index=index,
                            q=current, rows=rows, langs=langs, errors=errors, form=FileForm(base=draft.head),
                            types=quiz_form.TYPES, text_only=text_only), status
 
@@ -1167,6 +1202,7 @@ def scenario_editor(course_id: str) -> ResponseReturnValue:
     status = 200
     form = FileForm(base=draft.head)
     shown_data = data
+    conflict = None
     form_errors: dict[str, list] = {}
     if request.method == "POST":
         form = FileForm()
@@ -1187,12 +1223,13 @@ def scenario_editor(course_id: str) -> ResponseReturnValue:
         except drafts.ConflictError:
             db.session.rollback()
             draft = drafts.draft_of(course_id)
+            conflict = conflict_texts(new, data, changed_keys_only=True)
             status = 409
         else:
             db.session.commit()
-            flash(_("Saved as revision %(number)s.", number=rev.number) if rev else _("No changes to save."),
-                  "success")
-            return redirect(url_for("authoring.scenario_editor", course_id=course_id, module=module_id))
+            return _form_saved(draft, rev, url_for("authoring.scenario_editor", course_id=course_id, module=module_id))
+        if _fetch():
+            return _form_refused(status)
         form = FileForm(base=draft.head)
     posted = request.form if status != 200 else None
     roles = _role_keys(shown_data) if posted is None else [
@@ -1203,7 +1240,8 @@ def scenario_editor(course_id: str) -> ResponseReturnValue:
     for key, items in form_errors.items():
         placed.setdefault(key, []).extend(items)
     return render_template(
-        "authoring/scenario_editor.html", conflict_head=draft.head if status == 409 else None, draft=draft, module_id=module_id, data=shown_data, langs=langs,
+        "authoring/scenario_editor.html", conflict_head=draft.head if status == 409 else None,
+        conflict_texts=conflict, draft=draft, module_id=module_id, data=shown_data, langs=langs,
         posted=posted, errors=placed, form=form, roles=roles, endings=scenario_form.ENDINGS,
     ), status
 
@@ -1246,6 +1284,7 @@ def scenario_node(course_id: str) -> ResponseReturnValue:
     variables = [str(v) for v in data.get("variables")] if isinstance(data.get("variables"), dict) else []
     status = 200
     current = old
+    conflict = None
     form_errors: dict[str, list] = {}
     new_id = node_id
     if request.method == "POST":
@@ -1268,12 +1307,14 @@ def scenario_node(course_id: str) -> ResponseReturnValue:
         except drafts.ConflictError:
             db.session.rollback()
             draft = drafts.draft_of(course_id)
+            conflict = conflict_texts({new_id: current}, {node_id: old} if node_id else None)
             status = 409
         else:
             db.session.commit()
-            flash(_("Saved as revision %(number)s.", number=rev.number) if rev else _("No changes to save."),
-                  "success")
-            return redirect(url_for("authoring.scenario_node", course_id=course_id, module=module_id, node=new_id))
+            return _form_saved(draft, rev, url_for("authoring.scenario_node", course_id=course_id, module=module_id,
+                                                   node=new_id))
+        if _fetch():
+            return _form_refused(status)
     posted = request.form if status != 200 else None
     choices = [c for c in current.get("choices") or [] if isinstance(c, dict)] if posted is None else []
     rows = max(len(choices) + 2, 3) if posted is None else scenario_form._count(request.form, "rows")
@@ -1290,7 +1331,8 @@ def scenario_node(course_id: str) -> ResponseReturnValue:
     for key, items in form_errors.items():
         placed.setdefault(key, []).extend(items)
     return render_template(
-        "authoring/scenario_node.html", conflict_head=draft.head if status == 409 else None, draft=draft, module_id=module_id, node_id=node_id, new_id=new_id,
+        "authoring/scenario_node.html", conflict_head=draft.head if status == 409 else None,
+        conflict_texts=conflict, draft=draft, module_id=module_id, node_id=node_id, new_id=new_id,
         node=current, choices=choices, rows=rows, langs=langs, posted=posted, errors=placed,
         form=FileForm(base=draft.head), roles=_role_keys(data), node_ids=list(data["nodes"]),
         checklist=[c for c in checklist if isinstance(c, str)], variables=variables,
@@ -1515,22 +1557,24 @@ def module_editor(course_id: str) -> ResponseReturnValue:
         return redirect(url_for("authoring.edit_file", course_id=course_id, path=path))
     langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
     status = 200
+    conflict = None
     if request.method == "POST":
         form = FileForm()
         if not form.validate_on_submit():
             abort(400)
+        mine = course_form.module_from_form(files, module_id, request.form, langs)
         try:
-            rev = drafts.save(draft, current_user, form.base.data,
-                              course_form.module_from_form(files, module_id, request.form, langs))
+            rev = drafts.save(draft, current_user, form.base.data, mine)
         except drafts.ConflictError:
             db.session.rollback()
             draft = drafts.draft_of(course_id)
+            conflict = conflict_texts(mine.get(path), files.get(path))
             status = 409
         else:
             db.session.commit()
-            flash(_("Saved as revision %(number)s.", number=rev.number) if rev else _("No changes to save."),
-                  "success")
-            return redirect(url_for("authoring.module_editor", course_id=course_id, module=module_id))
+            return _form_saved(draft, rev, url_for("authoring.module_editor", course_id=course_id, module=module_id))
+        if _fetch():
+            return _form_refused(status)
     posted = request.form if status != 200 else None
     objectives = data.get("objectives") if isinstance(data.get("objectives"), list) else []
     rows = len(objectives) + 1 if posted is None else _count_rows(request.form, "objectives_rows")
@@ -1539,6 +1583,7 @@ def module_editor(course_id: str) -> ResponseReturnValue:
     _course, problems = drafts.check(course_id, files)
     errors = fields.place(drafts.problems_by_path(course_id, problems).get(path, []), None, shown,
                           {"objectives": "obj"}) if status == 200 else {}
-    return render_template("authoring/module_editor.html", conflict_head=draft.head if status == 409 else None, draft=draft, module_id=module_id, data=data,
+    return render_template("authoring/module_editor.html", conflict_head=draft.head if status == 409 else None,
+                           conflict_texts=conflict, draft=draft, module_id=module_id, data=data,
                            langs=langs, rows=rows, objectives=objectives, posted=posted, errors=errors,
                            form=FileForm(base=draft.head), kinds=course_form.KINDS), status

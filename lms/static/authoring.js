@@ -195,8 +195,9 @@
   });
 })();
 
-// Form editors (role-play, question): what is typed is kept in this browser until a save
-// goes through, so an expired session or a lost connection loses nothing.
+// Form editors (role-play, question, module): what is typed is kept in this browser until a save
+// goes through, so an expired session or a lost connection loses nothing; and saved to the draft
+// in the background, like the text editor.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-keep]");
@@ -227,9 +228,48 @@
     try { localStorage.removeItem(key); } catch (e) { /* ignore */ }
   } else if (saved && JSON.stringify(saved) !== JSON.stringify(values())) {
     offer.hidden = false;
-    offer.querySelector("button").addEventListener("click", function () { put(saved); offer.hidden = true; });
+    offer.querySelector("button").addEventListener("click", function () {
+      put(saved); offer.hidden = true; form.dispatchEvent(new Event("input"));
+    });
   }
+  // Autosave (forms marked data-autosave-form): the same POST as the Save button, a moment after
+  // typing stops; the server answers JSON. A refusal or a conflict stops it: the button shows why.
+  var auto = form.dataset.autosaveForm === "1";
+  var status = document.getElementById("autosave-status");
+  var base = form.querySelector("input[name=base]");
+  var timer = null, stopped = form.dataset.conflict === "1", lastSent = JSON.stringify(values());
+  function say(message) { if (status) { status.textContent = message || ""; } }
+  function save() {
+    var sent = JSON.stringify(values());
+    if (stopped || sent === lastSent) { return; }
+    say(form.dataset.msgSaving);
+    fetch(form.action || window.location.href, {
+      method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual",
+      headers: {"X-Requested-With": "fetch", "Accept": "application/json"}
+    }).then(function (response) {
+      if (response.type === "opaqueredirect" || response.status === 0) { say(form.dataset.msgSignedOut); return null; }
+      return response.json().then(function (body) { return {code: response.status, body: body}; },
+                                  function () { return {code: response.status, body: {}}; });
+    }).then(function (result) {
+      if (!result) { return; }
+      if (result.code === 200) {
+        base.value = result.body.base;
+        lastSent = sent;
+        if (JSON.stringify(values()) === sent) { try { localStorage.removeItem(key); } catch (e) { /* ignore */ } }
+        say(result.body.message);
+      } else if (result.code === 409) {
+        stopped = true; say(form.dataset.msgConflict);
+      } else if (result.code === 422) {
+        say(form.dataset.msgRefused);
+      } else { say(form.dataset.msgFailed); }
+    }).catch(function () { say(form.dataset.msgOffline); });
+  }
+  form.addEventListener("submit", function () { clearTimeout(timer); stopped = true; });
   form.addEventListener("input", function () {
     try { localStorage.setItem(key, JSON.stringify(values())); } catch (e) { /* storage full or off */ }
+    if (auto) { clearTimeout(timer); timer = setTimeout(save, 2500); }
+  });
+  form.addEventListener("change", function () {
+    if (auto) { clearTimeout(timer); timer = setTimeout(save, 2500); }
   });
 })();

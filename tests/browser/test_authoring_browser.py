@@ -384,6 +384,10 @@ def test_an_arabic_trainer_writes_a_role_play_through_the_forms_right_to_left(br
     assert page.locator("[name=c0_text_ar]").input_value() == "سأستدعي الطبيب."
     page.click("#restore-unsaved button")
     assert page.locator("[name=c0_text_ar]").input_value() == "سأبقى معك حتى يصل الطبيب."
+    # The form saves itself to the draft a moment later (autosave), without the button.
+    page.locator("#autosave-status").filter(has_text=re.compile(r"[0-9٠-٩]")).wait_for()
+    page.reload()
+    assert page.locator("[name=c0_text_ar]").input_value() == "سأبقى معك حتى يصل الطبيب."
     page.goto("/authoring/courses/isaf/scenario-editor?module=01-talk")
     assert page.locator("ol.node-list li", has_text="n2").locator(".errors").count() == 1
 
