@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from lms.authoring import drafts
+from lms.authoring import course_form, drafts
 from lms.catalog.spec import read_course
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress
@@ -131,3 +131,52 @@ def test_the_author_sets_the_choice_in_the_course_fields_and_the_publish_page_sa
     assert yaml.safe_load(files["course.yaml"])["on_new_version"] == "finish"
     page = client.get(f"/authoring/courses/{COURSE}/publish").get_data(as_text=True)
     assert "they finish on the version they started" in page, page[page.find("<main"):][:3000]
+
+
+def _publish_v2_with_a_new_module():
+    """Version 2 adds a module (in every language of the course) and says `finish`."""
+    admin = make_user(role=Role.ADMIN)
+    draft = drafts.open_draft(admin, COURSE)
+    files = drafts.files_of(drafts.revision(draft))
+    langs = ["en", "ru", "kk", "tg", "ar"]
+    new = "03-after-admission"
+    changes = course_form.add_module(files, new, "lesson", "After admission", set())
+    changes[f"{new}/module.yaml"] = drafts.dump_yaml({
+        "id": new, "kind": "lesson", "title": {c: f"After admission ({c})" for c in langs},
+        "estimated_minutes": 5, "objectives": [{c: f"Do the next step ({c})." for c in langs}]})
+    changes.update({f"{new}/lesson.{c}.md": f"## After admission ({c})\n\nText.\n".encode() for c in langs})
+    changes["course.yaml"] = changes["course.yaml"] + b"on_new_version: finish\n"
+    drafts.save(draft, admin, draft.head, changes)
+    result = drafts.publish(draft, admin, "new-version", draft.head)
+    db.session.commit()
+    assert (result.outcome, result.version) == ("new-version", 2), result
+    return new, result
+
+
+def test_held_officers_are_audited_and_measured_against_their_version_in_the_progress_report(client, ctx):
+    from lms.org.models import AuditEvent
+
+    v1 = load_sample()
+    held = make_user(name="Held Officer")
+    fresh = make_user(name="Fresh Officer", institution=held.institution)
+    trainer = make_user(role=Role.TRAINER, institution=held.institution)
+    db.session.commit()
+    login(client, held)
+    enrol(client)
+    take_quiz(client, v1, M1)
+    client.post("/logout")
+    login(client, fresh)
+    enrol(client, skip_pre_test=False)
+    client.post("/logout")
+    new, result = _publish_v2_with_a_new_module()
+    assert result.held == 1
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "authoring.published")).one()
+    assert event.detail["held_on_previous_version"] == 1 and event.detail["version"] == 2
+
+    login(client, trainer)
+    page = client.get(f"/reports/progress?course={COURSE}").get_data(as_text=True)
+    rows = {name: page[page.index(name):].split("</tr>")[0] for name in ("Held Officer", "Fresh Officer")}
+    assert "Finishing version 1" in rows["Held Officer"] and "Finishing version 1" not in rows["Fresh Officer"]
+    # The new module is not part of version 1: "—" for the held officer, "Not started" for the other.
+    assert rows["Held Officer"].count("Not part of the version this officer is finishing") == 2  # title + text
+    assert "Not part of the version" not in rows["Fresh Officer"]

@@ -405,7 +405,7 @@ def publish(draft: CourseDraft, user: User, mode: str, base: int) -> LoadResult:
                             note={"action": "version-set", "version": target})
     rev.published_version = target
     audit(user, "authoring.published", f"course:{draft.course_id}", version=target, mode=mode,
-          revision=rev.number)
+          revision=rev.number, **({"held_on_previous_version": result.held} if result.held else {}))
     return result
 
 

@@ -48,6 +48,7 @@ def load(directory: str | None) -> None:
             for problem in result.problems or []:
                 click.echo(f"  {problem}", err=True)
         else:
-            click.echo(f"{result.course_id}: {result.outcome} (version {result.version})")
+            held = f"; {result.held} officer(s) in the middle finish on the previous version" if result.held else ""
+            click.echo(f"{result.course_id}: {result.outcome} (version {result.version}){held}")
     if refused:
         raise SystemExit(1)

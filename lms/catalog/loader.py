@@ -31,6 +31,7 @@ class LoadResult:
     outcome: str  # created | unchanged | updated | new-version | refused
     version: int | None = None
     problems: list[Problem] | None = None
+    held: int = 0  # officers held on the previous version (the course says `finish`)
 
 
 def _media_files(folder: Path, course: dict) -> dict[tuple[str, str], bytes]:
@@ -93,9 +94,10 @@ def load_course_dir(folder: Path) -> LoadResult:
     _store_version(course, media, digest, lessons, source)
     row.current_version = course["version"]
     db.session.flush()
-    version_published.send(course["id"], previous=previous, version=course["version"],
-                           on_new_version=course.get("on_new_version", "move_on"))
-    return LoadResult(course["id"], "new-version", course["version"])
+    answers = version_published.send(course["id"], previous=previous, version=course["version"],
+                                     on_new_version=course.get("on_new_version", "move_on"))
+    held = sum(value for _receiver, value in answers if isinstance(value, int))
+    return LoadResult(course["id"], "new-version", course["version"], held=held)
 
 
 def _strip_lessons(course: dict) -> dict[str, dict[str, str]]:

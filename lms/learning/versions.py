@@ -25,16 +25,18 @@ ON_NEW_VERSION = ("move_on", "finish")
 
 
 def on_version_published(course_id: str, previous: int, version: int, on_new_version: str = "move_on",
-                         **_) -> None:
-    """Hold the officers in the middle of the course on `previous` when the course says `finish`."""
+                         **_) -> int:
+    """Hold the officers in the middle of the course on `previous` when the course says `finish`;
+    returns how many were held (the publisher's audit entry and `lms courses load` report it)."""
     if on_new_version != "finish":
-        return
-    db.session.execute(
+        return 0
+    result = db.session.execute(
         sa.update(Enrolment)
         .where(Enrolment.course_id == course_id, started_not_complete(), Enrolment.held_version.is_(None))
         .values(held_version=previous)
         .execution_options(synchronize_session=False)
     )
+    return result.rowcount or 0
 
 
 def version_number_expr() -> sa.ColumnElement[int]:

@@ -571,6 +571,7 @@ class ProgressRow:
     final_score: int | None
     pre_test_score: int | None
     modules: dict[str, str]  # module id -> complete / in_progress (absent: not started)
+    held_version: int | None = None  # finishing an earlier version (the course says `finish`)
 
 
 def progress_page(
@@ -589,7 +590,8 @@ def progress_page(
         scores.apply(
             sa.select(User.id, User.name_native, User.name_latin, User.personnel_number,
                       sa.case((Enrolment.id.is_(None), None), else_=status_expr(today)),
-                      scores.final, scores.pre)
+                      scores.final, scores.pre,
+                      sa.case((Enrolment.completed_at.is_(None), Enrolment.held_version), else_=None))
             .select_from(User)
             .outerjoin(Enrolment, sa.and_(Enrolment.user_id == User.id, Enrolment.course_id == course_id))
         )
@@ -614,7 +616,7 @@ def progress_page(
                                  module_id in started.get(user_id, ()) or bool(done_parts(row)))
             if state != NOT_STARTED:
                 states[user_id][module_id] = state
-    return [ProgressRow(*r, modules=states.get(r[0], {})) for r in rows], has_next
+    return [ProgressRow(*r[:7], modules=states.get(r[0], {}), held_version=r[7]) for r in rows], has_next
 
 
 # Trainers: question analysis -------------------------------------------------------------

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from lms import access
 from lms.catalog.models import Course, CourseVersion
-from lms.catalog.queries import Translator, current_version
+from lms.catalog.queries import Translator, current_version, version_of
 from lms.core.views import add_home_links
 from lms.extensions import db
 from lms.i18n import current_language, month_text, pick, text_direction
@@ -322,10 +322,14 @@ def progress() -> ResponseReturnValue:
     version = current_version(course_id)
     rows, has_next = queries.progress_page(current_user, course_id, _today(), cohort_id, institution_id,
                                            page, PAGE_SIZE)
+    # Officers held on an earlier version are measured against that version's modules.
+    held = {n: {m["id"] for m in v.content["modules"]}
+            for n in {r.held_version for r in rows if r.held_version}
+            if (v := version_of(course_id, n)) is not None}
     args = {k: v for k, v in {"course": course_id, "cohort": cohort_id, "institution": institution_id}.items() if v}
     return render_template(
         "reports/progress.html", form=form, version=version, tr=Translator(version, lang), rows=rows,
-        page=page, has_next=has_next, args=args, statuses=STATUS_LABELS,
+        page=page, has_next=has_next, args=args, statuses=STATUS_LABELS, held=held,
     )
 
 
