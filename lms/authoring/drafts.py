@@ -25,6 +25,7 @@ from lms.catalog.sources import digest, fetch, store, write_folder
 from lms.catalog.spec import ID_RE, Problem, parse_yaml, read_course
 from lms.extensions import db
 from lms.org.models import Role, User, audit
+from lms.translation.records import RECORD_FILE, carry_over
 
 TEXT_SUFFIXES = (".yaml", ".yml", ".md")
 
@@ -289,8 +290,11 @@ def _add_revision(draft: CourseDraft, user: User | None, files: dict[str, bytes]
 
 
 def save(draft: CourseDraft, user: User, base: int, changes: dict[str, bytes | None],
-         action: str = "saved") -> DraftRevision | None:
+         action: str = "saved", minor: bool = False) -> DraftRevision | None:
     """Apply changed files (None deletes) made from revision `base`.
+
+    Translations of the source texts the save changes become out of date, unless the
+    author marks the edit as minor (a typo): then they stay valid (translation/records.py).
 
     Refused with ConflictError when any changed file differs between `base` and the head;
     files others changed meanwhile and this save does not touch are kept. Returns None
@@ -312,7 +316,8 @@ def save(draft: CourseDraft, user: User, base: int, changes: dict[str, bytes | N
         if stale:
             current = files_of(head)
             raise ConflictError(head=head.number, paths=stale, theirs={p: current.get(p) for p in stale})
-    files = files_of(head)
+    before = files_of(head)
+    files = dict(before)
     for path, data in changes.items():
         if data is None:
             files.pop(path, None)
@@ -320,8 +325,13 @@ def save(draft: CourseDraft, user: User, base: int, changes: dict[str, bytes | N
             files[path] = data
     if {p: digest(d) for p, d in files.items()} == head.files:
         return None
-    rev = _add_revision(draft, user, files, parent=head.number,
-                        note={"action": action, "paths": sorted(changes), "base": base})
+    records = carry_over(before, files, minor)
+    if records is not None and records != files.get(RECORD_FILE):
+        files[RECORD_FILE] = records
+    note = {"action": action, "paths": sorted(changes), "base": base}
+    if minor:
+        note["minor"] = True
+    rev = _add_revision(draft, user, files, parent=head.number, note=note)
     audit(user, "authoring.saved", f"course:{draft.course_id}", revision=rev.number, paths=sorted(changes)[:20])
     return rev
 

@@ -40,6 +40,7 @@ class FileForm(FlaskForm):
 
     base = IntegerField(validators=[InputRequired()], widget=HiddenInput())
     text = TextAreaField(_l("Text"))
+    minor = BooleanField(_l("Minor edit (a typo or layout): translations stay valid"))
 
 
 class UploadForm(FlaskForm):

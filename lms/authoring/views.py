@@ -248,7 +248,8 @@ def edit_file(course_id: str) -> ResponseReturnValue:
             text = (form.text.data or "").replace("\r\n", "\n")
             wants_json = request.headers.get("X-Requested-With") == "fetch"
             try:
-                rev = drafts.save(draft, current_user, form.base.data, {path: text.encode("utf-8")})
+                rev = drafts.save(draft, current_user, form.base.data, {path: text.encode("utf-8")},
+                                  minor=bool(form.minor.data))
             except drafts.ConflictError:
                 db.session.rollback()
                 if wants_json:

@@ -49,6 +49,9 @@ class Reader:
 
     root: Path
     languages: list[str] = field(default_factory=list)
+    # Languages being translated (course.yaml `translating`): their texts may be incomplete
+    # and are left out of the course officers get (docs/translation.md).
+    translating: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def rel(self, path: Path) -> str:
@@ -94,9 +97,9 @@ class Reader:
             if not isinstance(text, str) or not text.strip():
                 self.problem(path, f"{fld}.{lang}", "missing translation")
         for lang in value:
-            if lang not in self.languages:
+            if lang not in self.languages and lang not in self.translating:
                 self.problem(path, f"{fld}.{lang}", "language not listed in course.yaml")
-        return {k: str(v).strip() for k, v in value.items() if isinstance(v, str)}
+        return {k: str(v).strip() for k, v in value.items() if isinstance(v, str) and k in self.languages}
 
     def ident(self, path: Path, value, fld: str) -> str | None:
         if not isinstance(value, str) or not ID_RE.match(value):
@@ -133,6 +136,15 @@ def read_course(course_dir: Path, partial: bool = False) -> tuple[dict | None, l
         r.problem(path, "languages", "must be a list of language codes")
         langs = ["en"]
     r.languages = langs
+    translating = data.get("translating") or []
+    if not isinstance(translating, list) or not all(isinstance(x, str) for x in translating):
+        r.problem(path, "translating", "must be a list of language codes")
+        translating = []
+    for lang in translating:
+        if lang in langs:
+            r.problem(path, "translating", f"{lang!r} is already offered (listed in languages)")
+    r.translating = [x for x in translating if x not in langs]
+    _check_records(r, course_dir / "translations.yaml")
     course_id = r.ident(path, data.get("id"), "id")
     if course_id and course_id != course_dir.name:
         r.problem(path, "id", f"must match the folder name {course_dir.name!r}")
@@ -293,6 +305,19 @@ def _read_module(r: Reader, folder: Path, course: dict, ids: IdRegistry) -> dict
     elif kind == "scenario":
         r.problem(scenario_path, "", "a scenario module needs a scenario")
     return module
+
+
+def _check_records(r: Reader, path: Path) -> None:
+    """translations.yaml, written by the translation page, must at least be well formed."""
+    if not path.exists():
+        return
+    data = r.load_yaml(path)
+    if data is None:
+        return
+    from lms.translation.records import check_records
+
+    for message in check_records(data)[:20]:
+        r.problem(path, "", message)
 
 
 def read_courses(root: Path) -> tuple[list[dict], list[Problem]]:

@@ -1,0 +1,369 @@
+"""Which source each translation was made from, and the status of every segment.
+
+Pure functions on a course folder's files (no Flask, no database); docs/translation.md.
+The record is the course file `translations.yaml`, so it travels with the course in
+packages, in git and through `lms courses load`:
+
+    kk:
+      course.yaml#title: {source: 3f2a9c0d1e4b5a6f}
+      01-admission/lesson:            # one entry per block of lesson.kk.md, in order
+      - {source: 9b1c..., reviewed: true}
+
+`source` is the hash (segments.source_hash) of the source text the translation was made
+from. A translation without a record (a course written by hand) counts as made from the
+current source; the first source edit writes the record down before changing the source.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import yaml
+
+from lms.catalog.spec import parse_yaml
+from lms.translation.segments import (
+    CourseText,
+    Segment,
+    course_segments,
+    course_text,
+    get_path,
+    join_blocks,
+    lesson_blocks,
+    lesson_segments,
+    source_hash,
+    yaml_segments,
+)
+
+RECORD_FILE = "translations.yaml"
+MISSING, OUTDATED, TRANSLATED, REVIEWED = "missing", "outdated", "translated", "reviewed"
+STATES = (MISSING, OUTDATED, TRANSLATED, REVIEWED)
+NOWHERE = "0" * 16  # the record of a block whose source is not known
+
+
+class TranslationError(Exception):
+    """A refusal the view turns into a translated message."""
+
+    def __init__(self, code: str, **detail) -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass
+class Row:
+    """One segment in one target language."""
+
+    segment: Segment
+    lang: str
+    target: str | None
+    state: str
+    recorded: str | None  # the source hash the translation was made from
+
+    @property
+    def key(self) -> str:
+        return self.segment.key
+
+
+def read_records(files: dict[str, bytes]) -> dict:
+    raw = files.get(RECORD_FILE)
+    if not raw:
+        return {}
+    try:
+        data = parse_yaml(raw.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):  # the course check reports a malformed file
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def check_records(data) -> list[str]:
+    """Problems of a translations.yaml's data, for the course check."""
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        return ["must map each language to its records"]
+    problems = []
+    for lang, entries in data.items():
+        if not isinstance(entries, dict):
+            problems.append(f"{lang}: must map segment keys to records")
+            continue
+        for key, entry in entries.items():
+            items = entry if isinstance(entry, list) else [entry]
+            if not all(isinstance(e, dict) and isinstance(e.get("source"), str) for e in items):
+                problems.append(f"{lang}.{key}: each record needs its source hash")
+    return problems
+
+
+def dump_records(data: dict) -> bytes:
+    head = b"# The source each translation was made from (docs/translation.md); written by the platform.\n"
+    clean = {lang: entries for lang, entries in data.items() if entries}
+    return head + yaml.safe_dump(clean, allow_unicode=True, sort_keys=True, width=1000).encode()
+
+
+def _entry(record) -> dict | None:
+    if isinstance(record, str):
+        return {"source": record}
+    if isinstance(record, dict) and isinstance(record.get("source"), str):
+        return record
+    return None
+
+
+def _state(recorded: dict | None, current: str) -> str:
+    if recorded is None:
+        return TRANSLATED
+    if recorded["source"] != current:
+        return OUTDATED
+    return REVIEWED if recorded.get("reviewed") else TRANSLATED
+
+
+# ---- lessons ---------------------------------------------------------------------------
+
+@dataclass
+class LessonAlignment:
+    sources: list[Segment]
+    targets: list[tuple[str, str, str]]  # (kind, text, glue) of the target lesson
+    records: list[dict | None]  # per target block: what it was made from (None: adopted)
+    target_of: dict[int, int]  # source index -> target index
+
+
+def align_lesson(sources: list[Segment], target_text: str | None, recorded) -> LessonAlignment:
+    targets = lesson_blocks(target_text) if target_text else []
+    entries = [_entry(r) for r in recorded] if isinstance(recorded, list) else None
+    target_of: dict[int, int] = {}
+    if entries is not None and len(entries) == len(targets) and all(entries):
+        # Made from known sources: unchanged sources pair up; a changed source pairs
+        # with the translation made from the block it replaced (out of date).
+        matcher = difflib.SequenceMatcher(None, [source_hash(s.text) for s in sources],
+                                          [e["source"] for e in entries], autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag in ("equal", "replace"):
+                for offset in range(min(i2 - i1, j2 - j1)):
+                    target_of[i1 + offset] = j1 + offset
+        return LessonAlignment(sources, targets, entries, target_of)
+    # No usable record (a lesson written by hand): blocks pair up by their kinds, as made
+    # from the current source.
+    matcher = difflib.SequenceMatcher(None, [s.kind for s in sources], [t[0] for t in targets], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("equal", "replace"):
+            for offset in range(min(i2 - i1, j2 - j1)):
+                target_of[i1 + offset] = j1 + offset
+    records: list[dict | None] = [None] * len(targets)
+    for i, j in target_of.items():
+        records[j] = {"source": source_hash(sources[i].text)}
+    return LessonAlignment(sources, targets, records, target_of)
+
+
+def lesson_file(module: str, lang: str) -> str:
+    return f"{module}/lesson.{lang}.md"
+
+
+def lesson_record_key(module: str) -> str:
+    return f"{module}/lesson"
+
+
+# ---- status ----------------------------------------------------------------------------
+
+def rows(files: dict[str, bytes], info: CourseText, lang: str, segments: list[Segment] | None = None) -> list[Row]:
+    """Every segment of the course with its status in lang."""
+    segments = course_segments(files, info) if segments is None else segments
+    records = read_records(files).get(lang) or {}
+    if not isinstance(records, dict):
+        records = {}
+    data_cache: dict[str, object] = {}
+    lesson_cache: dict[str, LessonAlignment] = {}
+    out: list[Row] = []
+    by_module: dict[str, list[Segment]] = {}
+    for seg in segments:
+        if seg.kind != "text":
+            by_module.setdefault(seg.module, []).append(seg)
+    for seg in segments:
+        current = source_hash(seg.text)
+        if seg.kind == "text":
+            if seg.file not in data_cache:
+                data_cache[seg.file] = parse_yaml(files[seg.file].decode("utf-8"))
+            node = get_path(data_cache[seg.file], seg.path)
+            target = node.get(lang) if isinstance(node, dict) else None
+            if not isinstance(target, str) or not target.strip():
+                out.append(Row(seg, lang, None, MISSING, None))
+                continue
+            entry = _entry(records.get(seg.key))
+            out.append(Row(seg, lang, target, _state(entry, current), entry["source"] if entry else current))
+            continue
+        if seg.module not in lesson_cache:
+            text = files.get(lesson_file(seg.module, lang))
+            lesson_cache[seg.module] = align_lesson(
+                by_module[seg.module], text.decode("utf-8") if text else None,
+                records.get(lesson_record_key(seg.module)))
+        al = lesson_cache[seg.module]
+        index = al.sources.index(seg)
+        j = al.target_of.get(index)
+        if j is None:
+            out.append(Row(seg, lang, None, MISSING, None))
+            continue
+        entry = al.records[j]
+        out.append(Row(seg, lang, al.targets[j][1], _state(entry, current), entry["source"] if entry else current))
+    return out
+
+
+def counts(rows_: list[Row]) -> dict[str, int]:
+    found = dict.fromkeys(STATES, 0)
+    for row in rows_:
+        found[row.state] += 1
+    return found
+
+
+# ---- writing ---------------------------------------------------------------------------
+
+def _ordered_map(node: dict, info: CourseText) -> dict:
+    order = [info.source, *info.languages, *info.translating]
+    return {k: node[k] for k in sorted(node, key=lambda k: (order.index(k) if k in order else len(order), k))}
+
+
+def translate(files: dict[str, bytes], lang: str, key: str, text: str, reviewed: bool = False) -> dict[str, bytes]:
+    """The changed files for one segment's translation (target file and records)."""
+    from lms.authoring.drafts import dump_yaml
+
+    info = course_text(files)
+    if info is None:
+        raise TranslationError("no-course")
+    if lang not in info.targets:
+        raise TranslationError("bad-language")
+    text = text.replace("\r\n", "\n").strip()
+    segments = course_segments(files, info)
+    seg = next((s for s in segments if s.key == key), None)
+    if seg is None:
+        raise TranslationError("no-segment")
+    if not text:
+        raise TranslationError("empty")
+    records = read_records(files)
+    mine = records.setdefault(lang, {})
+    if not isinstance(mine, dict):
+        mine = records[lang] = {}
+    entry = {"source": source_hash(seg.text)}
+    if reviewed:
+        entry["reviewed"] = True
+    changes: dict[str, bytes] = {}
+    if seg.kind == "text":
+        data = parse_yaml(files[seg.file].decode("utf-8"))
+        node = get_path(data, seg.path)
+        node[lang] = text
+        parent = get_path(data, seg.path[:-1]) if seg.path else None
+        if parent is not None:
+            parent[seg.path[-1]] = _ordered_map(node, info)
+        else:
+            data = _ordered_map(node, info)
+        changes[seg.file] = dump_yaml(data)
+        mine[key] = entry
+    else:
+        blocks = lesson_blocks(text)
+        if len(blocks) != 1:
+            raise TranslationError("one-block", count=len(blocks))
+        module_segments = [s for s in segments if s.module == seg.module and s.kind != "text"]
+        target_path = lesson_file(seg.module, lang)
+        old = files.get(target_path)
+        al = align_lesson(module_segments, old.decode("utf-8") if old else None,
+                          mine.get(lesson_record_key(seg.module)))
+        index = module_segments.index(seg)
+        pieces, new_records = [], []
+        for i, source in enumerate(module_segments):
+            j = al.target_of.get(i)
+            if i == index:
+                pieces.append((blocks[0][1], source.glue))
+                new_records.append(entry)
+            elif j is not None:
+                pieces.append((al.targets[j][1], source.glue))
+                new_records.append(al.records[j] or {"source": NOWHERE})
+        joined = join_blocks([(t, g.lstrip("\n") if not n else g) for n, (t, g) in enumerate(pieces)])
+        changes[target_path] = joined.encode("utf-8")
+        mine[lesson_record_key(seg.module)] = new_records
+    changes[RECORD_FILE] = dump_records(records)
+    return changes
+
+
+def mark_reviewed(files: dict[str, bytes], lang: str, key: str) -> dict[str, bytes]:
+    """The records with one up-to-date translation marked as reviewed."""
+    info = course_text(files)
+    if info is None or lang not in info.targets:
+        raise TranslationError("bad-language")
+    row = next((r for r in rows(files, info, lang) if r.key == key), None)
+    if row is None:
+        raise TranslationError("no-segment")
+    if row.state not in (TRANSLATED, REVIEWED):
+        raise TranslationError("not-reviewable")
+    return translate(files, lang, key, row.target or "", reviewed=True)
+
+
+def carry_over(old: dict[str, bytes], new: dict[str, bytes], minor: bool) -> bytes | None:
+    """The records after a source edit from `old` to `new`, or None when they stay as they are.
+
+    Translations of sources the edit changed are written down as made from the old source
+    (so they become out of date), or, for a minor edit, from the new one (so they stay
+    valid). Only changed segments are touched.
+    """
+    info_old, info_new = course_text(old), course_text(new)
+    if info_old is None or info_new is None or info_old.source != info_new.source or not info_new.targets:
+        return None
+    records = read_records(new)
+    changed = False
+    languages = {*info_new.languages, *info_new.translating, info_new.source}
+    names = [p for p in new if p.split("/")[-1] in ("course.yaml", "module.yaml", "quiz.yaml", "scenario.yaml")]
+    for path in names:
+        if old.get(path) == new.get(path) or path not in old:
+            continue
+        try:
+            before = {s.key: s for s in yaml_segments(path, parse_yaml(old[path].decode("utf-8")), languages,
+                                                      info_old.source)}
+            after = yaml_segments(path, parse_yaml(new[path].decode("utf-8")), languages, info_new.source)
+        except (yaml.YAMLError, UnicodeDecodeError, AttributeError):  # the course check says why
+            before, after = {}, []
+        for seg in after:
+            prior = before.get(seg.key)
+            if prior is None or source_hash(prior.text) == source_hash(seg.text):
+                continue
+            for lang in info_new.targets:
+                mine = records.setdefault(lang, {})
+                entry = _entry(mine.get(seg.key))
+                if entry is None:
+                    entry = {"source": source_hash(prior.text)}  # made from the old source
+                if minor and entry["source"] == source_hash(prior.text):
+                    entry = {**entry, "source": source_hash(seg.text)}
+                mine[seg.key] = entry
+                changed = True
+    for module in info_new.modules:
+        path = lesson_file(module, info_new.source)
+        if path not in old or path not in new or old[path] == new[path]:
+            continue
+        try:
+            before = lesson_segments(module, path, old[path].decode("utf-8"))
+            after = lesson_segments(module, path, new[path].decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
+        if [s.key for s in before] == [s.key for s in after]:
+            continue  # no block changed (spaces at line ends, blank lines)
+        pairs = _block_pairs(before, after)
+        for lang in info_new.targets:
+            target = new.get(lesson_file(module, lang))
+            if not target:
+                continue
+            mine = records.setdefault(lang, {})
+            al = align_lesson(before, target.decode("utf-8", "replace"), mine.get(lesson_record_key(module)))
+            written = [dict(r) if r else {"source": NOWHERE} for r in al.records]
+            if minor:
+                for i, j in al.target_of.items():
+                    if written[j]["source"] == source_hash(before[i].text) and i in pairs:
+                        written[j]["source"] = source_hash(after[pairs[i]].text)
+            mine[lesson_record_key(module)] = written
+            changed = True
+    return dump_records(records) if changed else None
+
+
+def _block_pairs(before: list[Segment], after: list[Segment]) -> dict[int, int]:
+    """Old block index -> new block index for blocks an edit changed in place."""
+    matcher = difflib.SequenceMatcher(None, [source_hash(s.text) for s in before],
+                                      [source_hash(s.text) for s in after], autojunk=False)
+    pairs = {}
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            for offset in range(i2 - i1):
+                pairs[i1 + offset] = j1 + offset
+    return pairs
