@@ -142,9 +142,10 @@ def _register_blueprints(app: Flask) -> None:
     from lms.quizzes.views import bp as quizzes_bp
     from lms.reports.views import bp as reports_bp
     from lms.scenarios.views import bp as scenarios_bp
+    from lms.translation.views import bp as translation_bp
 
     for blueprint in (core_bp, auth_bp, admin_bp, catalog_bp, learning_bp, quizzes_bp, scenarios_bp,
-                      reports_bp, certificates_bp, authoring_bp):
+                      reports_bp, certificates_bp, authoring_bp, translation_bp):
         app.register_blueprint(blueprint)
 
 

@@ -25,3 +25,4 @@ from lms.learning.models import (  # noqa: F401
 from lms.org.models import AuditEvent, Cohort, Country, Institution, User  # noqa: F401
 from lms.quizzes.models import AttemptAnswer, QuizAttempt  # noqa: F401
 from lms.scenarios.models import ClassroomSession, ScenarioRun  # noqa: F401
+from lms.translation.models import GlossaryTerm, TranslationMark  # noqa: F401

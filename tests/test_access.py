@@ -128,6 +128,13 @@ EXPECTED = {
     "authoring.officer_play": frozenset({T, A}),
     "authoring.module_editor": frozenset({T, A}),
     "authoring.editors": ADMIN,
+    # The translation page of a course is for its editors and admins (tests/test_translation.py
+    # proves the per-course rule on every route); the glossary for trainers and admins.
+    "translation.overview": frozenset({T, A}),
+    "translation.editor": frozenset({T, A}),
+    "translation.start": frozenset({T, A}),
+    "translation.offer": frozenset({T, A}),
+    "translation.glossary_page": frozenset({T, A}),
     "authoring.authors": ADMIN,
 }
 

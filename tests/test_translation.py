@@ -199,3 +199,173 @@ def test_a_language_being_translated_is_not_offered_and_may_be_incomplete(ctx):
     status = _status("kk", files)
     assert status["course.yaml#title"].state == "missing"
     assert course_text(files).targets == ["ru", "tg", "ar", "kk"]
+
+
+# ---- the translation page and the side-by-side editor ------------------------------------
+
+def _edit_page(client, lang="kk", **args):
+    query = "&".join(f"{k}={v}" for k, v in args.items())
+    return client.get(f"/translation/courses/{COURSE}/{lang}?{query}")
+
+
+def _post_segment(client, lang, key, text, action="save", module=MODULE):
+    db.session.expire_all()
+    return client.post(f"/translation/courses/{COURSE}/{lang}?module={module}",
+                       data={"base": drafts.draft_of(COURSE).head, "key": key, "text": text, "action": action})
+
+
+def test_the_translation_page_counts_each_language_and_module(client, ctx):
+    _editor_session(client)
+    text = drafts.published_files(COURSE)[LESSON].decode()
+    _save_file(client, LESSON, text.replace("keep your voice calm.", "keep your voice low."))
+    page = client.get(f"/translation/courses/{COURSE}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for lang in ("ru", "kk", "tg", "ar"):
+        assert f'id="col-{lang}"' in html
+    assert html.count('<span class="count-outdated">1</span>') == 4  # one block, in each language
+    assert '<th id="col-ar" scope="col" lang="ar" dir="rtl"' in html or 'lang="ar" dir="rtl"' in html
+
+
+def test_the_editor_shows_source_target_reference_terms_and_the_old_source(client, ctx):
+    _editor_session(client)
+    text = drafts.published_files(COURSE)[LESSON].decode()
+    _save_file(client, LESSON, text.replace("keep your voice calm.", "keep your voice low."))
+    page = _edit_page(client, "kk", module=MODULE, filter="outdated", ref="ru")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert html.count('class="segment ') == 1  # the filter: out of date only
+    assert "<del>calm.</del>" in html and "<ins>low.</ins>" in html  # old and new source
+    assert 'lang="ru"' in html and "Правила Нельсона Манделы" in html or "Рус" in html
+    assert "Nelson Mandela Rules" in _edit_page(client, "kk", module=MODULE).get_data(as_text=True)
+    # glossary terms of the source with their Kazakh translation
+    whole = _edit_page(client, "kk", module=MODULE).get_data(as_text=True)
+    assert "Glossary terms in this text" in whole and "Нельсон Мандела ережелері" in whole
+    ar = _edit_page(client, "ar", module=MODULE).get_data(as_text=True)
+    assert 'lang="ar" dir="rtl"' in ar
+
+
+def test_translate_then_review_by_another_person_through_the_editor(client, ctx):
+    translator = _editor_session(client)
+    files = drafts.files_of(drafts.revision(drafts.draft_of(COURSE)))
+    key = next(r.key for r in _status("kk", files).values() if r.segment.kind == "heading")
+    response = _post_segment(client, "kk", key, "## Алғашқы сағат неге маңызды")
+    assert response.status_code == 302
+    assert _status("kk")[key].target == "## Алғашқы сағат неге маңызды"
+    # the translator may not review their own translation
+    refused = _post_segment(client, "kk", key, "", action="review")
+    assert refused.status_code == 422
+    assert "second person" in refused.get_data(as_text=True)
+    assert _status("kk")[key].state == "translated"
+    reviewer = make_editor(COURSE)
+    db.session.commit()
+    client.post("/logout")
+    login(client, reviewer)
+    assert _post_segment(client, "kk", key, "", action="review").status_code == 302
+    assert _status("kk")[key].state == "reviewed"
+    from tests.authoring_helpers import audit_actions
+
+    assert {"translation.translated", "translation.reviewed"} <= set(audit_actions(COURSE))
+    assert translator.id != reviewer.id
+
+
+def test_bad_input_keeps_the_typed_text_with_a_message(client, ctx):
+    _editor_session(client)
+    files = drafts.files_of(drafts.revision(drafts.draft_of(COURSE)))
+    key = next(r.key for r in _status("kk", files).values() if r.segment.kind == "paragraph")
+    response = _post_segment(client, "kk", key, "Бірінші азат жол.\n\nЕкінші азат жол.")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "translates into one block" in html and "Екінші азат жол." in html
+    stale = client.post(f"/translation/courses/{COURSE}/kk?module={MODULE}",
+                        data={"base": 1, "key": key, "text": "Ескі нұсқадан сақталған мәтін."})
+    assert stale.status_code in (302, 409)  # a stale base saves unless that file changed meanwhile
+    gone = _post_segment(client, "kk", "01-admission-basics/lesson#paragraph-0000000000", "Мәтін")
+    assert gone.status_code == 422 and "no longer in the source" in gone.get_data(as_text=True)
+
+
+def test_a_conflicting_save_keeps_the_text_and_writes_nothing(client, ctx):
+    _editor_session(client)
+    files = drafts.files_of(drafts.revision(drafts.draft_of(COURSE)))
+    keys = [r.key for r in _status("kk", files).values() if r.segment.kind == "paragraph"][:2]
+    base = drafts.draft_of(COURSE).head
+    assert client.post(f"/translation/courses/{COURSE}/kk?module={MODULE}",
+                       data={"base": base, "key": keys[0], "text": "Бірінші."}).status_code == 302
+    before = _files()
+    response = client.post(f"/translation/courses/{COURSE}/kk?module={MODULE}",
+                           data={"base": base, "key": keys[1], "text": "Екінші мәтін."})
+    assert response.status_code == 409
+    assert "Екінші мәтін." in response.get_data(as_text=True)
+    assert _files() == before
+
+
+def test_checks_are_shown_beside_the_segment(client, ctx):
+    _editor_session(client)
+    files = drafts.files_of(drafts.revision(drafts.draft_of(COURSE)))
+    row = next(r for r in _status("kk", files).values() if "Rule 1:" in r.segment.text)
+    _post_segment(client, "kk", row.key, "Ережe: әрбір тұтқынға құрметпен қарау керек.")  # Latin e, no 1
+    html = _edit_page(client, "kk", module=MODULE).get_data(as_text=True)
+    assert "Numbers of the source missing in the translation: 1" in html
+    assert "look-alike letters" in html and "Ережe" in html
+
+
+def test_a_language_is_started_and_offered_only_when_complete(client, ctx):
+    _editor_session(client)
+    db.session.expire_all()
+    base = drafts.draft_of(COURSE).head
+    files = _files()
+    data = yaml.safe_load(files["course.yaml"])
+    data["languages"].remove("tg")
+    data["translating"] = ["tg"]
+    response = client.post(f"/authoring/courses/{COURSE}/file?path=course.yaml",
+                           data={"base": base, "text": drafts.dump_yaml(data).decode()})
+    assert response.status_code == 302
+    # complete already (the hand-made Tajik texts are there): it can be offered
+    db.session.expire_all()
+    assert client.post(f"/translation/courses/{COURSE}/tg/offer",
+                       data={"base": drafts.draft_of(COURSE).head}).status_code == 302
+    assert "tg" in yaml.safe_load(_files()["course.yaml"])["languages"]
+    db.session.expire_all()
+    response = client.post(f"/translation/courses/{COURSE}/start", data={"base": drafts.draft_of(COURSE).head,
+                                                                        "lang": "xx"})
+    assert response.status_code == 302 and "translating" not in yaml.safe_load(_files()["course.yaml"])
+
+
+def test_a_trainer_who_is_not_an_editor_gets_403_on_every_translation_route(app, client, ctx):
+    from lms.org.models import Role
+    from tests.factories import make_user
+
+    load_sample()
+    other = make_user(role=Role.TRAINER)
+    db.session.commit()
+    login(client, other)
+    routes = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("translation.") and "course_id" in r.arguments]
+    assert len(routes) >= 4
+    for rule in routes:
+        path = rule.rule.replace("<course_id>", COURSE).replace("<lang>", "kk")
+        method = "GET" if "GET" in rule.methods else "POST"
+        assert client.open(path, method=method).status_code == 403, path
+
+
+def test_the_glossary_is_the_seed_file_and_terms_added_in_the_browser(client, ctx):
+    from tests.authoring_helpers import make_author
+
+    author = make_author()
+    db.session.commit()
+    login(client, author)
+    page = client.get("/translation/glossary").get_data(as_text=True)
+    assert "mandela-rules" in page
+    response = client.post("/translation/glossary", data={
+        "key": "body-search", "text-en": "body search", "text-ru": "личный досмотр", "text-kk": "жеке тексеру",
+        "note": ""})
+    assert response.status_code == 302
+    from lms.translation import glossary
+
+    term = next(t for t in glossary.terms() if t.key == "body-search")
+    assert term.added and term.texts["ru"] == "личный досмотр"
+    assert "body-search" in [t.key for t in glossary.found_in("Before a body search, explain it.", "en")]
+    assert "body-search" not in [t.key for t in glossary.found_in("A search of the body.", "en")]
+    seed = client.post("/translation/glossary", data={"key": "mandela-rules", "text-en": "x", "text-ru": "y"})
+    assert seed.status_code == 422  # the seed's keys are taken too
+    again = client.post("/translation/glossary", data={"key": "body-search", "text-en": "x", "text-ru": "y"})
+    assert again.status_code == 422 and "already has a term" in again.get_data(as_text=True)

@@ -156,3 +156,20 @@ def conflict_texts(mine, theirs, *, changed_keys_only: bool = False) -> Conflict
         mine = {k: mine[k] for k in keys if k in mine}
         theirs = {k: theirs[k] for k in keys if k in theirs}
     return ConflictTexts(_as_text(mine), _as_text(theirs))
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Two short texts as runs of words: (' ', same), ('-', removed), ('+', added)."""
+    import re
+
+    a, b = re.findall(r"\s+|[^\s]+", old), re.findall(r"\s+|[^\s]+", new)
+    out: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out.append((" ", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("-", "".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("+", "".join(b[j1:j2])))
+    return out

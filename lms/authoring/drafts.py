@@ -25,7 +25,7 @@ from lms.catalog.sources import digest, fetch, store, write_folder
 from lms.catalog.spec import ID_RE, Problem, parse_yaml, read_course
 from lms.extensions import db
 from lms.org.models import Role, User, audit
-from lms.translation.records import RECORD_FILE, carry_over
+from lms.translation.records import RECORD_FILE, carry_over, keep_sources
 
 TEXT_SUFFIXES = (".yaml", ".yml", ".md")
 
@@ -325,9 +325,11 @@ def save(draft: CourseDraft, user: User, base: int, changes: dict[str, bytes | N
             files[path] = data
     if {p: digest(d) for p, d in files.items()} == head.files:
         return None
-    records = carry_over(before, files, minor)
+    replaced: list[str] = []
+    records = carry_over(before, files, minor, replaced)
     if records is not None and records != files.get(RECORD_FILE):
         files[RECORD_FILE] = records
+        keep_sources(replaced)
     note = {"action": action, "paths": sorted(changes), "base": base}
     if minor:
         note["minor"] = True

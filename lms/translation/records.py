@@ -293,13 +293,16 @@ def mark_reviewed(files: dict[str, bytes], lang: str, key: str) -> dict[str, byt
     return translate(files, lang, key, row.target or "", reviewed=True)
 
 
-def carry_over(old: dict[str, bytes], new: dict[str, bytes], minor: bool) -> bytes | None:
+def carry_over(old: dict[str, bytes], new: dict[str, bytes], minor: bool,
+               replaced: list[str] | None = None) -> bytes | None:
     """The records after a source edit from `old` to `new`, or None when they stay as they are.
 
     Translations of sources the edit changed are written down as made from the old source
     (so they become out of date), or, for a minor edit, from the new one (so they stay
-    valid). Only changed segments are touched.
+    valid). Only changed segments are touched. The old source texts are added to
+    `replaced`, so the caller can keep them for the old/new comparison.
     """
+    replaced = [] if replaced is None else replaced
     info_old, info_new = course_text(old), course_text(new)
     if info_old is None or info_new is None or info_old.source != info_new.source or not info_new.targets:
         return None
@@ -320,6 +323,7 @@ def carry_over(old: dict[str, bytes], new: dict[str, bytes], minor: bool) -> byt
             prior = before.get(seg.key)
             if prior is None or source_hash(prior.text) == source_hash(seg.text):
                 continue
+            replaced.append(prior.text)
             for lang in info_new.targets:
                 mine = records.setdefault(lang, {})
                 entry = _entry(mine.get(seg.key))
@@ -341,6 +345,7 @@ def carry_over(old: dict[str, bytes], new: dict[str, bytes], minor: bool) -> byt
         if [s.key for s in before] == [s.key for s in after]:
             continue  # no block changed (spaces at line ends, blank lines)
         pairs = _block_pairs(before, after)
+        replaced.extend(before[i].text for i in pairs)
         for lang in info_new.targets:
             target = new.get(lesson_file(module, lang))
             if not target:
@@ -355,6 +360,32 @@ def carry_over(old: dict[str, bytes], new: dict[str, bytes], minor: bool) -> byt
             mine[lesson_record_key(module)] = written
             changed = True
     return dump_records(records) if changed else None
+
+
+def keep_sources(texts: list[str]) -> None:
+    """Store source texts by their hash (the content store), so that an out-of-date
+    translation can show the source it was made from beside the current one."""
+    from lms.catalog.sources import store
+    from lms.translation.segments import normalize
+
+    if texts:
+        store({f"{i}": normalize(t).encode("utf-8") for i, t in enumerate(texts)})
+
+
+def old_source(recorded: str) -> str | None:
+    """The source text a translation was made from, when this platform has kept it."""
+    import sqlalchemy as sa
+
+    from lms.catalog.sources import ContentBlob
+    from lms.extensions import db
+
+    if not recorded or recorded == NOWHERE or len(recorded) != 16:
+        return None
+    data = db.session.scalar(sa.select(ContentBlob.data).where(ContentBlob.sha256.startswith(recorded)).limit(1))
+    try:
+        return data.decode("utf-8") if data is not None else None
+    except UnicodeDecodeError:
+        return None
 
 
 def _block_pairs(before: list[Segment], after: list[Segment]) -> dict[int, int]:
