@@ -76,24 +76,6 @@ def read_records(files: dict[str, bytes]) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def check_records(data) -> list[str]:
-    """Problems of a translations.yaml's data, for the course check."""
-    if data is None:
-        return []
-    if not isinstance(data, dict):
-        return ["must map each language to its records"]
-    problems = []
-    for lang, entries in data.items():
-        if not isinstance(entries, dict):
-            problems.append(f"{lang}: must map segment keys to records")
-            continue
-        for key, entry in entries.items():
-            items = entry if isinstance(entry, list) else [entry]
-            if not all(isinstance(e, dict) and isinstance(e.get("source"), str) for e in items):
-                problems.append(f"{lang}.{key}: each record needs its source hash")
-    return problems
-
-
 def dump_records(data: dict) -> bytes:
     head = b"# The source each translation was made from (docs/translation.md); written by the platform.\n"
     clean = {lang: entries for lang, entries in data.items() if entries}
