@@ -191,3 +191,17 @@ def test_form_autosave_refusals_are_json_and_write_nothing(client, ctx):
         "start": "n1", "pass_score": "1", "role0_key": "officer", "var0_name": "trust", "var0_value": "много"})
     assert bad.status_code == 422 and "Save with the button" in bad.json["message"]
     assert _head() == head
+
+
+def test_course_fields_autosave_answers_json_and_refuses_bad_numbers(client, ctx):
+    _course(client)
+    fields = {"source_language": "ru", "languages_": ["ru"], "audience": ["prison"], "title_ru": "Автосохранение",
+              "summary_ru": "", "estimated_minutes": "40", "pass_mark": "80", "certificate_hours": "0",
+              "pre_test": ""}
+    head = _head()
+    bad = client.post(f"/authoring/courses/{CID}/settings", headers=FETCH,
+                      data={**fields, "base": head, "estimated_minutes": "forty"})
+    assert bad.status_code == 422 and "Save with the button" in bad.json["message"] and _head() == head
+    saved = client.post(f"/authoring/courses/{CID}/settings", headers=FETCH, data={**fields, "base": head})
+    assert saved.status_code == 200 and saved.json["base"] == head + 1 == _head()
+    assert yaml.safe_load(_files()["course.yaml"])["title"]["ru"] == "Автосохранение"

@@ -257,3 +257,44 @@ def test_two_mark_read_posts_at_once_record_the_lesson_once(app, ctx):
     db.session.expire_all()
     rows = db.session.scalars(sa.select(ModuleProgress).where(ModuleProgress.module_id == module_id)).all()
     assert len(rows) == 1 and rows[0].lesson_read_at is not None
+
+
+def test_two_skip_pre_test_posts_at_once_record_one_skip(app, ctx):
+    """A double click on "skip the pre-test": one skip, one progress event."""
+    load_sample()
+    user = make_user(number="race-skip")
+    db.session.commit()
+    clients = [app.test_client() for _ in range(4)]
+    for c in clients:
+        login(c, user)
+    enrol(clients[0], skip_pre_test=False)
+    url = f"/courses/{COURSE}/pre-test/skip"
+    responses = _at_once([lambda c=c: c.post(url) for c in clients])
+    assert [r.status_code for r in responses] == [302] * len(clients)
+    db.session.expire_all()
+    skips = db.session.scalars(sa.select(ProgressEvent).where(ProgressEvent.user_id == user.id,
+                                                              ProgressEvent.kind == "pre_test_skipped")).all()
+    assert len(skips) == 1
+
+
+def test_a_second_start_of_a_role_play_opens_no_second_run(app, ctx):
+    """A second click on "Start the role-play" (another tab, a retried request) leaves one open
+    run. (Two requests at the very same moment can still open two; neither is ever graded twice.)"""
+    from lms.scenarios.models import ScenarioRun
+
+    version = load_sample()
+    user = make_user(number="race-rp")
+    db.session.commit()
+    clients = [app.test_client() for _ in range(2)]
+    for c in clients:
+        login(c, user)
+    enrol(clients[0])
+    module_id = next(m["id"] for m in version.content["modules"] if m.get("scenario"))
+    url = f"/courses/{COURSE}/modules/{module_id}/scenario/start"
+    clients[0].post(url)
+    clients[1].post(url)
+    db.session.expire_all()
+    runs = db.session.scalars(sa.select(ScenarioRun).where(ScenarioRun.user_id == user.id)).all()
+    assert len(runs) == 1 and runs[0].finished_at is None
+    page = clients[0].get(f"/courses/{COURSE}/modules/{module_id}/scenario").get_data(as_text=True)
+    assert f'action="/runs/{runs[0].id}/choose"' in page

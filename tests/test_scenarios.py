@@ -646,3 +646,24 @@ def test_printable_script_pdf_in_arabic_and_unknown_language_falls_back(client, 
     fallback = tmp_path / "script-xx.pdf"
     fallback.write_bytes(response.data)
     assert "Daniyar's first evening" in _pdf_text(fallback)
+
+
+def test_a_debrief_without_an_observer_checklist_shows_no_empty_checklist_heading(client, ctx, tmp_path):
+    from lms.catalog.loader import load_course_dir
+
+    scenario = _base_scenario()
+    del scenario["observer_checklist"]
+    scenario["nodes"]["n1"]["choices"][0].pop("skills")
+    _write_course(tmp_path, scenario)
+    assert load_course_dir(tmp_path / "tiny").outcome == "created"
+    officer = make_user()
+    db.session.commit()
+    login(client, officer)
+    client.post("/courses/tiny/enrol")
+    client.post("/courses/tiny/modules/01-talk/scenario/start")
+    page = client.get("/courses/tiny/modules/01-talk/scenario").get_data(as_text=True)
+    run_id = int(re.search(r'action="/runs/(\d+)/choose"', page).group(1))
+    client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, 0, "c2"))
+    debrief = client.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "Well done." in debrief and "The path you took" in debrief
+    assert "Skills from the observer checklist" not in debrief

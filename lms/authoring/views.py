@@ -689,11 +689,11 @@ def settings(course_id: str) -> ResponseReturnValue:
                 status = 409
             else:
                 db.session.commit()
-                flash(_("Saved as revision %(number)s.", number=rev.number) if rev else _("No changes to save."),
-                      "success")
-                return redirect(url_for("authoring.settings", course_id=course_id))
+                return _form_saved(draft, rev, url_for("authoring.settings", course_id=course_id))
         else:
             status = 422
+        if _fetch():
+            return _form_refused(status)
     else:
         completion = data.get("completion") if isinstance(data.get("completion"), dict) else {}
         certificate = data.get("certificate") if isinstance(data.get("certificate"), dict) else {}

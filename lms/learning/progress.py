@@ -171,7 +171,12 @@ def skip_pre_test(user_id: int, version: CourseVersion) -> bool:
         return False
     if not pre_test_pending(user_id, version, version.content["modules"][0]["id"]):
         return False
-    enrolment.pre_test_skipped_at = utcnow()
+    # A conditional UPDATE: of two requests at once (a double click), one records the skip.
+    done = db.session.execute(
+        sa.update(Enrolment).where(Enrolment.id == enrolment.id, Enrolment.pre_test_skipped_at.is_(None))
+        .values(pre_test_skipped_at=utcnow()).execution_options(synchronize_session="fetch"))
+    if done.rowcount != 1:
+        return False
     completion.log_event(user_id, version, pre["id"], "pre_test_skipped")
     return True
 

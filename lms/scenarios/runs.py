@@ -30,6 +30,14 @@ def runs_of(user_id: int, course_id: str, module_id: str) -> list[ScenarioRun]:
 
 
 def start_run(user_id: int, version: CourseVersion, module: dict) -> ScenarioRun:
+    """A fresh run of the module's role-play. The latest run, when still open with no reply
+    and on this version, is exactly that already (a second click on Start, a retried request):
+    it is returned instead of opening another; a run with replies is kept and a new one opened."""
+    history = runs_of(user_id, version.course_id, module["id"])
+    latest = history[-1] if history else None
+    if latest is not None and latest.finished_at is None and not latest.choices \
+            and latest.course_version == version.version:
+        return latest
     run = ScenarioRun(
         user_id=user_id, course_id=version.course_id, course_version=version.version,
         module_id=module["id"], scenario_id=module["scenario"]["id"], choices=[],
