@@ -23,6 +23,6 @@ from lms.learning.models import (  # noqa: F401
     ProgressEvent,
 )
 from lms.org.models import AuditEvent, Cohort, Country, Institution, User  # noqa: F401
-from lms.quizzes.models import AttemptAnswer, QuizAttempt  # noqa: F401
+from lms.quizzes.models import AttemptAnswer, AttemptText, QuizAttempt  # noqa: F401
 from lms.scenarios.models import ClassroomSession, ScenarioRun  # noqa: F401
 from lms.translation.models import GlossaryTerm, TranslationMark  # noqa: F401

@@ -888,6 +888,13 @@ def _quiz_of(files: dict[str, bytes], module_id: str, course: dict) -> dict:
                 for i in (q.get(items) or []) if isinstance(i, dict) and i.get("id") is not None]
             question["tolerance"] = _credit(q.get("tolerance"))
             question["options"] = []
+            placement = q.get("placement") if q.get("type") == "rate" else None
+            if isinstance(placement, dict) and isinstance(placement.get("options"), list):
+                question["placement"] = {
+                    "text": placement.get("text"), "reasoning": placement.get("reasoning"),
+                    "expert": str(placement.get("expert")), "graded": placement.get("graded") is not False,
+                    "options": [{"id": str(o.get("id")), "text": o.get("text")} for o in placement["options"]
+                                if isinstance(o, dict) and o.get("id") is not None]}
         questions.append(question)
     pass_mark = raw.get("pass_mark", completion.get("pass_mark", 80))
     return {"questions": questions, "pass_mark": pass_mark if isinstance(pass_mark, int) else 80,
@@ -1430,7 +1437,7 @@ def officer_quiz(course_id: str) -> ResponseReturnValue:
     from lms.quizzes import attempts as quiz_attempts
     from lms.quizzes.grading import grade
     from lms.quizzes.models import QuizAttempt
-    from lms.quizzes.views import render_attempt_page, render_review_page
+    from lms.quizzes.views import form_answers, render_attempt_page, render_review_page
 
     module_id = request.args.get("module", "")
     _draft, _files, version = _draft_version(course_id)
@@ -1459,18 +1466,20 @@ def officer_quiz(course_id: str) -> ResponseReturnValue:
         if request.method == "POST":
             if not RestoreForm().validate_on_submit():
                 abort(400)
-            chosen = {qid: request.form.getlist(f"q-{qid}") for qid, _options in attempt.layout}
+            # The officer's form is read as the quiz reads it (statements, placement, written answers).
             asked = quiz_attempts.asked(quiz, attempt.layout)
-            answers = quiz_attempts.clean_answers(
-                asked, quiz_attempts.answers_from_keys(attempt, current_app.config["SECRET_KEY"], chosen))
-            if request.form.get("action") != "submit":
+            answers = quiz_attempts.clean_answers(asked, form_answers(attempt, request.form))
+            texts = quiz_attempts.texts_from_form(attempt, asked, current_app.config["SECRET_KEY"], request.form)
+            refused = bool(quiz_attempts.text_problems(asked, attempt.layout, answers, texts))
+            if request.form.get("action") != "submit" or refused:
                 attempt.draft = answers
-                return render_attempt_page(attempt, version, module, tr, False, None, **preview)
+                return render_attempt_page(attempt, version, module, tr, False, None, texts=texts,
+                                           refused=refused, **preview)
             graded = grade(asked, answers)
             attempt.score, attempt.passed = graded.score, graded.passed
             return render_review_page(attempt, version, module, tr,
                                       {qid: (answers.get(qid, []), right) for qid, right in graded.correct.items()},
-                                      True, None, False, **preview)
+                                      True, None, False, texts=texts, **preview)
         return render_attempt_page(attempt, version, module, tr, False, None, **preview)
 
 

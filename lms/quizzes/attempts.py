@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.catalog.models import CourseVersion
 from lms.catalog.spec import QUIZ_REVIEW
 from lms.extensions import db
 from lms.learning import completion, progress
 from lms.opaque import opaque_key
-from lms.quizzes.grading import SORTED, choice_ids, grade, pair
-from lms.quizzes.models import AttemptAnswer, QuizAttempt
+from lms.quizzes.grading import (
+    PLACEMENT,
+    SORTED,
+    choice_ids,
+    classified,
+    grade,
+    pair,
+    placement_choices,
+    placement_of,
+)
+from lms.quizzes.models import AttemptAnswer, AttemptText, QuizAttempt
+from lms.quizzes.spec import TEXT_MAX_DEFAULT
 from lms.timeutil import utcnow
 
 
@@ -61,7 +73,9 @@ def layout_for(quiz: dict, rng: random.Random) -> list:
             items = [i["id"] for i in q["items"]]
             if quiz["shuffle"]:
                 rng.shuffle(items)
-            layout.append([q["id"], [pair(i, c["id"]) for i in items for c in q["categories"]]])
+            # A rate question's placement options follow, in the author's order.
+            layout.append([q["id"], [pair(i, c["id"]) for i in items for c in q["categories"]]
+                           + placement_choices(q)])
             continue
         options = [o["id"] for o in q["options"]]
         if quiz["shuffle"] and q["type"] != "true_false":
@@ -166,13 +180,118 @@ def clean_answers(quiz: dict, form_answers: dict[str, list[str]]) -> dict[str, l
     return answers
 
 
-def save_draft(attempt: QuizAttempt, quiz: dict, form_answers: dict[str, list[str]]) -> None:
-    if attempt.is_submitted:
+# Written answers (a rate question's justifications and placement reason) ----------------------
+
+# What a draft keeps of a written answer, whatever its rule: a text too long to submit is
+# kept for the officer to shorten, up to this many characters.
+TEXT_KEPT_AT_MOST = 10_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # control characters, except tab and newline
+
+
+def text_rules(question: dict) -> dict[str, dict]:
+    """{part id: {required, max_length}} for what the officer writes in a question: a rate
+    question's justification of each factor, then the reason for the placement."""
+    if question["type"] != "rate":
+        return {}
+    rule = question.get("justification") or {"required": False, "max_length": TEXT_MAX_DEFAULT}
+    rules = {i["id"]: rule for i in question["items"]}
+    reason = (question.get("placement") or {}).get("reason")
+    if reason:
+        rules[PLACEMENT] = reason
+    return rules
+
+
+def clean_text(value: str) -> str:
+    """Plain text as written: newlines kept, control characters dropped, trimmed."""
+    value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return value.strip()[:TEXT_KEPT_AT_MOST]
+
+
+def text_key(secret: str, attempt_id: int, question_id: str, part_id: str) -> str:
+    """The opaque name of a written answer's field in one attempt's form (like option_key)."""
+    return opaque_key(secret, "quiz-text", attempt_id, question_id, part_id)
+
+
+def texts_from_form(attempt: QuizAttempt, quiz: dict, secret: str, form) -> dict[str, dict[str, str]]:
+    """{question id: {part id: text}} from a form's fields named t-<key>; empty texts left out."""
+    by_id = {q["id"]: q for q in quiz["questions"]}
+    texts: dict[str, dict[str, str]] = {}
+    for qid, _choices in attempt.layout:
+        for part in text_rules(by_id[qid]) if qid in by_id else ():
+            value = form.get("t-" + text_key(secret, attempt.id, qid, part))
+            text = clean_text(value) if isinstance(value, str) else ""
+            if text:
+                texts.setdefault(qid, {})[part] = text
+    return texts
+
+
+def text_problems(quiz: dict, layout: list, answers: dict[str, list[str]],
+                  texts: dict[str, dict[str, str]]) -> dict[tuple[str, str], str]:
+    """{(question id, part id): "too-long" | "missing"}: why a submission is refused.
+
+    Too long: over the question's max_length. Missing: a required text for a factor that
+    was rated (or a placement that was chosen); an unrated factor is a question left
+    unanswered, which the officer may confirm.
+    """
+    by_id = {q["id"]: q for q in quiz["questions"]}
+    problems = {}
+    for qid, _choices in layout:
+        q = by_id.get(qid)
+        rules = text_rules(q) if q is not None else {}
+        if not rules:
+            continue
+        selected = set(answers.get(qid, []))
+        rated = {i for i, c in classified(q, selected).items() if c}
+        for part, rule in rules.items():
+            text = texts.get(qid, {}).get(part, "")
+            answered = placement_of(q, selected) is not None if part == PLACEMENT else part in rated
+            if len(text) > rule["max_length"]:
+                problems[(qid, part)] = "too-long"
+            elif rule["required"] and answered and not text:
+                problems[(qid, part)] = "missing"
+    return problems
+
+
+def texts_of(attempt: QuizAttempt, quiz: dict) -> dict[str, dict[str, str]]:
+    """What the officer wrote in an attempt: the draft's texts, or as submitted. No query
+    for a quiz without written answers."""
+    by_id = {q["id"]: q for q in quiz["questions"]}
+    if not any(qid in by_id and text_rules(by_id[qid]) for qid, _choices in attempt.layout):
+        return {}
+    attempt_id = attempt.id
+    texts: dict[str, dict[str, str]] = {}
+    for row in db.session.scalars(sa.select(AttemptText).where(AttemptText.attempt_id == attempt_id)):
+        texts.setdefault(row.question_id, {})[row.part_id] = row.text
+    return texts
+
+
+def _write_texts(attempt_id: int, quiz: dict, texts: dict[str, dict[str, str]]) -> None:
+    db.session.execute(sa.delete(AttemptText).where(AttemptText.attempt_id == attempt_id))
+    rows = [{"attempt_id": attempt_id, "question_id": q["id"], "part_id": part,
+             "text": clean_text(texts[q["id"]][part])}
+            for q in quiz["questions"] for part in text_rules(q) if texts.get(q["id"], {}).get(part)]
+    if rows:
+        db.session.execute(sa.insert(AttemptText), rows)
+
+
+def save_draft(attempt: QuizAttempt, quiz: dict, form_answers: dict[str, list[str]],
+               texts: dict[str, dict[str, str]] | None = None) -> None:
+    """Keep the answers and texts so far. One conditional UPDATE: a save racing a submit of
+    the same attempt either comes first or finds it submitted, and never rewrites it."""
+    draft = clean_answers(quiz, form_answers)
+    saved = db.session.execute(
+        sa.update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(draft=draft).execution_options(synchronize_session=False)
+    ).rowcount
+    if saved != 1:
         raise QuizError("already-submitted")
-    attempt.draft = clean_answers(quiz, form_answers)
+    set_committed_value(attempt, "draft", draft)
+    if texts is not None:
+        _write_texts(attempt.id, quiz, texts)
 
 
-def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str, list[str]]) -> bool:
+def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str, list[str]],
+           texts: dict[str, dict[str, str]] | None = None) -> bool:
     """Grade the attempt once. Returns False when it had already been submitted.
 
     The claim is one conditional UPDATE, so a double click, a second tab or a resent
@@ -198,6 +317,8 @@ def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str,
             attempt_id=attempt.id, position=positions.get(q["id"], 0), question_id=q["id"],
             selected=answers.get(q["id"], []), is_correct=graded.correct[q["id"]],
         ))
+    if texts is not None:
+        _write_texts(attempt.id, quiz, texts)
     db.session.execute(
         sa.update(QuizAttempt).where(QuizAttempt.id == attempt.id).values(
             score=graded.score, passed=graded.passed, draft=answers,

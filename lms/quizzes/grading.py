@@ -5,6 +5,8 @@ and `true_false` the choices are the options, and a question counts only when th
 set is exactly right. `best_response` gives each option its own credit (a percent of the
 question). `classify` puts each of several statements into one of the author's categories:
 its choices are the pairs "statement:category", and each statement counts for its share.
+`rate` does the same with factors on a scale; its proposed placement, when the question
+has one, is a choice "placement=<option>" and, when graded, counts as one more share.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ ONE_ANSWER = ("single", "true_false", "best_response")
 # author's categories or scale points; their choices are the pairs "statement:category".
 SORTED = ("classify", "rate")
 PAIR = ":"  # joins a statement id and a category id; neither can hold it (ids are [a-z0-9-])
+PLACEMENT = "placement="  # a rate question's proposed placement: "placement=<option id>"
 
 
 @dataclass(frozen=True)
@@ -37,17 +40,41 @@ def split_pair(choice: str) -> tuple[str, str]:
     return item_id, category_id
 
 
+def placement_choice(option_id: str) -> str:
+    return f"{PLACEMENT}{option_id}"
+
+
+def placement_choices(question: dict) -> list[str]:
+    """A rate question's proposed placement: one choice per option, in the author's order."""
+    placement = question.get("placement")
+    return [placement_choice(o["id"]) for o in placement["options"]] if placement else []
+
+
+def placement_of(question: dict, selected: set[str]) -> str | None:
+    """The placement option chosen; None when none, or more than one, was chosen."""
+    chosen = [c[len(PLACEMENT):] for c in placement_choices(question) if c in selected]
+    return chosen[0] if len(chosen) == 1 else None
+
+
+def is_graded_placement(question: dict) -> bool:
+    return bool(question.get("placement") and question["placement"].get("graded", True))
+
+
 def choice_ids(question: dict) -> list[str]:
     """Every choice an officer can pick in a question, in the author's order."""
     if question["type"] in SORTED:
-        return [pair(i["id"], c["id"]) for i in question["items"] for c in question["categories"]]
+        return [pair(i["id"], c["id"]) for i in question["items"] for c in question["categories"]
+                ] + placement_choices(question)
     return [o["id"] for o in question["options"]]
 
 
 def correct_options(question: dict) -> set[str]:
     """The choices of a fully right answer."""
     if question["type"] in SORTED:
-        return {pair(i["id"], i["category"]) for i in question["items"]}
+        right = {pair(i["id"], i["category"]) for i in question["items"]}
+        if is_graded_placement(question):
+            right.add(placement_choice(question["placement"]["expert"]))
+        return right
     if question["type"] == "best_response":
         return {o["id"] for o in question["options"] if o["credit"] == 100}
     return {o["id"] for o in question["options"] if o["correct"]}
@@ -68,6 +95,14 @@ def classified(question: dict, selected: set[str]) -> dict[str, str | None]:
     return {item_id: cats[0] if len(cats) == 1 else None for item_id, cats in picked.items()}
 
 
+def steps_from_expert(question: dict, item: dict, category: str | None) -> int | None:
+    """How many scale steps a rating is from the expert's (0: exact); None when unrated."""
+    order = [c["id"] for c in question["categories"]]
+    if category not in order or item["category"] not in order:
+        return None
+    return abs(order.index(category) - order.index(item["category"]))
+
+
 def agrees(question: dict, item: dict, category: str | None) -> bool:
     """Whether a statement put in this category counts as right: its own category, or for a
     rate question a scale point at most `tolerance` steps from the expert's rating."""
@@ -75,11 +110,9 @@ def agrees(question: dict, item: dict, category: str | None) -> bool:
         return False
     if category == item["category"]:
         return True
-    order = [c["id"] for c in question["categories"]]
     tolerance = question.get("tolerance", 0) if question["type"] == "rate" else 0
-    if not tolerance or category not in order or item["category"] not in order:
-        return False
-    return abs(order.index(category) - order.index(item["category"])) <= tolerance
+    steps = steps_from_expert(question, item, category) if tolerance else None
+    return steps is not None and steps <= tolerance
 
 
 def item_results(question: dict, selected: set[str]) -> dict[str, bool]:
@@ -94,8 +127,10 @@ def credit(question: dict, selected: set[str]) -> Fraction:
     chosen = set(selected) & valid
     qtype = question["type"]
     if qtype in SORTED:
-        results = item_results(question, chosen)
-        return Fraction(sum(results.values()), len(results)) if results else Fraction(0)
+        results = list(item_results(question, chosen).values())
+        if is_graded_placement(question):  # the placement counts as one more share
+            results.append(placement_of(question, chosen) == question["placement"]["expert"])
+        return Fraction(sum(results), len(results)) if results else Fraction(0)
     if qtype in ONE_ANSWER and len(chosen) > 1:
         return Fraction(0)  # a tampered form with two answers to a one-answer question scores nothing
     if qtype == "best_response":
@@ -119,11 +154,13 @@ def answer_key(question: dict) -> tuple:
     """What grading sees of a question (to tell whether an edit changes what a record means)."""
     credits = tuple((o["id"], o.get("credit")) for o in question.get("options", []))
     return (question["type"], tuple(choice_ids(question)), tuple(sorted(correct_options(question))), credits,
-            question.get("tolerance"))
+            question.get("tolerance"), is_graded_placement(question))
 
 
 def is_answered(question: dict, selected: set[str]) -> bool:
-    """Whether the officer gave an answer: for classify, a category for every statement."""
+    """Whether the officer gave an answer: for classify, a category for every statement; for
+    rate, a rating for every factor and the placement, when the question has one."""
     if question["type"] in SORTED:
-        return all(c is not None for c in classified(question, selected).values())
+        return (all(c is not None for c in classified(question, selected).values())
+                and (not question.get("placement") or placement_of(question, selected) is not None))
     return bool(set(selected) & set(choice_ids(question)))

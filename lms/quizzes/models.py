@@ -60,3 +60,23 @@ class AttemptAnswer(db.Model):
     attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
 
     __table_args__ = (sa.UniqueConstraint("attempt_id", "question_id"),)
+
+
+class AttemptText(db.Model):
+    """What an officer wrote in an attempt: a factor's justification, or the reason for a
+    proposed placement (a rate question). Plain text; saved with the draft, kept as
+    submitted."""
+
+    __tablename__ = "attempt_texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id"), index=True)
+    question_id: Mapped[str] = mapped_column(sa.String(80))
+    # A factor's id, or grading.PLACEMENT for the reason of the placement.
+    part_id: Mapped[str] = mapped_column(sa.String(90))
+    text: Mapped[str] = mapped_column(sa.Text)
+
+    __table_args__ = (sa.UniqueConstraint("attempt_id", "question_id", "part_id"),)
+
+    def __repr__(self) -> str:
+        return f"<AttemptText attempt={self.attempt_id} {self.question_id}/{self.part_id}>"

@@ -52,6 +52,12 @@ def read_quiz(r, path: Path, course: dict, ids) -> dict | None:
             _read_sorted(r, path, fld, q, question)
         else:
             _read_options(r, path, fld, q, question)
+        if qtype == "rate":
+            _read_case_work(r, path, fld, q, question)
+        else:
+            for key in CASE_KEYS:
+                if key in q:
+                    r.problem(path, f"{fld}.{key}", f"only a rate question has {key}")
         _read_documents(r, path, fld, q, question)
         quiz["questions"].append(question)
     return quiz
@@ -162,6 +168,70 @@ def _read_sorted(r, path: Path, fld: str, q: dict, question: dict) -> None:
             "id": iid, "text": r.text(path, i, "text", f"{ifld}.text"), "category": category,
             "feedback": r.text(path, i, feedback_key, f"{ifld}.{feedback_key}", required=qtype == "rate"),
         })
+
+
+# What a rate question adds to the ratings: a written justification per factor, and a
+# proposed placement or next step (docs/courses.md).
+CASE_KEYS = ("justification", "placement")
+# Written answers: the default and the bounds of their length, in characters.
+TEXT_MAX_DEFAULT, TEXT_MAX_LOW, TEXT_MAX_HIGH = 500, 20, 2000
+
+
+def _read_text_rule(r, path: Path, fld: str, data, default_required: bool) -> dict:
+    """A written answer's rule: {required: true|false, max_length: characters}."""
+    if not isinstance(data, dict):
+        r.problem(path, fld, "must be a mapping")
+        data = {}
+    for key in set(data) - {"required", "max_length"}:
+        r.problem(path, f"{fld}.{key}", "must be one of required, max_length")
+    required = data.get("required", default_required)
+    if not isinstance(required, bool):
+        r.problem(path, f"{fld}.required", "must be true or false")
+        required = default_required
+    return {"required": required,
+            "max_length": r.integer(path, data, "max_length", f"{fld}.max_length", default=TEXT_MAX_DEFAULT,
+                                    low=TEXT_MAX_LOW, high=TEXT_MAX_HIGH)}
+
+
+def _read_case_work(r, path: Path, fld: str, q: dict, question: dict) -> None:
+    """rate: each factor's written justification, and the proposed placement or next step."""
+    question["justification"] = _read_text_rule(r, path, f"{fld}.justification", q.get("justification", {}), False)
+    data = q.get("placement")
+    if data is None:
+        return
+    pfld = f"{fld}.placement"
+    if not isinstance(data, dict):
+        r.problem(path, pfld, "must be a mapping")
+        return
+    for key in set(data) - {"text", "options", "expert", "reasoning", "graded", "reason"}:
+        r.problem(path, f"{pfld}.{key}", "must be one of text, options, expert, reasoning, graded, reason")
+    placement = {"text": r.text(path, data, "text", f"{pfld}.text"), "options": [],
+                 "reasoning": r.text(path, data, "reasoning", f"{pfld}.reasoning"),
+                 "graded": data.get("graded", True)}
+    if not isinstance(placement["graded"], bool):
+        r.problem(path, f"{pfld}.graded", "must be true or false")
+        placement["graded"] = True
+    options = data.get("options")
+    if not isinstance(options, list) or len(options) < 2:
+        r.problem(path, f"{pfld}.options", "a placement needs at least two options")
+        options = []
+    for j, o in enumerate(options):
+        ofld = f"{pfld}.options[{j}]"
+        if not isinstance(o, dict):
+            r.problem(path, ofld, "must be a mapping")
+            continue
+        oid = r.ident(path, o.get("id"), f"{ofld}.id")
+        if oid in {x["id"] for x in placement["options"]}:
+            r.problem(path, f"{ofld}.id", f"duplicate id {oid!r} in options")
+        placement["options"].append({"id": oid, "text": r.text(path, o, "text", f"{ofld}.text")})
+    option_ids = [o["id"] for o in placement["options"] if o["id"]]
+    placement["expert"] = data.get("expert")
+    if placement["expert"] not in option_ids:
+        listed = ", ".join(sorted(option_ids)) or "none"
+        r.problem(path, f"{pfld}.expert", f"must be the id of one of the placement's options ({listed})")
+    if "reason" in data:
+        placement["reason"] = _read_text_rule(r, path, f"{pfld}.reason", data["reason"], False)
+    question["placement"] = placement
 
 
 def _read_documents(r, path: Path, fld: str, q: dict, question: dict) -> None:

@@ -70,14 +70,32 @@ def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr,
     module = version.module(module_id)
     left = quiz_attempts.attempts_left(module["quiz"], attempts)
     return render_attempt_page(attempt, version, module, tr, bool(request.args.get("confirm")),
-                               None if left is None else max(0, left - 1))
+                               None if left is None else max(0, left - 1),
+                               texts=quiz_attempts.texts_of(attempt, module["quiz"]), refused=bool(request.args.get("refused")))
+
+
+def _text_field(attempt: QuizAttempt, qid: str, part: str, rule: dict, texts: dict, problems: dict | None) -> dict:
+    """A written answer's textarea: its opaque name, what is written so far, and its problem."""
+    value = texts.get(qid, {}).get(part, "")
+    problem = (problems or {}).get((qid, part))
+    if len(value) > rule["max_length"]:
+        problem = "too-long"  # shown whenever it is so, as the submission would be refused
+    return {"name": "t-" + quiz_attempts.text_key(_secret(), attempt.id, qid, part), "value": value,
+            "required": rule["required"], "max_length": rule["max_length"], "length": len(value),
+            "problem": problem}
 
 
 def render_attempt_page(attempt: QuizAttempt, version, module: dict, tr, confirming: bool, left_after: int | None,
-                        **preview) -> str:
-    """The officer's attempt page; the course editor's preview renders it too (with `preview_url`)."""
+                        texts: dict | None = None, refused: bool = False, **preview) -> str:
+    """The officer's attempt page; the course editor's preview renders it too (with `preview_url`).
+
+    texts: what the officer has written so far; refused: the last submission was refused
+    for its written answers, so a missing required one is marked too."""
     by_id = {q["id"]: q for q in module["quiz"]["questions"]}
     keys = quiz_attempts.option_keys(attempt, _secret())
+    texts = texts or {}
+    problems = (quiz_attempts.text_problems(module["quiz"], attempt.layout, attempt.draft, texts)
+                if refused else None)
     questions = []
     for qid, choice_ids in attempt.layout:
         q = by_id[qid]
@@ -88,6 +106,16 @@ def render_attempt_page(attempt: QuizAttempt, version, module: dict, tr, confirm
                     "unanswered": confirming and not grading.is_answered(q, selected)}
         if q["type"] in grading.SORTED:
             question["items"] = _classify_rows(q, choice_ids, selected, tr, keys[qid])
+            rules = quiz_attempts.text_rules(q)
+            for row in question["items"]:
+                item = row.pop("item")
+                if item["id"] in rules:
+                    row["field"] = _text_field(attempt, qid, item["id"], rules[item["id"]], texts, problems)
+            if q.get("placement"):
+                question["placement"] = _placement_choices(q, choice_ids, selected, tr, keys[qid])
+                if grading.PLACEMENT in rules:
+                    question["placement"]["field"] = _text_field(
+                        attempt, qid, grading.PLACEMENT, rules[grading.PLACEMENT], texts, problems)
         else:
             options = {o["id"]: o for o in q["options"]}
             question["options"] = [
@@ -155,15 +183,26 @@ def _classify_rows(q: dict, choice_ids: list[str], selected: set[str], tr, keys:
     return list(rows.values())
 
 
-def _form_answers(attempt: QuizAttempt) -> dict[str, list[str]]:
-    """The answers of the form, as option ids (the form names options by opaque keys).
+def _placement_choices(q: dict, choice_ids: list[str], selected: set[str], tr, keys: dict | None = None) -> dict:
+    """A rate question's placement as this attempt laid it out: its text and options."""
+    placement = q["placement"]
+    options = {grading.placement_choice(o["id"]): o for o in placement["options"]}
+    return {"text": tr(placement["text"]), "choices": [
+        {"key": keys[choice] if keys else None, "text": tr(options[choice]["text"]),
+         "selected": choice in selected}
+        for choice in choice_ids if choice in options]}
 
-    A classify question sends one radio group per statement, named q-<id>.<n>."""
+
+def form_answers(attempt: QuizAttempt, form) -> dict[str, list[str]]:
+    """The answers of a form, as option ids (the form names options by opaque keys).
+
+    A classify or rate question sends one radio group per statement, named q-<id>.<n>
+    (and q-<id>.p for a placement); the course editor's preview reads its form with this too."""
     chosen: dict[str, list[str]] = {}
-    for name in request.form:
+    for name in form:
         qid = name[2:].partition(".")[0] if name.startswith("q-") else None
         if qid:
-            chosen.setdefault(qid, []).extend(request.form.getlist(name))
+            chosen.setdefault(qid, []).extend(form.getlist(name))
     return quiz_attempts.answers_from_keys(attempt, _secret(), chosen)
 
 
@@ -181,21 +220,34 @@ def answer(attempt_id: int) -> ResponseReturnValue:
     if attempt.is_submitted:
         flash(MESSAGES["already-submitted"](), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
-    answers = _form_answers(attempt)
-    if request.form.get("action") == "save":
-        quiz_attempts.save_draft(attempt, module["quiz"], answers)
-        db.session.commit()
-        flash(_("Your answers are saved. You can come back and finish later."), "success")
-        return redirect(quiz_url)
-    by_id = {q["id"]: q for q in module["quiz"]["questions"]}
-    unanswered = [qid for qid, _o in attempt.layout
-                  if qid in by_id and not grading.is_answered(by_id[qid], set(answers.get(qid, [])))]
-    if unanswered and request.form.get("confirm_unanswered") != "yes":
-        quiz_attempts.save_draft(attempt, module["quiz"], answers)
-        db.session.commit()
-        flash(_("Some questions have no answer. Answer them, or submit again to confirm."), "warning")
-        return redirect(quiz_url + "?confirm=1")
-    if not quiz_attempts.submit(attempt, version, answers):
+    answers = form_answers(attempt, request.form)
+    texts = quiz_attempts.texts_from_form(attempt, module["quiz"], _secret(), request.form)
+    try:
+        if request.form.get("action") == "save":
+            quiz_attempts.save_draft(attempt, module["quiz"], answers, texts)
+            db.session.commit()
+            flash(_("Your answers are saved. You can come back and finish later."), "success")
+            return redirect(quiz_url)
+        if quiz_attempts.text_problems(module["quiz"], attempt.layout, answers, texts):
+            # Refused, and nothing lost: the answers and every text are kept as written.
+            quiz_attempts.save_draft(attempt, module["quiz"], answers, texts)
+            db.session.commit()
+            flash(_("Your answers are not submitted yet: correct the written answers marked below. "
+                    "Everything you wrote is kept."), "error")
+            return redirect(quiz_url + "?refused=1")
+        by_id = {q["id"]: q for q in module["quiz"]["questions"]}
+        unanswered = [qid for qid, _o in attempt.layout
+                      if qid in by_id and not grading.is_answered(by_id[qid], set(answers.get(qid, [])))]
+        if unanswered and request.form.get("confirm_unanswered") != "yes":
+            quiz_attempts.save_draft(attempt, module["quiz"], answers, texts)
+            db.session.commit()
+            flash(_("Some questions have no answer. Answer them, or submit again to confirm."), "warning")
+            return redirect(quiz_url + "?confirm=1")
+    except quiz_attempts.QuizError as error:  # submitted meanwhile, from another tab
+        db.session.rollback()
+        flash(MESSAGES[error.code](), "info")
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    if not quiz_attempts.submit(attempt, version, answers, texts):
         flash(MESSAGES["already-submitted"](), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     db.session.commit()
@@ -226,12 +278,40 @@ def review(attempt_id: int) -> ResponseReturnValue:
     own = attempt.user_id == current_user.id
     return render_review_page(
         attempt, version, module, tr, {qid: (a.selected, a.is_correct) for qid, a in answers.items()}, reveal,
-        left, own and not passed and not attempt.is_pre_test and left != 0)
+        left, own and not passed and not attempt.is_pre_test and left != 0, texts=quiz_attempts.texts_of(attempt, module["quiz"]))
+
+
+def _agreement(q: dict, item: dict, category: str | None) -> dict:
+    """How a rating compares with the expert's: exact, within the tolerance (n steps), or off."""
+    steps = grading.steps_from_expert(q, item, category)
+    if steps is None:
+        return {"kind": "none", "steps": None}
+    if steps == 0:
+        return {"kind": "exact", "steps": 0}
+    return {"kind": "near" if grading.agrees(q, item, category) else "off", "steps": steps}
+
+
+def _placement_review(q: dict, choice_ids: list[str], selected: set[str], tr, shown: bool, reason: str) -> dict:
+    """A rate question's placement in the review: the officer's choice and reason, and the
+    expert's choice and reasoning once the review may show them (or the officer chose it)."""
+    placement = q["placement"]
+    chosen = grading.placement_of(q, selected)
+    right = chosen is not None and chosen == placement["expert"]
+    expert = next((o for o in placement["options"] if o["id"] == placement["expert"]), None)
+    reveal = shown or right
+    return {**_placement_choices(q, choice_ids, selected, tr), "right": right, "graded": placement["graded"],
+            "chosen": chosen is not None, "reason": reason,
+            "expert": tr(expert["text"]) if expert and reveal else None,
+            "reasoning": tr(placement["reasoning"]) if reveal else None}
 
 
 def render_review_page(attempt: QuizAttempt, version, module: dict, tr, answers: dict[str, tuple[list, bool]],
-                       reveal: bool, left: int | None, can_retry: bool, **preview) -> str:
-    """The officer's review of a submitted attempt; the course editor's preview renders it too."""
+                       reveal: bool, left: int | None, can_retry: bool, texts: dict | None = None,
+                       **preview) -> str:
+    """The officer's review of a submitted attempt; the course editor's preview renders it too.
+
+    texts: what the officer wrote (a rate question's justifications and placement reason)."""
+    texts = texts or {}
     by_id = {q["id"]: q for q in module["quiz"]["questions"]}
     questions = []
     for qid, choice_ids in attempt.layout:
@@ -262,7 +342,14 @@ def render_review_page(attempt: QuizAttempt, version, module: dict, tr, answers:
                     "right_category": (tr(right_category["text"]) if right_category and not exact
                                        and (shown or item_right) else None),
                     "feedback": tr(item["feedback"]) if item.get("feedback") and (shown or item_right) else None,
+                    # rate: the expert's rating beside the officer's, and what the officer wrote
+                    "expert": (tr(right_category["text"]) if right_category and (shown or item_right) else None),
+                    "agreement": _agreement(q, item, picked.get(item["id"])),
+                    "justification": texts.get(qid, {}).get(item["id"], ""),
                 })
+            if q.get("placement"):
+                question["placement"] = _placement_review(q, choice_ids, selected, tr, shown,
+                                                          texts.get(qid, {}).get(grading.PLACEMENT, ""))
         else:
             options = {o["id"]: o for o in q["options"]}
             weighted = q["type"] == "best_response"

@@ -118,3 +118,58 @@ def test_officer_rates_a_case_file_side_by_side_with_the_keyboard(browser, live_
     assert widths[0] == widths[1]
     page.screenshot(path=str(artifacts / f"case-file-{lang}-review.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["ru", "ar"])
+def test_officer_justifies_each_rating_proposes_a_next_step_and_reads_the_review(browser, live_server, ctx,
+                                                                                 artifacts, lang):
+    from tests.test_case_file import MODULE, RIGHT, Q
+
+    version = load_formats()
+    q = version.module(MODULE)["quiz"]["questions"][0]
+    user = make_user(number=f"case-plan-{lang}", locale=lang)
+    db.session.commit()
+    context = browser.new_context(base_url=live_server, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_in(page, user.personnel_number, PASSWORD)
+    page.goto(f"/courses/{COURSE}")
+    page.click(f"form[action='/courses/{COURSE}/enrol'] button")
+    page.goto(f"/courses/{COURSE}/modules/{MODULE}/quiz")
+    page.click("form[action$='/quiz/start'] button")
+    attempt_id = int(page.locator("form[action^='/attempts/']").get_attribute("action").rsplit("/", 1)[1])
+    why = {"ru": ["Посещает все занятия и помогает другим.", "Рапортов нет."],
+           "ar": ["يحضر كل الحصص ويساعد غيره.", "لا تقارير تأديبية."]}[lang]
+    factors = page.locator("ol.classify > li > fieldset.classify-item")
+    assert factors.count() == 2
+    for n, factor in enumerate(["f-engagement", "f-disorder"]):
+        _choose_with_keys(page, factors.nth(n).locator("input[type=radio]"),
+                          _key(attempt_id, Q, f"{factor}:{RIGHT[factor]}"))
+        factors.nth(n).locator("textarea").fill(why[n])
+    placement = page.locator("fieldset.placement")
+    _choose_with_keys(page, placement.locator("input[type=radio]"), _key(attempt_id, Q, "placement=p-workshop"))
+    # Save, come back: what was written is there; then too long a reason is refused and kept.
+    page.click("button[name=action][value=save]")
+    page.goto(f"/courses/{COURSE}/modules/{MODULE}/quiz")
+    assert page.locator("ol.classify textarea").first.input_value() == why[0]
+    reason = page.locator("fieldset.placement textarea")
+    reason.evaluate("(el, v) => { el.removeAttribute('maxlength'); el.value = v; }", "x" * 301)
+    page.click("button[name=action][value=submit]")
+    assert page.locator("fieldset.placement textarea[aria-invalid=true]").count() == 1
+    assert page.locator("fieldset.placement textarea").input_value() == "x" * 301
+    page.screenshot(path=str(artifacts / f"case-plan-{lang}-refused.png"), full_page=True)
+    page.locator("fieldset.placement textarea").fill(why[1])
+    page.click("button[name=action][value=submit]")
+    page.wait_for_url(f"**/attempts/{attempt_id}")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(QuizAttempt.score).where(QuizAttempt.id == attempt_id)) == 100
+    # The review: each justification beside the expert's rating and reasoning, and the next step.
+    review = page.locator("main").inner_text()
+    for text in [*why, q["items"][0]["feedback"][lang], q["placement"]["reasoning"][lang]]:
+        assert text in review
+    assert page.locator(".rate-review .badge.ok").count() == 2
+    assert page.locator(".placement-review.correct").count() == 1
+    assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] == widths[1]
+    page.screenshot(path=str(artifacts / f"case-plan-{lang}-review.png"), full_page=True)
+    context.close()
