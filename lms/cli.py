@@ -26,6 +26,9 @@ def register_commands(app: Flask) -> None:
     courses_group.add_command(export_command)
     courses_group.add_command(import_command)
     app.cli.add_command(courses_group)
+    from lms.translation.cli import translations_group
+
+    app.cli.add_command(translations_group)
     from lms.certificates.cli import certificates_group
 
     app.cli.add_command(certificates_group)

@@ -135,6 +135,8 @@ EXPECTED = {
     "translation.start": frozenset({T, A}),
     "translation.offer": frozenset({T, A}),
     "translation.glossary_page": frozenset({T, A}),
+    "translation.xliff_export": frozenset({T, A}),
+    "translation.xliff_import": frozenset({T, A}),
     "authoring.authors": ADMIN,
 }
 

@@ -369,3 +369,27 @@ def test_the_glossary_is_the_seed_file_and_terms_added_in_the_browser(client, ct
     assert seed.status_code == 422  # the seed's keys are taken too
     again = client.post("/translation/glossary", data={"key": "body-search", "text-en": "x", "text-ru": "y"})
     assert again.status_code == 422 and "already has a term" in again.get_data(as_text=True)
+
+
+def test_the_form_editors_offer_the_minor_edit_too(client, ctx):
+    _editor_session(client)
+    page = client.get(f"/authoring/courses/{COURSE}/settings").get_data(as_text=True)
+    assert 'name="minor"' in page
+    data = yaml.safe_load(_files()["course.yaml"])
+
+    def post(title: str, minor: bool) -> None:
+        db.session.expire_all()
+        form = {"base": drafts.draft_of(COURSE).head, "source_language": "en", "languages_": data["languages"],
+                "audience": data["audience"], "estimated_minutes": "30", "pass_mark": "70",
+                "certificate_enabled": "y", "certificate_hours": "1", "pre_test": "00-pre-test",
+                **{f"title_{lang}": text for lang, text in data["title"].items()},
+                **{f"summary_{lang}": text for lang, text in data["summary"].items()}}
+        form["title_en"] = title
+        if minor:
+            form["minor"] = "y"
+        assert client.post(f"/authoring/courses/{COURSE}/settings", data=form).status_code == 302
+
+    post(data["title"]["en"].replace("respectful", "respectfull"), minor=True)
+    assert _status("kk")["course.yaml#title"].state == "translated"
+    post("A new title", minor=False)
+    assert _status("kk")["course.yaml#title"].state == "outdated"

@@ -33,6 +33,10 @@ def apply_course_fields(files: dict[str, bytes], values: dict) -> dict[str, byte
     langs = values["languages"]
     data["source_language"] = values["source_language"]
     data["languages"] = langs
+    if isinstance(data.get("translating"), list):  # a language ticked as offered is no longer being translated
+        data["translating"] = [lang for lang in data["translating"] if lang not in langs]
+        if not data["translating"]:
+            data.pop("translating")
     for key in ("title", "summary"):
         old = data.get(key) if isinstance(data.get(key), dict) else {}
         texts = {lang: values[key].get(lang, "").strip() for lang in langs}

@@ -143,6 +143,11 @@ def _text(data: bytes | None) -> str:
         return ""
 
 
+def _minor() -> bool:
+    """The author marked the save as a minor edit: translations of what it changes stay valid."""
+    return request.form.get("minor") == "y"
+
+
 def _is_text(path: str) -> bool:
     return path.endswith(drafts.TEXT_SUFFIXES)
 
@@ -680,7 +685,7 @@ def settings(course_id: str) -> ResponseReturnValue:
             }
             mine = course_form.apply_course_fields(files, values)
             try:
-                rev = drafts.save(draft, current_user, form.base.data, mine)
+                rev = drafts.save(draft, current_user, form.base.data, mine, minor=_minor())
             except drafts.ConflictError:
                 db.session.rollback()
                 draft = drafts.draft_of(course_id)
@@ -1041,7 +1046,7 @@ def quiz_editor(course_id: str) -> ResponseReturnValue:
                     abort(400)
                 data = (quiz_form.remove_question(data, index) if action == "remove"
                         else quiz_form.move_question(data, index, -1 if action == "up" else 1))
-            drafts.save(draft, current_user, form.base.data, quiz_form.to_file(module_id, data))
+            drafts.save(draft, current_user, form.base.data, quiz_form.to_file(module_id, data), minor=_minor())
         except drafts.AuthoringError as exc:
             db.session.rollback()
             refused = {exc.detail.get("field", ""): [QUIZ_ERRORS.get(exc.code, ERRORS.get(exc.code, exc.code))]}
@@ -1103,7 +1108,8 @@ def question(course_id: str) -> ResponseReturnValue:
         current = quiz_form.question_from_form(request.form, langs, old)
         try:
             rev = drafts.save(draft, current_user, form.base.data,
-                              quiz_form.to_file(module_id, quiz_form.set_question(data, index, current)))
+                              quiz_form.to_file(module_id, quiz_form.set_question(data, index, current)),
+                              minor=_minor())
         except (drafts.AuthoringError, drafts.ConflictError):
             db.session.rollback()
             draft = drafts.draft_of(course_id)
@@ -1223,7 +1229,8 @@ def scenario_editor(course_id: str) -> ResponseReturnValue:
             else:
                 new = scenario_form.settings_from_form(data, request.form, langs)
             shown_data = new
-            rev = drafts.save(draft, current_user, form.base.data, scenario_form.to_file(module_id, new))
+            rev = drafts.save(draft, current_user, form.base.data, scenario_form.to_file(module_id, new),
+                              minor=_minor())
         except drafts.AuthoringError as exc:
             db.session.rollback()
             form_errors = _form_errors(exc)
@@ -1305,7 +1312,8 @@ def scenario_node(course_id: str) -> ResponseReturnValue:
             if not ID_RE.match(new_id or ""):
                 raise drafts.AuthoringError("bad-id")
             new = scenario_form.set_node(data, node_id, new_id, current)
-            rev = drafts.save(draft, current_user, form.base.data, scenario_form.to_file(module_id, new))
+            rev = drafts.save(draft, current_user, form.base.data, scenario_form.to_file(module_id, new),
+                              minor=_minor())
         except drafts.AuthoringError as exc:
             db.session.rollback()
             form_errors = ({"node_id": [ERRORS["bad-id"]]} if exc.code == "bad-id"
@@ -1574,7 +1582,7 @@ def module_editor(course_id: str) -> ResponseReturnValue:
             abort(400)
         mine = course_form.module_from_form(files, module_id, request.form, langs)
         try:
-            rev = drafts.save(draft, current_user, form.base.data, mine)
+            rev = drafts.save(draft, current_user, form.base.data, mine, minor=_minor())
         except drafts.ConflictError:
             db.session.rollback()
             draft = drafts.draft_of(course_id)

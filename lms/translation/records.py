@@ -203,6 +203,16 @@ def _ordered_map(node: dict, info: CourseText) -> dict:
 
 def translate(files: dict[str, bytes], lang: str, key: str, text: str, reviewed: bool = False) -> dict[str, bytes]:
     """The changed files for one segment's translation (target file and records)."""
+    changes, refused = translate_many(files, lang, {key: text}, reviewed=reviewed)
+    if refused:
+        raise TranslationError(refused[key][0], **refused[key][1])
+    return changes
+
+
+def translate_many(files: dict[str, bytes], lang: str, texts: dict[str, str],
+                   reviewed: bool = False) -> tuple[dict[str, bytes], dict[str, tuple[str, dict]]]:
+    """The changed files for many segments' translations at once, and the keys refused
+    with their reason ({key: (code, detail)}); each file is read and written once."""
     from lms.authoring.drafts import dump_yaml
 
     info = course_text(files)
@@ -210,56 +220,73 @@ def translate(files: dict[str, bytes], lang: str, key: str, text: str, reviewed:
         raise TranslationError("no-course")
     if lang not in info.targets:
         raise TranslationError("bad-language")
-    text = text.replace("\r\n", "\n").strip()
     segments = course_segments(files, info)
-    seg = next((s for s in segments if s.key == key), None)
-    if seg is None:
-        raise TranslationError("no-segment")
-    if not text:
-        raise TranslationError("empty")
+    by_key = {s.key: s for s in segments}
+    refused: dict[str, tuple[str, dict]] = {}
+    wanted: dict[str, str] = {}
+    for key, text in texts.items():
+        text = text.replace("\r\n", "\n").strip()
+        seg = by_key.get(key)
+        if seg is None:
+            refused[key] = ("no-segment", {})
+        elif not text:
+            refused[key] = ("empty", {})
+        elif seg.kind != "text" and len(blocks := lesson_blocks(text)) != 1:
+            refused[key] = ("one-block", {"count": len(blocks)})
+        else:
+            wanted[key] = text if seg.kind == "text" else lesson_blocks(text)[0][1]
+    changes: dict[str, bytes] = {}
+    if not wanted:
+        return changes, refused
     records = read_records(files)
     mine = records.setdefault(lang, {})
     if not isinstance(mine, dict):
         mine = records[lang] = {}
-    entry = {"source": source_hash(seg.text)}
-    if reviewed:
-        entry["reviewed"] = True
-    changes: dict[str, bytes] = {}
-    if seg.kind == "text":
-        data = parse_yaml(files[seg.file].decode("utf-8"))
-        node = get_path(data, seg.path)
+
+    def entry_of(seg: Segment) -> dict:
+        entry = {"source": source_hash(seg.text)}
+        if reviewed:
+            entry["reviewed"] = True
+        return entry
+
+    yaml_files: dict[str, object] = {}
+    modules: set[str] = set()
+    for key, text in wanted.items():
+        seg = by_key[key]
+        if seg.kind != "text":
+            modules.add(seg.module)
+            continue
+        if seg.file not in yaml_files:
+            yaml_files[seg.file] = parse_yaml(files[seg.file].decode("utf-8"))
+        node = get_path(yaml_files[seg.file], seg.path)
         node[lang] = text
-        parent = get_path(data, seg.path[:-1]) if seg.path else None
-        if parent is not None:
-            parent[seg.path[-1]] = _ordered_map(node, info)
+        if seg.path:
+            get_path(yaml_files[seg.file], seg.path[:-1])[seg.path[-1]] = _ordered_map(node, info)
         else:
-            data = _ordered_map(node, info)
-        changes[seg.file] = dump_yaml(data)
-        mine[key] = entry
-    else:
-        blocks = lesson_blocks(text)
-        if len(blocks) != 1:
-            raise TranslationError("one-block", count=len(blocks))
-        module_segments = [s for s in segments if s.module == seg.module and s.kind != "text"]
-        target_path = lesson_file(seg.module, lang)
+            yaml_files[seg.file] = _ordered_map(node, info)
+        mine[key] = entry_of(seg)
+    for path, data in yaml_files.items():
+        changes[path] = dump_yaml(data)
+    for module in modules:
+        module_segments = [s for s in segments if s.module == module and s.kind != "text"]
+        target_path = lesson_file(module, lang)
         old = files.get(target_path)
         al = align_lesson(module_segments, old.decode("utf-8") if old else None,
-                          mine.get(lesson_record_key(seg.module)))
-        index = module_segments.index(seg)
+                          mine.get(lesson_record_key(module)))
         pieces, new_records = [], []
         for i, source in enumerate(module_segments):
             j = al.target_of.get(i)
-            if i == index:
-                pieces.append((blocks[0][1], source.glue))
-                new_records.append(entry)
+            if source.key in wanted:
+                pieces.append((wanted[source.key], source.glue))
+                new_records.append(entry_of(source))
             elif j is not None:
                 pieces.append((al.targets[j][1], source.glue))
                 new_records.append(al.records[j] or {"source": NOWHERE})
         joined = join_blocks([(t, g.lstrip("\n") if not n else g) for n, (t, g) in enumerate(pieces)])
         changes[target_path] = joined.encode("utf-8")
-        mine[lesson_record_key(seg.module)] = new_records
+        mine[lesson_record_key(module)] = new_records
     changes[RECORD_FILE] = dump_records(records)
-    return changes
+    return changes, refused
 
 
 def mark_reviewed(files: dict[str, bytes], lang: str, key: str) -> dict[str, bytes]:

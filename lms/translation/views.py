@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 from wtforms.widgets import HiddenInput
@@ -19,7 +20,7 @@ from lms.authoring.diffs import word_diff
 from lms.extensions import db
 from lms.i18n import LOCALES, text_direction
 from lms.org.models import Role, audit
-from lms.translation import checks, glossary, records
+from lms.translation import checks, glossary, records, xliff
 from lms.translation.models import TranslationMark
 from lms.translation.segments import course_segments, course_text
 
@@ -349,3 +350,84 @@ def glossary_page() -> ResponseReturnValue:
             status = 422
     return render_template("translation/glossary.html", terms=glossary.terms(), langs=langs, names=language_names(),
                            form=form, may_add=may_add, typed=typed), status
+
+
+XLIFF_REFUSALS = {
+    "too-big": _l("The file is larger than 10 MB."),
+    "malformed": _l("The file is not a well-formed XLIFF file."),
+    "one-course": _l("The file must hold exactly one course."),
+    "other-course": _l("The file belongs to another course."),
+    "other-version": _l("The file was exported from another version of the course."),
+    "other-source": _l("The file's source language is not the course's."),
+    "other-language": _l("The file is for another language."),
+    "no-course": ERRORS["no-course"],
+}
+UNIT_REFUSALS = {
+    "duplicate": _l("The text is in the file twice."),
+    "unknown-segment": _l("The course has no such text (the source changed since the export)."),
+    "source-changed": _l("The source changed since the export: translate the new source."),
+    "one-block": ERRORS["one-block"],
+    "empty": ERRORS["empty"],
+    "no-segment": _l("The course has no such text (the source changed since the export)."),
+}
+
+
+class XliffForm(FlaskForm):
+    file = FileField(_l("XLIFF file"), validators=[FileRequired()])
+
+
+@bp.get("/courses/<course_id>/<lang>/xliff")
+@access.roles(*TRANSLATORS)
+def xliff_export(course_id: str, lang: str) -> ResponseReturnValue:
+    draft = _draft(course_id)
+    files = drafts.files_of(drafts.revision(draft))
+    try:
+        data = xliff.export(course_id, files, lang)
+    except records.TranslationError:
+        abort(404)
+    audit(current_user, "translation.xliff_exported", f"course:{course_id}", lang=lang)
+    db.session.commit()
+    return Response(data, mimetype="application/x-xliff+xml", headers={
+        "Content-Disposition": f'attachment; filename="{course_id}.{lang}.xlf"'})
+
+
+@bp.route("/courses/<course_id>/<lang>/xliff/import", methods=["GET", "POST"])
+@access.roles(*TRANSLATORS)
+def xliff_import(course_id: str, lang: str) -> ResponseReturnValue:
+    draft = _draft(course_id)
+    head = drafts.revision(draft)
+    files = drafts.files_of(head)
+    info = course_text(files)
+    if info is None or lang not in info.targets:
+        abort(404)
+    form = XliffForm()
+    report, refusal, status = None, None, 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = 422
+        else:
+            data = form.file.data.read(xliff.MAX_BYTES + 1)
+            try:
+                report = xliff.import_into(course_id, files, data, lang=lang)
+                if report.changes:
+                    drafts.save(draft, current_user, head.number, report.changes, action="xliff-imported")
+                    for key in report.written:
+                        _save_mark(course_id, lang, key, translated=True)
+                audit(current_user, "translation.xliff_imported", f"course:{course_id}", lang=lang,
+                      written=len(report.written), refused=len(report.refused))
+                db.session.commit()
+            except xliff.XliffRefusedError as exc:
+                db.session.rollback()
+                refusal = XLIFF_REFUSALS[exc.code]
+                status = 422
+            except drafts.ConflictError:
+                db.session.rollback()
+                refusal = ERRORS["conflict"]
+                status = 409
+    unit_messages = []
+    if report is not None:
+        unit_messages = [(key, str(UNIT_REFUSALS.get(code, code))) for key, code, _d in report.refused]
+        unit_messages += [(key, str(CHECKS[code]) % {"detail": detail}) for key, code, detail in report.findings]
+    return render_template("translation/xliff_import.html", draft=draft, info=info, target=lang, form=form,
+                           report=report, refusal=refusal, unit_messages=unit_messages,
+                           names=language_names()), status
