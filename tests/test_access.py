@@ -57,6 +57,7 @@ EXPECTED = {
     "reports.summary_export": STAFF,
     "reports.progress": STAFF,
     "reports.questions": STAFF,
+    "reports.case_file": STAFF,
     "catalog.courses": SIGNED,
     "catalog.course": SIGNED,
     "catalog.enrol": frozenset({O, T, M, A}),

@@ -317,3 +317,88 @@ def test_the_editors_officer_preview_takes_ratings_justifications_and_the_placem
     again = client.post(action, data=data).get_data(as_text=True)
     assert "Too long: 201 characters, at most 200." in plain(again) and "x" * 201 + "</textarea>" in again
     assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 0
+
+
+# Trainers: each factor's ratings, where officers diverge, and each officer's justifications -----
+
+def _answer_case(client, number: str, institution, ratings: dict, placement: str, texts: dict) -> int:
+    _user, attempt_id, page = start_case(client, number, institution=institution)
+    client.post(f"/attempts/{attempt_id}", data=case_form(page, attempt_id, ratings, placement, texts))
+    client.post("/logout")
+    return attempt_id
+
+
+def _trainers_population(client):
+    from lms.org.models import Cohort, Role
+    from tests.factories import make_institution
+
+    load_formats()
+    home, other = make_institution(name="Home prison"), make_institution(name="Other prison")
+    # Worked out by hand: engagement (expert high) rated high, moderate, low: 1 of 3 agree,
+    # 1 step on average; disorder (expert low) rated low, low, high: 2 of 3, 0.67 steps.
+    _answer_case(client, "cf-a1", home, {"f-engagement": "high", "f-disorder": "low"}, "p-workshop",
+                 {"f-engagement": "A1 saw every class attended.", "f-disorder": "A1: no reports."})
+    _answer_case(client, "cf-a2", home, {"f-engagement": "moderate", "f-disorder": "low"}, "p-keep",
+                 {"f-engagement": "A2 <i>unsure</i>.", "f-disorder": "A2: quiet.", PLACEMENT: "A2 wants to wait."})
+    _answer_case(client, "cf-a3", home, {"f-engagement": "low", "f-disorder": "high"}, "p-supervise",
+                 {"f-engagement": "A3 doubts it.", "f-disorder": "A3 fears trouble."})
+    _answer_case(client, "cf-b1", other, {"f-engagement": "low", "f-disorder": "low"}, "p-keep",
+                 {"f-engagement": "B1 elsewhere.", "f-disorder": "B1 text."})
+    trainer = make_user(role=Role.TRAINER, institution=home, scope_institution=home, number="cf-trainer")
+    other_trainer = make_user(role=Role.TRAINER, institution=other, scope_institution=other, number="cf-trainer-b")
+    cohort = Cohort(name="Other cohort", institution_id=other.id, trainer_id=other_trainer.id)
+    db.session.add(cohort)
+    db.session.commit()
+    return trainer, cohort
+
+
+CASE_URL = f"/reports/case-file?course={COURSE}&quiz={QUIZ}&question={Q}"
+
+
+def test_a_trainer_sees_each_factors_ratings_and_the_justifications_of_officers_in_scope(client, ctx):
+    from tests.test_reports import page_of
+
+    trainer, _cohort = _trainers_population(client)
+    login(client, trainer)
+    analysis = client.get(f"/reports/questions?course={COURSE}&quiz={QUIZ}").get_data(as_text=True)
+    assert CASE_URL.replace("&", "&amp;") in analysis  # linked from the question analysis
+    page = page_of(client, CASE_URL)
+    assert page.ids["answers"].startswith("3 submitted answers")
+    factors = {row[0]: row[1:] for row in page.tables["factors"][1:]}
+    # Low, Moderate, High, not rated, expert, share agreeing, average steps
+    assert factors["Engagement with the sentence plan"] == [
+        "1 (33.3%)", "1 (33.3%)", "1 (33.3%)", "0", "High", "33.3%", "1.00"]
+    assert factors["Risk of disorder in the unit"] == ["2 (66.7%)", "0 (0.0%)", "1 (33.3%)", "0", "Low", "66.7%", "0.67"]
+    assert page.ids["diverging"].index("Engagement") < page.ids["diverging"].index("Risk of disorder")
+    assert re.search(r"vocational workshop\s*:\s*1 the expert's proposal", page.ids["placement"])
+    assert re.search(r"three months\s*:\s*1", page.ids["placement"])
+    html = client.get(CASE_URL).get_data(as_text=True)
+    for text in ["A1 saw every class attended.", "A2: quiet.", "A2 wants to wait.", "A3 fears trouble."]:
+        assert text in html
+    assert "A2 &lt;i&gt;unsure&lt;/i&gt;." in html and "<i>unsure</i>" not in html
+    assert "B1 elsewhere." not in html and "cf-b1" not in html  # another institution's officer
+    # A manager of the country sees both institutions' officers.
+    from lms.org.models import Role
+    from tests.factories import make_country
+
+    manager = make_user(role=Role.MANAGER, scope_country=make_country(), number="cf-manager")
+    db.session.commit()
+    client.post("/logout")
+    login(client, manager)
+    html = client.get(CASE_URL).get_data(as_text=True)
+    assert "B1 elsewhere." in html and "A1: no reports." in html
+
+
+def test_the_case_file_report_is_refused_to_officers_and_for_a_cohort_out_of_scope(client, ctx):
+    trainer, cohort = _trainers_population(client)
+    officer = make_user(number="cf-curious")
+    db.session.commit()
+    login(client, officer)
+    assert client.get(CASE_URL).status_code == 403
+    client.post("/logout")
+    login(client, trainer)
+    assert client.get(f"{CASE_URL}&cohort={cohort.id}").status_code == 403
+    assert client.get(CASE_URL.replace(Q, "q-nothing")).status_code == 404
+    assert client.get(f"/reports/case-file?course={COURSE}&quiz=01-practice-quiz&question=q-sort-talk").status_code == 404
+    assert client.get(f"{CASE_URL}&page=abc").status_code == 200
+    assert client.get(f"/reports/case-file?course=nope&quiz={QUIZ}&question={Q}").status_code == 404

@@ -371,3 +371,37 @@ def questions() -> ResponseReturnValue:
         "reports/questions.html", form=form, analysis=analysis, quiz=quiz, tr=tr, flags=FLAG_LABELS,
         module=module, min_answers=queries.MIN_ANSWERS_FOR_FLAG,
     )
+
+
+@bp.get("/case-file")
+@access.roles(*STAFF)
+def case_file() -> ResponseReturnValue:
+    """A case-file (rate) question: how the officers in scope rated each factor against the
+    expert, where they diverge most, and each officer's ratings and written justifications."""
+    lang = current_language()
+    course_id = request.args.get("course", "")
+    if not request.args.get("question"):  # reached without a question: where to choose one
+        return render_template("reports/case_file.html", question=None)
+    if course_id not in queries.course_titles():
+        abort(404)
+    version = current_version(course_id)
+    module = next((m for m in _quizzes(version) if m["quiz"]["id"] == request.args.get("quiz")), None)
+    question = next((q for q in (module["quiz"]["questions"] if module else [])
+                     if q["id"] == request.args.get("question") and q["type"] == "rate"), None)
+    if question is None:
+        abort(404)
+    cohorts = queries.cohorts_in_scope(current_user)
+    cohort_id = request.args.get("cohort", type=int)
+    if request.args.get("cohort") and cohort_id not in {c.id for c in cohorts}:
+        abort(403)  # a cohort outside the viewer's scope: its officers are not shown to them
+    page = max(1, min(request.args.get("page", 1, type=int), 100_000))
+    data = queries.case_file_ratings(current_user, course_id, module["quiz"]["id"], question, cohort_id,
+                                     page, PAGE_SIZE)
+    args = {k: v for k, v in {"course": course_id, "quiz": module["quiz"]["id"], "question": question["id"],
+                              "cohort": cohort_id}.items() if v}
+    return render_template(
+        "reports/case_file.html", version=version, module=module, question=question, data=data,
+        tr=Translator(version, lang), page=page, args=args, cohort=next((c for c in cohorts if c.id == cohort_id), None),
+        scale={c["id"]: c for c in question["categories"]},
+        options={o["id"]: o for o in (question.get("placement") or {}).get("options", [])},
+    )
