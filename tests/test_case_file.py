@@ -402,3 +402,45 @@ def test_the_case_file_report_is_refused_to_officers_and_for_a_cohort_out_of_sco
     assert client.get(f"/reports/case-file?course={COURSE}&quiz=01-practice-quiz&question=q-sort-talk").status_code == 404
     assert client.get(f"{CASE_URL}&page=abc").status_code == 200
     assert client.get(f"/reports/case-file?course=nope&quiz={QUIZ}&question={Q}").status_code == 404
+
+
+def test_the_case_file_report_sends_as_many_queries_for_one_officer_as_for_many(app, client, ctx):
+    from lms.org.models import Role
+    from tests.factories import make_institution
+    from tests.querycount import count_queries
+
+    load_formats()
+    home = make_institution(name="Counted prison")
+    trainer = make_user(role=Role.TRAINER, institution=home, scope_institution=home, number="cf-count-trainer")
+    db.session.commit()
+    counts = []
+    for n in range(4):
+        picks = [("high", "low"), ("moderate", "high"), ("low", "moderate"), ("high", "high")][n]
+        _answer_case(client, f"cf-count-{n}", home, dict(zip(["f-engagement", "f-disorder"], picks, strict=True)),
+                     "p-keep", WHY)
+        if n in (0, 3):
+            login(client, trainer)
+            assert client.get(CASE_URL).status_code == 200  # warm
+            with count_queries(app) as statements:
+                assert client.get(CASE_URL).status_code == 200
+            counts.append(len(statements))
+            client.post("/logout")
+    assert counts[0] == counts[1], counts
+
+
+def test_the_quiz_files_preview_grades_the_placement_and_shows_the_experts_proposal(client, ctx):
+    from lms.authoring import drafts
+    from tests.test_exercise_formats import _formats_draft
+
+    author, draft = _formats_draft("f76")
+    quiz = _english_only(yaml.safe_load((FORMATS / MODULE / "quiz.yaml").read_text(encoding="utf-8")))
+    drafts.save(draft, author, 2, {"01-q/quiz.yaml": yaml.safe_dump(quiz, allow_unicode=True).encode()})
+    db.session.commit()
+    login(client, author)
+    url = "/authoring/courses/f76/quiz?module=01-q"
+    answers = {f"q-{Q}.1": "f-engagement:high", f"q-{Q}.2": "f-disorder:low"}
+    wrong = plain(client.post(url, data={**answers, f"q-{Q}.p": "placement=p-keep"}).get_data(as_text=True))
+    assert "Score: 66 of the pass score 50" in wrong
+    right = plain(client.post(url, data={**answers, f"q-{Q}.p": "placement=p-workshop"}).get_data(as_text=True))
+    assert "Score: 100 of the pass score 50" in right
+    assert "Expert's proposal: Offer him a place in the vocational workshop" in right
