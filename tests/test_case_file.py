@@ -444,3 +444,25 @@ def test_the_quiz_files_preview_grades_the_placement_and_shows_the_experts_propo
     right = plain(client.post(url, data={**answers, f"q-{Q}.p": "placement=p-workshop"}).get_data(as_text=True))
     assert "Score: 100 of the pass score 50" in right
     assert "Expert's proposal: Offer him a place in the vocational workshop" in right
+
+
+def test_a_rating_within_the_tolerance_is_not_marked_as_differing_in_the_officers_row(client, ctx):
+    from lms.org.models import Role
+    from tests.factories import make_institution
+    from tests.test_exercise_formats import _start_case, classify_answers
+
+    load_formats()
+    home = make_institution(name="Tolerant prison")
+    user_attempt, page = _start_case(client, "cf-tol", institution=home)
+    # Violence one step above the expert (tolerance 1: agrees), family ties two below (differs).
+    ratings = {"f-violence": "high", "f-family": "low", "f-motivation": "high"}
+    client.post(f"/attempts/{user_attempt}",
+                data=form_from_page(page, user_attempt, {"q-case-k": classify_answers(ratings)}))
+    client.post("/logout")
+    trainer = make_user(role=Role.TRAINER, institution=home, scope_institution=home, number="cf-tol-trainer")
+    db.session.commit()
+    login(client, trainer)
+    html = client.get(f"/reports/case-file?course={COURSE}&quiz=02-case-file-quiz&question=q-case-k"
+                      ).get_data(as_text=True)
+    row = html[html.index('class="officer-case"'):]
+    assert row.count('<span class="badge warn">differs</span>') == 1

@@ -826,6 +826,7 @@ class CaseFileRow:
     placement: str | None
     texts: dict[str, str]  # factor id -> the officer's justification
     reason: str  # the officer's reason for the placement
+    agrees: dict[str, bool]  # factor id -> within the tolerance of the expert's rating
 
 
 @dataclass
@@ -913,5 +914,6 @@ def case_file_ratings(viewer: User, course_id: str, quiz_id: str, question: dict
         chosen = set(selected or [])
         rows.append(CaseFileRow(attempt_id, user_id, name, number, n, submitted_at,
                                 grading.classified(question, chosen), grading.placement_of(question, chosen),
-                                texts[attempt_id], texts[attempt_id].pop(grading.PLACEMENT, "")))
+                                texts[attempt_id], texts[attempt_id].pop(grading.PLACEMENT, ""),
+                                grading.item_results(question, chosen)))
     return CaseFileRatings(total, list(factors.values()), placement, placement_agreeing, rows, has_next)

@@ -173,3 +173,36 @@ def test_officer_justifies_each_rating_proposes_a_next_step_and_reads_the_review
     assert widths[0] == widths[1]
     page.screenshot(path=str(artifacts / f"case-plan-{lang}-review.png"), full_page=True)
     context.close()
+
+
+def test_a_trainer_reads_the_case_file_ratings_in_arabic_on_a_phone(browser, live_server, ctx, artifacts, client):
+    from lms.org.models import Role
+    from tests.factories import make_institution
+    from tests.test_case_file import CASE_URL, _answer_case
+
+    load_formats()
+    home = make_institution(name="Home prison")
+    _answer_case(client, "cf-br-1", home, {"f-engagement": "low", "f-disorder": "low"}, "p-keep",
+                 {"f-engagement": "لا يحضر إلا أحيانًا، بحسب ما فهمت.", "f-disorder": "لا تقارير."})
+    _answer_case(client, "cf-br-2", home, {"f-engagement": "high", "f-disorder": "high"}, "p-workshop",
+                 {"f-engagement": "يحضر كل الحصص.", "f-disorder": "أخشى المشكلات."})
+    trainer = make_user(role=Role.TRAINER, institution=home, scope_institution=home, number="cf-br-trainer",
+                        locale="ar")
+    db.session.commit()
+    context = browser.new_context(base_url=live_server, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_in(page, trainer.personnel_number, PASSWORD)
+    page.goto(f"/reports/questions?course={COURSE}&quiz=03-case-plan-quiz")
+    page.click("a.case-file-link")
+    page.wait_for_url(f"**{CASE_URL}")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("h1").inner_text() == "تقديرات ملف الحالة"
+    assert page.locator("#factors tbody tr").count() == 2
+    assert page.locator("section.officer-case").count() == 2
+    main = page.locator("main").inner_text()
+    assert "لا يحضر إلا أحيانًا، بحسب ما فهمت." in main and "أخشى المشكلات." in main
+    # Wide tables scroll inside their frame; the page itself never scrolls sideways.
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] == widths[1]
+    page.screenshot(path=str(artifacts / "case-file-ratings-ar.png"), full_page=True)
+    context.close()
