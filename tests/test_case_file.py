@@ -466,3 +466,20 @@ def test_a_rating_within_the_tolerance_is_not_marked_as_differing_in_the_officer
                       ).get_data(as_text=True)
     row = html[html.index('class="officer-case"'):]
     assert row.count('<span class="badge warn">differs</span>') == 1
+
+
+def test_justification_false_asks_for_no_written_justification(tmp_path):
+    from lms.quizzes.attempts import text_rules
+
+    course_dir = tmp_path / COURSE
+    shutil.copytree(FORMATS, course_dir)
+    quiz_path = course_dir / MODULE / "quiz.yaml"
+    data = yaml.safe_load(quiz_path.read_text(encoding="utf-8"))
+    data["questions"][0]["justification"] = False
+    quiz_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    course, problems = read_course(course_dir)
+    assert problems == []
+    question = next(m for m in course["modules"] if m["id"] == MODULE)["quiz"]["questions"][0]
+    assert text_rules(question) == {PLACEMENT: {"required": False, "max_length": 300}}  # only the reason
+    default = next(m for m in course["modules"] if m["id"] == "02-case-file")["quiz"]["questions"][0]
+    assert set(text_rules(default)) == {"f-violence", "f-family", "f-motivation"}  # optional by default

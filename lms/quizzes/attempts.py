@@ -193,8 +193,8 @@ def text_rules(question: dict) -> dict[str, dict]:
     question's justification of each factor, then the reason for the placement."""
     if question["type"] != "rate":
         return {}
-    rule = question.get("justification") or {"required": False, "max_length": TEXT_MAX_DEFAULT}
-    rules = {i["id"]: rule for i in question["items"]}
+    rule = question.get("justification", {"required": False, "max_length": TEXT_MAX_DEFAULT})
+    rules = {i["id"]: rule for i in question["items"]} if rule else {}
     reason = (question.get("placement") or {}).get("reason")
     if reason:
         rules[PLACEMENT] = reason

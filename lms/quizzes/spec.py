@@ -195,7 +195,11 @@ def _read_text_rule(r, path: Path, fld: str, data, default_required: bool) -> di
 
 def _read_case_work(r, path: Path, fld: str, q: dict, question: dict) -> None:
     """rate: each factor's written justification, and the proposed placement or next step."""
-    question["justification"] = _read_text_rule(r, path, f"{fld}.justification", q.get("justification", {}), False)
+    if q.get("justification") is False:  # no written justification asked for
+        question["justification"] = None
+    else:
+        question["justification"] = _read_text_rule(r, path, f"{fld}.justification", q.get("justification", {}),
+                                                    False)
     data = q.get("placement")
     if data is None:
         return
