@@ -49,6 +49,8 @@ def test_choices_are_shuffled_per_run_and_stable_on_reload(client, ctx):
         assert first == _offered(client.get(PLAY).get_data(as_text=True), _run_id(page), 0)  # a reload keeps it
         assert sorted(first) == ["c1", "c2", "c3"]
         orders.add(tuple(first))
+        # One reply, so that the next Start opens a new run (an open run with no reply is reused).
+        client.post(f"/runs/{_run_id(page)}/choose", data=choice_form(_run_id(page), 0, first[0]))
     # Twelve runs of three choices all in the file's order would be a 1 in 6**11 chance.
     assert len(orders) > 1
 
