@@ -11,7 +11,7 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import access, frame, static_urls
+from lms import access, frame, i18n, static_urls
 from lms.bounds import reject_out_of_range_numbers
 from lms.config import from_environment, instance_path
 from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.teardown_appcontext(_end_session)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     babel.init_app(app, locale_selector=select_locale)
+    i18n.init_app(app)  # the interface languages are the catalogs found (docs/languages.md)
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)

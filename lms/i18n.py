@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
-from babel import Locale, dates
+from babel import Locale, UnknownLocaleError, dates
 from babel.lists import format_list
-from flask import current_app, has_request_context, request, session
+from flask import current_app, has_app_context, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-# Interface languages, in the order they are offered. Names are written in the language itself.
-LOCALES: dict[str, str] = {
+# Interface languages are the catalogs under the translations folder(s) (Flask-Babel's
+# BABEL_TRANSLATION_DIRECTORIES), plus English, the language the messages are written in:
+# adding a language is adding its catalog (docs/languages.md). These five come first, in
+# this order, with the names they have always had; any other is named by Babel's CLDR
+# data in the language itself and sorted after them.
+NATIVE_NAMES: dict[str, str] = {
     "en": "English",
     "ru": "Русский",
     "kk": "Қазақша",
@@ -23,6 +30,66 @@ LOCALES: dict[str, str] = {
 }
 # Scripts written right to left; a course language such as ckb needs no code change here.
 RTL_LANGUAGES = frozenset({"ar", "ckb", "fa", "he", "ur"})
+PROJECT_TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def native_name(code: str) -> str:
+    if code in NATIVE_NAMES:
+        return NATIVE_NAMES[code]
+    try:
+        name = Locale.parse(code).get_display_name(code)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code
+    return (name[:1].upper() + name[1:]) if name else code
+
+
+def discover_locales(directories: str) -> dict[str, str]:
+    """{code: name} of the interface languages whose catalogs are in these folders (';'-separated)."""
+    codes = {"en"}
+    for folder in filter(None, (d.strip() for d in str(directories).split(";"))):
+        path = Path(folder)
+        if not path.is_dir():
+            continue
+        for entry in path.iterdir():
+            if (entry / "LC_MESSAGES" / "messages.po").is_file() or (entry / "LC_MESSAGES" / "messages.mo").is_file():
+                codes.add(entry.name)
+    order = list(NATIVE_NAMES)
+    ranked = sorted(codes, key=lambda c: (order.index(c) if c in order else len(order), c))
+    return {code: native_name(code) for code in ranked}
+
+
+class _Locales(Mapping):
+    """The running app's interface languages ({code: name}); outside an app, the project's."""
+
+    def _data(self) -> dict[str, str]:
+        if has_app_context() and "lms_locales" in current_app.extensions:
+            return current_app.extensions["lms_locales"]
+        return _project_locales()
+
+    def __getitem__(self, code: str) -> str:
+        return self._data()[code]
+
+    def __iter__(self):
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __repr__(self) -> str:
+        return repr(self._data())
+
+
+@cache
+def _project_locales() -> dict[str, str]:
+    return discover_locales(str(PROJECT_TRANSLATIONS))
+
+
+LOCALES: Mapping[str, str] = _Locales()
+
+
+def init_app(app) -> None:
+    """Read the interface languages from the app's catalog folders (wired in create_app)."""
+    app.extensions["lms_locales"] = discover_locales(app.config.get("BABEL_TRANSLATION_DIRECTORIES", "translations"))
 
 
 def select_locale() -> str:
