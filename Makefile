@@ -14,7 +14,10 @@ run: venv translations
 	$(BIN)/lms db upgrade
 	$(BIN)/lms courses load
 	$(BIN)/lms demo
-	$(BIN)/lms run --host 127.0.0.1 --port 5000
+	@# The task queue's consumer (certificate zips and other long jobs) runs beside the web server
+	@# and stops with it.
+	$(BIN)/lms worker & worker=$$!; trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		$(BIN)/lms run --host 127.0.0.1 --port 5000
 
 test: venv translations system-test-deps verifier lint
 	$(BIN)/lms courses check

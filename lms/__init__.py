@@ -69,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         return user if user is not None and user.session_version == int(version) else None
 
     _register_blueprints(app)
+    _register_tasks(app)
     _connect_signals()
     app.before_request(_reject_nul_bytes)
     app.before_request(reject_out_of_range_numbers)
@@ -148,6 +149,16 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, auth_bp, admin_bp, catalog_bp, learning_bp, quizzes_bp, scenarios_bp,
                       reports_bp, certificates_bp, authoring_bp, translation_bp):
         app.register_blueprint(blueprint)
+
+
+def _register_tasks(app: Flask) -> None:
+    """The task queue (lms.tasks) and the long jobs it runs, in one list you can read."""
+    from lms import tasks
+    from lms.certificates.tasks import register as certificate_tasks
+
+    tasks.init_app(app)
+    for register in (certificate_tasks,):
+        register(app)
 
 
 def _register_errors(app: Flask) -> None:

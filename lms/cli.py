@@ -40,6 +40,21 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reminders_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(worker_command)
+
+
+@click.command("worker")
+@click.option("--workers", type=click.IntRange(1, 32), help="Worker processes (default: LMS_TASK_WORKERS).")
+def worker_command(workers: int | None) -> None:
+    """Run the task queue's consumer: long jobs such as certificate zips (next to the web server)."""
+    import logging
+
+    from flask import current_app
+
+    from lms import tasks
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(levelname)s %(message)s")
+    tasks.consumer(current_app, workers or current_app.config["LMS_TASK_WORKERS"]).run()
 
 
 @click.command("backup")

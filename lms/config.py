@@ -53,6 +53,14 @@ def _shared_state() -> dict:
     redis_url = os.environ.get("LMS_REDIS_URL", "")
     return {
         "LMS_REDIS_URL": redis_url,
+        # The task queue (lms.tasks): in Redis when there is one, else a SQLite file in the
+        # instance folder. LMS_TASKS_IMMEDIATE=1 runs tasks at once in the caller (tests only).
+        "LMS_TASKS_REDIS_URL": redis_url,
+        "LMS_TASKS_IMMEDIATE": os.environ.get("LMS_TASKS_IMMEDIATE", "0") == "1",
+        # Certificates per task of a certificate zip (the worker processes draw parts side by side).
+        "LMS_ZIP_PART_SIZE": int(os.environ.get("LMS_ZIP_PART_SIZE", "50")),
+        # Worker processes of `lms worker` (each draws certificate PDFs on one core).
+        "LMS_TASK_WORKERS": int(os.environ.get("LMS_TASK_WORKERS") or min(2, os.cpu_count() or 1)),
         "RATELIMIT_STORAGE_URI": os.environ.get("LMS_RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": "lms",
         # A storage outage must not turn sign-in into an error page: count in memory meanwhile.

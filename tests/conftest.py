@@ -49,6 +49,8 @@ def app(database_url, tmp_path_factory):
         "RATELIMIT_ENABLED": False,
         "LMS_COURSES_DIR": str(Path(__file__).parent / "fixtures" / "courses" / "valid"),
         "SERVER_NAME": "localhost",
+        # Queued tasks run at once, in the test's process (tests/test_tasks.py runs a real consumer).
+        "LMS_TASKS_IMMEDIATE": True,
     })
     with app.app_context():
         upgrade()  # the real migrations build the schema

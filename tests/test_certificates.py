@@ -489,6 +489,19 @@ def test_officers_download_only_their_own_certificates(app, client, ctx):
     assert client.get("/certificates/manage").status_code == 403
 
 
+def web_zip(client, **group) -> bytes:
+    """Ask for a group's zip on the export page, follow it to its page, and download it."""
+    response = client.post("/certificates/manage/export", data=group)
+    assert response.status_code == 302, response.status_code
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    link = re.search(r'href="([^"]+/download)"', page.get_data(as_text=True))
+    assert link, "no download link on the zip's page"
+    download = client.get(link.group(1))
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    return download.data
+
+
 def _zip_serials(data: bytes) -> set[str]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.testzip() is None
@@ -521,14 +534,11 @@ def test_managers_see_and_download_only_certificates_in_their_scope(app, ctx):
     assert client.get(f"/certificates/{serial['Inside Officer']}.pdf").status_code == 200
     assert client.get(f"/certificates/{serial['Outside Officer']}.pdf").status_code == 404
     assert client.get(f"/certificates/{serial['Outside Officer']}/badge.json").status_code == 404
-    response = client.get(f"/certificates/manage/export?cohort={cohort.id}")
-    assert response.status_code == 200 and response.mimetype == "application/zip"
-    assert _zip_serials(response.data) == {serial["Inside Officer"]}
-    response = client.get(f"/certificates/manage/export?institution={prison_a.id}")
-    assert _zip_serials(response.data) == {serial["Inside Officer"]}
-    assert client.get(f"/certificates/manage/export?institution={prison_b.id}").status_code == 404
-    assert client.get(f"/certificates/manage/export?institution={abroad.id}").status_code == 404
-    # Each zip taken is on record, like the register export; refused ones are not.
+    assert _zip_serials(web_zip(client, cohort=cohort.id)) == {serial["Inside Officer"]}
+    assert _zip_serials(web_zip(client, institution=prison_a.id)) == {serial["Inside Officer"]}
+    assert client.post("/certificates/manage/export", data={"institution": prison_b.id}).status_code == 404
+    assert client.post("/certificates/manage/export", data={"institution": abroad.id}).status_code == 404
+    # Each zip asked for is on record, like the register export; refused ones are not.
     db.session.expire_all()
     exported = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "certificates.exported")
                                   .order_by(AuditEvent.id)).all()
@@ -539,9 +549,8 @@ def test_managers_see_and_download_only_certificates_in_their_scope(app, ctx):
     login(client, country_manager)
     page = client.get("/certificates/manage").get_data(as_text=True)
     assert "Inside Officer" in page and "Beside Officer" in page and "Outside Officer" not in page
-    response = client.get(f"/certificates/manage/export?institution={prison_b.id}")
-    assert _zip_serials(response.data) == {serial["Beside Officer"]}
-    assert client.get(f"/certificates/manage/export?institution={abroad.id}").status_code == 404
+    assert _zip_serials(web_zip(client, institution=prison_b.id)) == {serial["Beside Officer"]}
+    assert client.post("/certificates/manage/export", data={"institution": abroad.id}).status_code == 404
     export_page = client.get("/certificates/manage/export").get_data(as_text=True)
     assert "Prison B" in export_page and "Abroad" not in export_page
 
@@ -626,6 +635,4 @@ def test_certificates_of_names_stored_with_control_characters_still_draw(app, ct
     for cert in certs:
         response = client.get(f"/certificates/{cert.serial}.pdf")
         assert response.status_code == 200 and response.data.startswith(b"%PDF"), cert.name_latin
-    response = client.get(f"/certificates/manage/export?institution={inst.id}")
-    assert response.status_code == 200
-    assert len(_zip_serials(response.data)) == len(certs)
+    assert len(_zip_serials(web_zip(client, institution=inst.id))) == len(certs)

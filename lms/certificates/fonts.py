@@ -53,6 +53,25 @@ def needs_arabic(*texts: str) -> bool:
     return any(ord(c) in arabic and ord(c) not in latin for text in texts for c in text)
 
 
+@cache
+def _plain() -> frozenset[int]:
+    """Code points drawn right with the font's own glyphs, one after another, left to right:
+    the sans font's letters that are neither right-to-left nor combining marks."""
+    import unicodedata
+
+    return frozenset(
+        c for c in charset("sans")
+        if unicodedata.bidirectional(chr(c)) not in ("R", "AL", "AN", "RLE", "RLO", "RLI", "NSM")
+        and not unicodedata.combining(chr(c))
+    )
+
+
+def needs_shaping(text: str) -> bool:
+    """Whether text needs HarfBuzz: right-to-left letters, combining marks, or the fallback font."""
+    plain = _plain()
+    return any(ord(c) not in plain for c in text)
+
+
 def build(source_dir: Path, out_dir: Path = FONT_DIR) -> None:
     """Write the shipped subsets from the full Noto fonts in source_dir."""
     from fontTools import subset

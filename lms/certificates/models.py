@@ -86,3 +86,45 @@ class Certificate(db.Model):
 
     def __repr__(self) -> str:
         return f"<Certificate {self.serial}>"
+
+
+class CertificateZip(db.Model):
+    """A zip of a group's certificate PDFs, asked for by a staff member and built by the queue.
+
+    Progress is counted here so every app server can show it; the file lives in the instance
+    folder under a random name and only the person who asked may take it, for a day.
+    """
+
+    __tablename__ = "certificate_zips"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # "cohort" or "institution", and its id: the group chosen on the export page.
+    group_kind: Mapped[str] = mapped_column(sa.String(16))
+    group_id: Mapped[int]
+    # queued, running, done, failed or expired
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    parts: Mapped[int] = mapped_column(default=0)
+    parts_done: Mapped[int] = mapped_column(default=0)
+    # A short code of what went wrong (translated on the page), never an exception's text.
+    error: Mapped[str | None] = mapped_column(sa.String(32))
+    file_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+
+    __table_args__ = (sa.Index("ix_certificate_zips_status", "status"),)
+
+    @property
+    def label(self) -> str:
+        return f"{self.group_kind}-{self.group_id}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in ("queued", "running")
+
+    def __repr__(self) -> str:
+        return f"<CertificateZip {self.id} {self.label} {self.status}>"

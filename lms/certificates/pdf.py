@@ -21,7 +21,7 @@ from fpdf.fonts import SubsetMap, TTFFont
 from PIL import Image
 from qrcode.util import BIT_LIMIT_TABLE
 
-from lms.certificates.fonts import font_path, needs_arabic
+from lms.certificates.fonts import font_path, needs_arabic, needs_shaping
 from lms.certificates.models import Certificate
 from lms.certificates.printed import plain_hours, verify_url
 from lms.i18n import date_text, text_direction
@@ -141,8 +141,13 @@ class _Page:
                 pdf.add_font("naskh", style, str(font_path("naskh", style)))
             pdf.set_fallback_fonts(["naskh"], exact_match=False)
         pdf.set_text_shaping(True)
+        self._shaping = pdf.text_shaping
         pdf.add_page()
         self.pdf = pdf
+
+    def _shape(self, text: str) -> None:
+        """HarfBuzz for text that needs it (Arabic, combining marks); plain glyphs otherwise."""
+        self.pdf.text_shaping = self._shaping if needs_shaping(text) else None
 
     def line(self, text: str, y: float, size: float, bold: bool = False, x: float = 20,
              width: float = PAGE_W - 40, align: str = "C", color=BLACK, min_size: float = 7) -> float:
@@ -150,6 +155,7 @@ class _Page:
         if not text:
             return y
         pdf = self.pdf
+        self._shape(text)
         style = "B" if bold else ""
         pdf.set_font("sans", style, size)
         while size > min_size and pdf.get_string_width(text) > width:
@@ -165,6 +171,7 @@ class _Page:
               max_lines: int = 2) -> float:
         """A centred paragraph of up to max_lines lines; return the y below it."""
         pdf = self.pdf
+        self._shape(text)
         style = "B" if bold else ""
         pdf.set_font("sans", style, size)
         lines = self._wrap(text, width)

@@ -77,9 +77,7 @@ def group_clause(cohort_id: int | None = None, institution_id: int | None = None
     return sa.true()
 
 
-def for_export(viewer: User | None, group: sa.ColumnElement[bool], course_id: str | None = None,
-               limit: int | None = None) -> list[Certificate]:
-    """Certificates in force of a group, within the viewer's scope (None: the command line)."""
+def _export_statement(viewer: User | None, group: sa.ColumnElement[bool], course_id: str | None) -> sa.Select:
     stmt = (
         sa.select(Certificate).join(User, User.id == Certificate.user_id)
         .where(group, Certificate.revoked_at.is_(None))
@@ -88,10 +86,51 @@ def for_export(viewer: User | None, group: sa.ColumnElement[bool], course_id: st
         stmt = stmt.where(user_scope_clause(viewer))
     if course_id:
         stmt = stmt.where(Certificate.course_id == course_id)
+    return stmt
+
+
+def for_export(viewer: User | None, group: sa.ColumnElement[bool], course_id: str | None = None,
+               limit: int | None = None) -> list[Certificate]:
+    """Certificates in force of a group, within the viewer's scope (None: the command line)."""
+    stmt = _export_statement(viewer, group, course_id)
     stmt = stmt.options(selectinload(Certificate.user)).order_by(Certificate.name_latin, Certificate.id)
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(db.session.scalars(stmt))
+
+
+def ids_for_export(viewer: User | None, group: sa.ColumnElement[bool]) -> list[int]:
+    """The ids of what for_export returns, in the same order."""
+    stmt = _export_statement(viewer, group, None).with_only_columns(Certificate.id)
+    return list(db.session.scalars(stmt.order_by(Certificate.name_latin, Certificate.id)))
+
+
+def count_for_export(viewer: User | None, group: sa.ColumnElement[bool]) -> int:
+    stmt = _export_statement(viewer, group, None).with_only_columns(sa.func.count(Certificate.id))
+    return db.session.scalar(stmt) or 0
+
+
+def in_force_by_ids(ids: list[int]) -> list[Certificate]:
+    """The certificates with these ids that are still in force, in the order of ids."""
+    rows = db.session.scalars(
+        sa.select(Certificate).where(Certificate.id.in_(ids), Certificate.revoked_at.is_(None))
+        .options(selectinload(Certificate.user))
+    ).all()
+    order = {cert_id: i for i, cert_id in enumerate(ids)}
+    return sorted(rows, key=lambda cert: order[cert.id])
+
+
+def export_group(viewer: User, kind: str, group_id: int) -> sa.ColumnElement[bool] | None:
+    """A cohort or an institution the viewer may download the certificates of, as a condition
+    on User; None when it does not exist or is outside the viewer's scope."""
+    if kind == "cohort":
+        visible = db.session.scalar(sa.select(Cohort.id).where(Cohort.id == group_id, cohort_scope_clause(viewer)))
+        return group_clause(cohort_id=group_id) if visible is not None else None
+    if kind == "institution":
+        visible = db.session.scalar(
+            sa.select(Institution.id).where(Institution.id == group_id, institution_scope_clause(viewer)))
+        return group_clause(institution_id=group_id) if visible is not None else None
+    return None
 
 
 def parse_scope(text: str | None) -> sa.ColumnElement[bool]:

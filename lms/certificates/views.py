@@ -10,25 +10,26 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
-    stream_with_context,
+    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
-from lms import access
-from lms.certificates import badge, queries
+from lms import access, tasks
+from lms.certificates import badge, queries, zips
 from lms.certificates import issue as issuing
-from lms.certificates.export import file_name, pdf_bytes, pdf_files, zip_stream
+from lms.certificates.export import file_name, pdf_bytes
 from lms.certificates.forms import OfflineVerifyForm, RevokeForm, VerifyForm
 from lms.certificates.keys import app_store
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, CertificateZip
 from lms.certificates.printed import printed_fields
 from lms.certificates.serial import normalise
 from lms.certificates.signing import InvalidPayloadError, verify_payload
@@ -36,15 +37,12 @@ from lms.core.forms import ConfirmForm
 from lms.core.views import add_home_links
 from lms.extensions import db, limiter
 from lms.i18n import LOCALES, current_language
-from lms.org.models import Role, audit
+from lms.org.models import Cohort, Institution, Role
 from lms.org.scope import can_see_user
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 STAFF = (Role.TRAINER, Role.MANAGER, Role.ADMIN)
 VERIFY_LIMIT = "30 per minute"
-# A zip made in a web request stays under this many certificates (a worker's time limit);
-# `lms certificates export` has no limit.
-WEB_ZIP_LIMIT = 200
 
 
 def _home_links(user) -> list[dict]:
@@ -254,41 +252,82 @@ def reissue(serial: str) -> ResponseReturnValue:
     return redirect(url_for("certificates.detail", serial=new.serial))
 
 
-@bp.get("/certificates/manage/export")
+@bp.route("/certificates/manage/export", methods=["GET", "POST"])
 @access.roles(*STAFF)
 def export() -> ResponseReturnValue:
-    """Choose a cohort or an institution; with one chosen, download its PDFs as a zip."""
-    cohorts = queries.cohorts_for(current_user)
-    institutions = queries.institutions_for(current_user)
-    cohort_id = request.args.get("cohort", type=int)
-    institution_id = request.args.get("institution", type=int)
-    if not cohort_id and not institution_id:
-        return render_template("certificates/export.html", cohorts=cohorts, institutions=institutions)
-    if cohort_id:
-        group = next((c for c in cohorts if c.id == cohort_id), None)
-        label = f"cohort-{cohort_id}"
-        clause = queries.group_clause(cohort_id=cohort_id)
-    else:
-        group = next((i for i in institutions if i.id == institution_id), None)
-        label = f"institution-{institution_id}"
-        clause = queries.group_clause(institution_id=institution_id)
-    if group is None:
+    """Choose a cohort or an institution; the zip of its PDFs is made by the task queue."""
+    if request.method == "POST":
+        kind = next((k for k in zips.GROUP_KINDS if request.form.get(k)), None)
+        group_id = request.form.get(kind, type=int) if kind else None
+        group = queries.export_group(current_user, kind, group_id) if group_id else None
+        if group is None:
+            abort(404)
+        try:
+            job, created = zips.request_zip(current_user, kind, group_id, group)
+        except zips.NothingToZipError:
+            flash(_("There are no certificates to download for this choice."), "warning")
+            return redirect(url_for("certificates.export"))
+        db.session.commit()
+        if created:
+            tasks.enqueue("certificates.zip", job.id)
+        else:
+            flash(_("This zip is already being made: here is its progress."), "info")
+        return redirect(url_for("certificates.export_zip", zip_id=job.id))
+    return render_template("certificates/export.html", cohorts=queries.cohorts_for(current_user),
+                           institutions=queries.institutions_for(current_user),
+                           recent=zips.recent(current_user))
+
+
+def _own_zip(zip_id: int) -> CertificateZip:
+    """A zip the viewer asked for, of a group still in their scope (404 otherwise)."""
+    job = db.session.get(CertificateZip, zip_id)
+    if job is None or job.requested_by_id != current_user.id:
+        abort(404)  # do not reveal that someone else's zip exists
+    if queries.export_group(current_user, job.group_kind, job.group_id) is None:
         abort(404)
-    certs = queries.for_export(current_user, clause, limit=WEB_ZIP_LIMIT + 1)
-    if not certs:
-        flash(_("There are no certificates to download for this choice."), "warning")
-        return redirect(url_for("certificates.export"))
-    if len(certs) > WEB_ZIP_LIMIT:
-        flash(ngettext(
-            "More than %(num)d certificate: choose a cohort, or ask an administrator to run the export command.",
-            "More than %(num)d certificates: choose a cohort, or ask an administrator to run the export command.",
-            WEB_ZIP_LIMIT), "warning")
-        return redirect(url_for("certificates.export"))
-    audit(current_user, "certificates.exported", label, certificates=len(certs))
-    db.session.commit()
-    # The commit expired them, and the zip is drawn while streaming: read them again now.
-    certs = queries.for_export(current_user, clause, limit=WEB_ZIP_LIMIT)
-    return Response(stream_with_context(zip_stream(pdf_files(certs))), mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="certificates-{label}.zip"',
-        "Cache-Control": "private, no-store",
-    })
+    return job
+
+
+def _zip_state(job: CertificateZip) -> dict:
+    ready = zips.is_downloadable(job, current_app.instance_path)
+    return {
+        "status": job.status, "done": min(job.done, job.total), "total": job.total,
+        "download": url_for("certificates.export_zip_download", zip_id=job.id) if ready else None,
+    }
+
+
+@bp.get("/certificates/manage/export/<int:zip_id>")
+@access.roles(*STAFF)
+def export_zip(zip_id: int) -> ResponseReturnValue:
+    """A zip's progress; the page reloads itself until it is ready (JavaScript: it polls)."""
+    job = _own_zip(zip_id)
+    return render_template("certificates/export_zip.html", job=job, state=_zip_state(job),
+                           group_name=_group_name(job))
+
+
+@bp.get("/certificates/manage/export/<int:zip_id>/status")
+@access.roles(*STAFF)
+def export_zip_status(zip_id: int) -> ResponseReturnValue:
+    response = jsonify(_zip_state(_own_zip(zip_id)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/certificates/manage/export/<int:zip_id>/download")
+@access.roles(*STAFF)
+def export_zip_download(zip_id: int) -> ResponseReturnValue:
+    job = _own_zip(zip_id)
+    if not zips.is_downloadable(job, current_app.instance_path):
+        abort(404)
+    response = send_file(zips.file_path(current_app.instance_path, job), mimetype="application/zip",
+                         as_attachment=True, download_name=f"certificates-{job.label}.zip", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _group_name(job: CertificateZip) -> str:
+    if job.group_kind == "cohort":
+        cohort = db.session.get(Cohort, job.group_id)
+        return cohort.name if cohort else ""
+    institution = db.session.get(Institution, job.group_id)
+    return institution.name(current_language()) if institution else ""
