@@ -59,7 +59,8 @@ def test_a_manager_asks_for_a_zip_sees_its_progress_and_downloads_it(app, ctx):
     assert f"{EXPORT}/{job.id}" in client.get(EXPORT).get_data(as_text=True)
     # The file has a random name in the instance folder, not the group's.
     stored = zips.file_path(app.instance_path, job)
-    assert stored.is_file() and str(prison.id) not in stored.name and len(job.file_token) >= 40
+    assert stored.is_file() and stored.name == f"{job.file_token}.zip" and len(job.file_token) >= 40
+    assert job.label not in stored.name and "Prison" not in stored.name
 
 
 def test_the_progress_page_reloads_itself_and_shows_done_of_total(app, ctx):
