@@ -85,36 +85,132 @@ def _side(cert: Certificate, lang: str) -> Side:
     )
 
 
+# Letters names are written in: put into every document's subset of the sans font (the
+# Cyrillic ones into the bold subset when the document has Cyrillic text), so that the
+# subsets repeat and are made once per process whatever the names.
+COMMON_LATIN = [
+    *range(0x20, 0x7F), 0xA0, 0xAB, 0xB7, 0xBB, 0x2013, 0x2014, 0x2019, 0x201C, 0x201D, 0x201E, 0x2116,
+]
+COMMON_CYRILLIC = [*range(0x410, 0x450), 0x401, 0x451, 0x406, 0x456, *map(ord, "ӘәҒғҚқҢңӨөҰұҮүҺһӢӣӮӯҲҳҶҷ")]
+
+
+class _DocumentFont:
+    """What fpdf2 asks of one document's fontTools font, without parsing the font again.
+
+    While drawing, HarfBuzz's glyph names and widths come from a font parsed once per
+    process; when writing, the embedded subset is made once per set of glyphs and kept.
+    """
+
+    def __init__(self, shared: ttLib.TTFont, embeddable: bytes, key: tuple[str, str]) -> None:
+        self._shared, self._embeddable, self._key = shared, embeddable, key
+        self._subset: tuple[bytes, dict[str, int]] | None = None
+
+    def getGlyphName(self, glyph_id: int) -> str:  # noqa: N802 (fontTools' name)
+        return self._shared.getGlyphName(glyph_id)
+
+    def __getitem__(self, tag: str):
+        return self._shared[tag]
+
+    def close(self) -> None:
+        pass
+
+    def make_subset(self, glyph_names, options) -> None:
+        self._subset = _subset(self._key, frozenset(glyph_names), self._embeddable, options)
+
+    def getGlyphID(self, glyph_name: str) -> int:  # noqa: N802
+        return self._subset[1][glyph_name]
+
+    def save(self, output) -> None:
+        output.write(self._subset[0])
+
+
+_SUBSETS: dict[tuple, tuple[bytes, dict[str, int]]] = {}
+_SUBSETS_KEPT = 64
+
+
+def _subset(key: tuple[str, str], glyph_names: frozenset[str], embeddable: bytes, options) -> tuple[bytes, dict[str, int]]:
+    """The font file holding only these glyphs, and each glyph's id in it (kept per process)."""
+    with _FastFontPDF._lock:
+        made = _SUBSETS.get((key, glyph_names))
+    if made is None:
+        from fontTools import subset
+
+        ttfont = ttLib.TTFont(io.BytesIO(embeddable), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(glyphs=glyph_names)
+        subsetter.subset(ttfont)
+        buffer = io.BytesIO()
+        ttfont.save(buffer)
+        made = (buffer.getvalue(), {name: ttfont.getGlyphID(name) for name in glyph_names})
+        with _FastFontPDF._lock:
+            if len(_SUBSETS) >= _SUBSETS_KEPT:
+                _SUBSETS.clear()
+            _SUBSETS[(key, glyph_names)] = made
+    return made
+
+
+class _Subsetter:
+    """fontTools' Subsetter as fpdf2 calls it, handing a document's font its kept subset."""
+
+    def __init__(self, options) -> None:
+        self.options, self.glyphs = options, ()
+
+    def populate(self, glyphs=(), **kwargs) -> None:
+        self.glyphs, self.kwargs = glyphs, kwargs
+
+    def subset(self, font) -> None:
+        if isinstance(font, _DocumentFont):
+            font.make_subset(self.glyphs, self.options)
+            return
+        from fontTools import subset
+
+        real = subset.Subsetter(self.options)
+        real.populate(glyphs=self.glyphs, **self.kwargs)
+        real.subset(font)
+
+
 class _FastFontPDF(FPDF):
-    """FPDF that prepares each font once per process.
+    """FPDF that prepares each font once per process and each embedded subset once per set
+    of glyphs.
 
     fpdf2 parses a font file for every document and, when it writes, subsets it; both
-    take most of a certificate's time. The parsed metrics never change, so each document
-    gets a copy of a parsed template. What fpdf2 subsets is a fresh, lazily read copy of
-    the font without its layout tables (HarfBuzz shapes the text from the font file
-    itself; the embedded subset needs only outlines and metrics), with glyph names kept
-    so the subsetter need not invent them.
+    took most of a certificate's time. The parsed metrics never change, so each document
+    gets a copy of a parsed template. The embedded subset is made from a copy of the font
+    without its layout tables (HarfBuzz shapes the text from the font file itself; the
+    embedded subset needs only outlines and metrics), with glyph names kept so the
+    subsetter need not invent them; every document's sans subset holds the common letters
+    of its scripts, so most certificates share one subset per style.
     """
 
     _templates: dict[tuple[str, str], tuple[TTFFont, bytes]] = {}
     _lock = threading.Lock()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _use_kept_subsets()
 
     def add_font(self, family=None, style="", fname=None, uni="DEPRECATED"):
         fontkey = f"{family}{style}"
         template, embeddable = self._template(fontkey, style, str(fname))
         font = copy.copy(template)
         font.i = len(self.fonts) + 1
-        # The source font's glyph bounds are right: recomputing them would recompile every glyph.
-        font.ttfont = ttLib.TTFont(io.BytesIO(embeddable), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+        font.ttfont = _DocumentFont(template.ttfont, embeddable, (fontkey, str(fname)))
         font.missing_glyphs = []
         font.subset = SubsetMap(font)
         self.fonts[fontkey] = font
+
+    def round_up(self, fontkey: str, code_points: list[int]) -> None:
+        """Put these letters into the embedded subset of a font."""
+        font = self.fonts[fontkey]
+        for code_point in code_points:
+            font.subset.pick(code_point)
 
     @classmethod
     def _template(cls, fontkey: str, style: str, fname: str) -> tuple[TTFFont, bytes]:
         with cls._lock:
             if (fontkey, fname) not in cls._templates:
                 template = TTFFont(FPDF(), fname, fontkey, style)
+                template.ttfont.close()
                 ttfont = ttLib.TTFont(fname, recalcTimestamp=False)
                 for table in ("GSUB", "GPOS", "GDEF"):
                     if table in ttfont:
@@ -124,8 +220,25 @@ class _FastFontPDF(FPDF):
                 ttfont["post"].mapping = {}
                 buffer = io.BytesIO()
                 ttfont.save(buffer)
-                cls._templates[(fontkey, fname)] = (template, buffer.getvalue())
+                ttfont.close()
+                embeddable = buffer.getvalue()
+                # Read whole once, so that threads drawing at once only read it.
+                shared = ttLib.TTFont(io.BytesIO(embeddable), recalcTimestamp=False)
+                shared.ensureDecompiled()
+                template.ttfont = shared
+                cls._templates[(fontkey, fname)] = (template, embeddable)
             return cls._templates[(fontkey, fname)]
+
+
+def _use_kept_subsets() -> None:
+    """Have fpdf2 subset fonts through _Subsetter (other fonts are subset as before)."""
+    from types import SimpleNamespace
+
+    from fontTools import subset
+    from fpdf import output
+
+    if not isinstance(output.ftsubset, SimpleNamespace):
+        output.ftsubset = SimpleNamespace(Options=subset.Options, Subsetter=_Subsetter)
 
 
 class _Page:
@@ -136,6 +249,11 @@ class _Page:
         pdf.set_margins(0, 0, 0)
         for style in ("", "B"):
             pdf.add_font("sans", style, str(font_path("sans", style)))
+        # Names vary in bold (the native name) and in Latin letters; the rest of a
+        # certificate's text is the same for many officers.
+        cyrillic = any("\u0400" <= c <= "\u04ff" for text in texts for c in text)
+        pdf.round_up("sans", COMMON_LATIN)
+        pdf.round_up("sansB", COMMON_LATIN + (COMMON_CYRILLIC if cyrillic else []))
         if needs_arabic(*texts):
             for style in ("", "B"):
                 pdf.add_font("naskh", style, str(font_path("naskh", style)))
