@@ -1,8 +1,8 @@
 """certificate zips: a group's certificate PDFs built by the task queue, with their progress
 
 Revision ID: d1f3a5c7e902
-Revises: c4d8e2a61b57
-Create Date: 2026-12-03 05:30:00
+Revises: a3f1c7d9e2b4
+Create Date: 2026-12-03 06:20:00
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ from lms.timeutil import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'd1f3a5c7e902'
-down_revision = 'c4d8e2a61b57'
+down_revision = 'a3f1c7d9e2b4'
 branch_labels = None
 depends_on = None
 
