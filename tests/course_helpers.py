@@ -59,6 +59,27 @@ def form_of(answers: dict[str, list[str]], attempt_id: int, action: str = "submi
     return data
 
 
+def written_answers(quiz: dict, attempt_id: int) -> dict:
+    """The written texts a case file asks for (a `rate` question's required justifications and
+    placement reason), each under the field name the page gives it, as an officer would write them."""
+    from flask import current_app
+
+    from lms.quizzes.attempts import text_key
+    from lms.quizzes.grading import PLACEMENT
+
+    secret = current_app.config["SECRET_KEY"]
+    data = {}
+    for q in quiz["questions"]:
+        if q["type"] != "rate":
+            continue
+        parts = [i["id"] for i in q["items"]] if (q.get("justification") or {}).get("required") else []
+        if ((q.get("placement") or {}).get("reason") or {}).get("required"):
+            parts.append(PLACEMENT)
+        for part in parts:
+            data["t-" + text_key(secret, int(attempt_id), q["id"], part)] = f"A fact from the file for {part}."
+    return data
+
+
 def choice_form(run_id: int, step: int, choice_id: str) -> dict:
     """The form a browser sends for a role-play reply: the reply under its opaque key."""
     from flask import current_app
@@ -185,7 +206,9 @@ def complete_course(client, version: CourseVersion, lang: str) -> None:
             quiz_page = client.get(f"{base}/quiz").get_data(as_text=True)
             attempt_id = re.search(r'action="/attempts/(\d+)"', quiz_page).group(1)
             assert str(escape(module["quiz"]["questions"][0]["text"][lang])) in quiz_page
-            client.post(f"/attempts/{attempt_id}", data=form_of(correct_answers(version, module["id"]), attempt_id))
+            form = form_of(correct_answers(version, module["id"]), attempt_id)
+            form.update(written_answers(module["quiz"], attempt_id))
+            client.post(f"/attempts/{attempt_id}", data=form)
         if module.get("scenario"):
             client.post(f"{base}/scenario/start")
             run_page = client.get(f"{base}/scenario").get_data(as_text=True)

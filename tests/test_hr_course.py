@@ -9,13 +9,19 @@ import re
 import pytest
 import sqlalchemy as sa
 import yaml
+from flask import current_app
+from markupsafe import escape
 
 from lms.catalog.models import CourseVersion
 from lms.config import PROJECT_ROOT
 from lms.extensions import db
 from lms.learning.models import CourseCompletion
-from tests.course_helpers import complete_course, load_shipped, shipped_languages
+from lms.quizzes.attempts import text_key
+from lms.quizzes.grading import PLACEMENT, correct_options, credit, pair, placement_choice
+from lms.quizzes.models import QuizAttempt
+from tests.course_helpers import complete_course, enrol, load_shipped, shipped_languages
 from tests.factories import login, make_user
+from tests.test_exercise_formats import form_from_page
 
 COURSE = "high-risk-prisoners"
 COURSE_DIR = PROJECT_ROOT / "courses" / COURSE
@@ -161,3 +167,130 @@ def test_course_can_be_completed_in_each_language(client, ctx, lang):
     complete_course(client, version, lang)
     completion = db.session.scalar(sa.select(CourseCompletion).where(CourseCompletion.user_id == user.id))
     assert completion is not None and completion.final_score == 100
+
+
+# Case-file practice (modules 4, 9 and 13): one scale and one set of factors for every case, so that
+# trainers can compare the ratings ----------------------------------------------------------------
+
+CASE_FILES = ["04-case-file-practice-1", "09-case-file-practice-2", "13-case-file-practice-3"]
+# One scale and one set of factors for every case, so that trainers can compare the ratings.
+SCALE = ["low", "moderate", "high"]
+FACTORS = ["f-ideology", "f-violence", "f-capability", "f-network", "f-family", "f-engagement", "f-vulnerability"]
+
+
+def case_files_listed(content: dict) -> list[dict]:
+    return [m for m in content["modules"] if m["id"] in CASE_FILES]
+
+
+def rate_question(module: dict) -> dict:
+    rates = [q for q in module["quiz"]["questions"] if q["type"] == "rate"]
+    assert len(rates) == 1, module["id"]
+    return rates[0]
+
+
+def test_every_case_file_on_disk_is_listed_in_the_course(ctx):
+    on_disk = sorted(p.name for p in COURSE_DIR.iterdir() if p.name in CASE_FILES)
+    assert on_disk, "no case-file module yet"
+    assert [m["id"] for m in case_files_listed(load_hr().content)] == on_disk
+
+
+def test_each_case_file_has_documents_expert_ratings_and_a_placement(ctx):
+    content = load_hr().content
+    modules = case_files_listed(content)
+    assert modules
+    for module in modules:
+        words = len((COURSE_DIR / module["id"] / "lesson.en.md").read_text().split())
+        assert 300 <= words <= 600, (module["id"], words)
+        assert module["kind"] == "assessment" and module["objectives"], module["id"]
+        q = rate_question(module)
+        assert module["quiz"]["questions"][0] is q  # the case file comes first
+        for lang in content["languages"]:
+            # A case file long enough to rate from: 600-1,000 words of documents.
+            assert len(q["documents"]) >= 3, module["id"]
+            words = sum(len(d["text"][lang].split()) for d in q["documents"])
+            assert 600 <= words <= 1000, (module["id"], lang, words)
+            assert all(d["title"].get(lang) for d in q["documents"]), module["id"]
+            assert [c["id"] for c in q["categories"]] == SCALE, module["id"]
+            assert [i["id"] for i in q["items"]] == FACTORS, module["id"]
+            for factor in q["items"]:
+                # Every factor has the expert's rating on the scale and the reasoning behind it.
+                assert factor["category"] in SCALE and factor["feedback"].get(lang), (module["id"], factor["id"])
+            placement = q["placement"]
+            assert placement["expert"] in [o["id"] for o in placement["options"]], module["id"]
+            assert len(placement["options"]) >= 3 and placement["reasoning"].get(lang), module["id"]
+            assert placement["graded"] and placement["reason"]["required"], module["id"]
+            assert q["explanation"].get(lang), module["id"]
+        assert q["tolerance"] == 1 and q["justification"]["required"], module["id"]
+        # The expert does not rate every factor alike: the case has to be read.
+        assert len({f["category"] for f in q["items"]}) == 3, module["id"]
+        others = [o for o in module["quiz"]["questions"] if o is not q]
+        assert 2 <= len(others) <= 3, module["id"]
+        for other in others:
+            assert correct_options(other) and all(other["explanation"].get(lang) for lang in content["languages"])
+
+
+def test_the_cases_differ_in_the_experts_ratings_and_say_they_are_fictional(ctx):
+    modules = case_files_listed(load_hr().content)
+    ratings = [tuple(f["category"] for f in rate_question(m)["items"]) for m in modules]
+    # Each case calls for its own profile of ratings, and says plainly that it is fictional.
+    assert len(set(ratings)) == len(ratings), ratings
+    for module in modules:
+        q = rate_question(module)
+        assert "fictional" in q["text"]["en"].lower(), module["id"]
+        assert "FICTIONAL TRAINING CASE" in q["documents"][0]["text"]["en"], module["id"]
+
+
+def _case_form(page: str, attempt_id: int, module: dict, texts: dict) -> dict:
+    """What a browser sends: the expert's ratings and placement, the right options elsewhere,
+    and each written text in its field."""
+    answers = {q["id"]: sorted(correct_options(q)) for q in module["quiz"]["questions"]}
+    data = form_from_page(page, attempt_id, answers)
+    q = rate_question(module)
+    for part, text in texts.items():
+        name = "t-" + text_key(current_app.config["SECRET_KEY"], attempt_id, q["id"], part)
+        assert f'name="{name}"' in page  # the page offers this field
+        data[name] = [text]
+    return data
+
+
+def test_an_officer_must_justify_each_rating_and_then_earns_the_experts_agreement(client, ctx):
+    version = load_hr()
+    modules = case_files_listed(version.content)
+    assert modules
+    user = make_user(number="hr-case-c")
+    db.session.commit()
+    login(client, user)
+    enrol(client, COURSE)
+    for module in modules:
+        base = f"/courses/{COURSE}/modules/{module['id']}"
+        client.post(f"{base}/quiz/start")
+        page = client.get(f"{base}/quiz").get_data(as_text=True)
+        attempt_id = int(re.search(r'action="/attempts/(\d+)"', page).group(1))
+        for document in rate_question(module)["documents"]:
+            assert str(escape(document["title"]["en"])) in page, (module["id"], document["id"])
+        texts = {f: f"Fact from the file for {f}." for f in FACTORS}
+        texts[PLACEMENT] = "Least restrictive placement consistent with the ratings."
+        # One justification left empty: the submission is refused and nothing is lost.
+        missing = dict(texts, **{"f-network": ""})
+        client.post(f"/attempts/{attempt_id}", data=_case_form(page, attempt_id, module, missing))
+        db.session.expire_all()
+        assert not db.session.get(QuizAttempt, attempt_id).is_submitted, module["id"]
+        client.post(f"/attempts/{attempt_id}", data=_case_form(page, attempt_id, module, texts))
+        db.session.expire_all()
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert attempt.is_submitted and attempt.score == 100, (module["id"], attempt.score)
+        review = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+        # The review gives the expert's reasoning for the placement.
+        assert str(escape(rate_question(module)["placement"]["reasoning"]["en"])) in review, module["id"]
+
+
+def test_a_rating_one_step_from_the_experts_still_agrees_and_two_steps_do_not(ctx):
+    for module in case_files_listed(load_hr().content):
+        q = rate_question(module)
+        one_step = {pair(f["id"], "moderate" if f["category"] != "moderate" else "high") for f in q["items"]}
+        one_step.add(placement_choice(q["placement"]["expert"]))
+        assert credit(q, one_step) == 1, module["id"]
+        far = {f["id"]: {"low": "high", "high": "low"}.get(f["category"]) for f in q["items"]}
+        two_steps = {pair(k, v) for k, v in far.items() if v}
+        two_steps.add(placement_choice(q["placement"]["expert"]))
+        assert credit(q, two_steps) < 1, module["id"]
