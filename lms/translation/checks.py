@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 from html.parser import HTMLParser
 
 import markdown
@@ -47,8 +48,15 @@ class _Counter(HTMLParser):
             self.found["images"] += 1
 
 
+@cache
+def _markdown() -> markdown.Markdown:
+    return markdown.Markdown(extensions=EXTENSIONS)
+
+
 def structure(text: str) -> dict[str, int]:
-    html = markdown.markdown(text, extensions=EXTENSIONS)
+    md = _markdown()
+    md.reset()
+    html = md.convert(text)
     counter = _Counter()
     counter.feed(html)
     return counter.found

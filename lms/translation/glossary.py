@@ -44,6 +44,14 @@ def terms() -> list[Term]:
     return [added.pop(t.key, t) for t in _seed()] + sorted(added.values(), key=lambda t: t.key)
 
 
+@cache
+def _patterns(text: str) -> tuple[tuple[str, re.Pattern], ...]:
+    """The term's forms as patterns: a word start, the form, up to three letters of ending
+    (with the form itself, to skip the pattern when the form is not in the text at all)."""
+    return tuple((form.lower(), re.compile(r"(?<!\w)" + re.escape(form.lower()) + r"\w{0,3}(?!\w)"))
+                 for form in _forms(text))
+
+
 def _forms(text: str) -> list[str]:
     """The ways a term appears in running text: whole, without its parenthesis, the parenthesis."""
     forms = [text]
@@ -66,10 +74,8 @@ def found_in(source: str, source_lang: str, all_terms: list[Term] | None = None)
         text = term.texts.get(source_lang)
         if not text:
             continue
-        for form in _forms(text):
-            if re.search(r"(?<!\w)" + re.escape(form.lower()) + r"\w{0,3}(?!\w)", lowered):
-                found.append(term)
-                break
+        if any(form in lowered and pattern.search(lowered) for form, pattern in _patterns(text)):
+            found.append(term)
     return found
 
 

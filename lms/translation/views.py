@@ -208,13 +208,13 @@ def editor(course_id: str, lang: str) -> ResponseReturnValue:
             head = drafts.revision(draft)
             files = drafts.files_of(head)
             info = course_text(files)
-    segments = course_segments(files, info)
-    rows = [r for r in records.rows(files, info, lang, segments) if r.segment.module == module]
+    segments = [s for s in course_segments(files, info) if s.module == module]
+    rows = records.rows(files, info, lang, segments)
     if shown != "all":
         rows = [r for r in rows if r.state == shown or r.key in errors]
     reference = {}
     if ref:
-        reference = {r.key: r.target for r in records.rows(files, info, ref, segments) if r.segment.module == module}
+        reference = {r.key: r.target for r in records.rows(files, info, ref, segments)}
     all_terms = glossary.terms()
     marks = {m.key: m for m in db.session.scalars(sa.select(TranslationMark).where(
         TranslationMark.course_id == course_id, TranslationMark.lang == lang))}
