@@ -222,7 +222,7 @@ def test_each_case_file_has_documents_expert_ratings_and_a_placement(ctx):
             assert q["explanation"].get(lang), module["id"]
         assert q["tolerance"] == 1 and q["justification"]["required"], module["id"]
         # The expert does not rate every factor alike: the case has to be read.
-        assert len({f["category"] for f in q["items"]}) >= 2, module["id"]
+        assert len({f["category"] for f in q["items"]}) == 3, module["id"]
         others = [o for o in module["quiz"]["questions"] if o is not q]
         assert 2 <= len(others) <= 3, module["id"]
         for other in others:
