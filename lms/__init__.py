@@ -8,12 +8,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, g, request
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, NotFound, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import access, frame, i18n, static_urls
 from lms.bounds import reject_out_of_range_numbers
 from lms.config import from_environment, instance_path
+from lms.errors import NotFoundError
 from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from lms.i18n import (
     LOCALES,
@@ -167,6 +168,10 @@ def _register_errors(app: Flask) -> None:
     def handle_http(error: HTTPException):
         return render_error(error)
 
+    def handle_missing(_error: NotFoundError):
+        # Logic says what is missing (lms/errors.py); the answer to the request is decided here.
+        return render_error(NotFound())
+
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return render_error(error)
@@ -184,6 +189,7 @@ def _register_errors(app: Flask) -> None:
         return render_error(error)
 
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(NotFoundError, handle_missing)
     app.register_error_handler(Exception, handle_unexpected)
 
 

@@ -16,8 +16,6 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from lms.org.demo import demo_command
-
     app.cli.add_command(demo_command)
     app.cli.add_command(users_group)
     from lms.authoring.cli import export_command, import_command
@@ -55,6 +53,22 @@ def worker_command(workers: int | None) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(levelname)s %(message)s")
     tasks.consumer(current_app, workers or current_app.config["LMS_TASK_WORKERS"]).run()
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load demo data (idempotent) and print the demo accounts."""
+    from lms.extensions import db
+    from lms.org.demo import ensure_demo, keep_passwords
+
+    accounts, known = ensure_demo()
+    db.session.commit()
+    keep_passwords(known)
+    click.echo("")
+    click.echo("Demo accounts (personnel number / password):")
+    for number, role, password in accounts:
+        click.echo(f"  {role:<8} {number:<10} {password}")
+    click.echo("")
 
 
 @click.command("backup")

@@ -35,19 +35,28 @@ def check(directory: str | None) -> None:
 @click.argument("directory", required=False)
 def load(directory: str | None) -> None:
     """Load the valid courses in DIRECTORY into the database (idempotent)."""
-    from lms.catalog.loader import load_courses
+    from lms.catalog.loader import course_folders, load_course_dir
+    from lms.extensions import db
 
     root = _root(directory)
     if not root.is_dir():
         raise click.ClickException(f"{root}: folder does not exist")
     refused = 0
-    for result in load_courses(root):
+    for folder in course_folders(root):
+        # Each course in its own transaction: a refused course leaves the others loaded.
+        try:
+            result = load_course_dir(folder)
+        except Exception:
+            db.session.rollback()
+            raise
         if result.outcome == "refused":
+            db.session.rollback()
             refused += 1
             click.echo(f"{result.course_id}: refused, the database was left as it was", err=True)
             for problem in result.problems or []:
                 click.echo(f"  {problem}", err=True)
         else:
+            db.session.commit()
             held = f"; {result.held} officer(s) in the middle finish on the previous version" if result.held else ""
             click.echo(f"{result.course_id}: {result.outcome} (version {result.version}){held}")
     if refused:

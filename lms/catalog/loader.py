@@ -142,18 +142,6 @@ def _store_pages(version: CourseVersion, course: dict, media: dict, lessons: dic
     db.session.flush()
 
 
-def load_courses(root: Path) -> list[LoadResult]:
-    """Load every course folder under root; each course in its own transaction."""
-    results = []
-    for folder in sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith(".")):
-        try:
-            result = load_course_dir(folder)
-        except Exception:
-            db.session.rollback()
-            raise
-        if result.outcome == "refused":
-            db.session.rollback()
-        else:
-            db.session.commit()
-        results.append(result)
-    return results
+def course_folders(root: Path) -> list[Path]:
+    """The course folders under root, in the order they are loaded."""
+    return sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith("."))

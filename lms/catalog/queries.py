@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort
 
 from lms.catalog import cache
 from lms.catalog.models import Course, CourseContent, CourseVersion, LessonPage
+from lms.errors import NotFoundError
 from lms.extensions import db
 from lms.i18n import Localized, pick
 
@@ -28,7 +28,7 @@ def _light():
 
 
 def current_version(course_id: str) -> CourseVersion:
-    """The published course's current version, or 404."""
+    """The published course's current version; NotFoundError when there is none."""
     version = db.session.scalar(
         _light()
         .join(Course, sa.and_(Course.id == CourseVersion.course_id,
@@ -36,21 +36,22 @@ def current_version(course_id: str) -> CourseVersion:
         .where(Course.id == course_id, Course.is_published.is_(True))
     )
     if version is None:
-        abort(404)
+        raise NotFoundError(course_id)
     return with_content([version])[0]
 
 
 def module_with(course_id: str, module_id: str, part: str) -> tuple[CourseVersion, dict]:
-    """The current version and a module of it that has this part (quiz, scenario), or 404."""
+    """The current version and a module of it that has this part (quiz, scenario);
+    NotFoundError when there is none."""
     version = current_version(course_id)
     return version, part_of(version, module_id, part)
 
 
 def part_of(version: CourseVersion, module_id: str, part: str) -> dict:
-    """The version's module that has this part (quiz, scenario), or 404."""
+    """The version's module that has this part (quiz, scenario); NotFoundError when there is none."""
     module = version.module(module_id)
     if module is None or not module.get(part):
-        abort(404)
+        raise NotFoundError(module_id)
     return module
 
 

@@ -13,10 +13,10 @@ officer who completes, take the current version.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort
 
 from lms.catalog.models import Course, CourseVersion
-from lms.catalog.queries import with_content
+from lms.catalog.queries import part_of, with_content
+from lms.errors import NotFoundError
 from lms.extensions import db
 from lms.learning.models import Enrolment
 from lms.learning.status import started_not_complete
@@ -48,7 +48,8 @@ def version_number_expr() -> sa.ColumnElement[int]:
 
 
 def version_for(user_id: int, course_id: str) -> CourseVersion:
-    """The published course's version this account takes (one query), or 404."""
+    """The published course's version this account takes (one query); NotFoundError when the
+    course is not published."""
     version = db.session.scalar(
         sa.select(CourseVersion)
         .join(Course, Course.id == CourseVersion.course_id)
@@ -56,14 +57,12 @@ def version_for(user_id: int, course_id: str) -> CourseVersion:
         .where(Course.id == course_id, Course.is_published.is_(True), CourseVersion.version == version_number_expr())
     )
     if version is None:
-        abort(404)
+        raise NotFoundError(course_id)
     return with_content([version])[0]
 
 
 def module_for(user_id: int, course_id: str, module_id: str, part: str) -> tuple[CourseVersion, dict]:
-    """The account's version and a module of it that has this part (quiz, scenario), or 404."""
+    """The account's version and a module of it that has this part (quiz, scenario);
+    NotFoundError when there is none."""
     version = version_for(user_id, course_id)
-    module = version.module(module_id)
-    if module is None or not module.get(part):
-        abort(404)
-    return version, module
+    return version, part_of(version, module_id, part)

@@ -6,7 +6,6 @@ import json
 import os
 from pathlib import Path
 
-import click
 import sqlalchemy as sa
 from flask import current_app
 
@@ -61,8 +60,9 @@ DEMO_POSITIONS = {
 }
 
 
-def ensure_demo() -> list[tuple[str, str, str]]:
-    """Create what is missing of the demo data; return (number, role, password) per account."""
+def ensure_demo() -> tuple[list[tuple[str, str, str]], dict[str, str]]:
+    """Create what is missing of the demo data (the caller commits, then `keep_passwords`).
+    Return (number, role, password) per account, and the passwords to keep by number."""
     kz = db.session.scalar(sa.select(Country).where(Country.code == "KZ"))
     if kz is None:
         kz = Country(code="KZ", names=KZ_NAMES)
@@ -92,7 +92,7 @@ def ensure_demo() -> list[tuple[str, str, str]]:
     for key, names in DEMO_POSITIONS.items():
         if db.session.scalar(sa.select(Position).where(Position.country_id == kz.id, Position.key == key)) is None:
             db.session.add(Position(country_id=kz.id, key=key, names=names))
-    store = Path(current_app.instance_path) / "demo-accounts.json"
+    store = _store()
     known = json.loads(store.read_text()) if store.exists() else {}
     result = []
     for number, native, latin, gender, role, place, position in DEMO_ACCOUNTS:
@@ -114,20 +114,16 @@ def ensure_demo() -> list[tuple[str, str, str]]:
     from lms.learning.demo import demo_graduate
 
     demo_graduate(places)
-    db.session.commit()
-    fd = os.open(store, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return result, known
+
+
+def _store() -> Path:
+    return Path(current_app.instance_path) / "demo-accounts.json"
+
+
+def keep_passwords(known: dict[str, str]) -> None:
+    """Keep the demo passwords in the instance folder, readable by its owner only."""
+    fd = os.open(_store(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)  # the mode above applies only to a new file: passwords stay private
     with os.fdopen(fd, "w") as fh:
         json.dump(known, fh)
-    return result
-
-
-@click.command("demo")
-def demo_command() -> None:
-    """Load demo data (idempotent) and print the demo accounts."""
-    accounts = ensure_demo()
-    click.echo("")
-    click.echo("Demo accounts (personnel number / password):")
-    for number, role, password in accounts:
-        click.echo(f"  {role:<8} {number:<10} {password}")
-    click.echo("")

@@ -292,7 +292,8 @@ def save_draft(attempt: QuizAttempt, quiz: dict, form_answers: dict[str, list[st
 
 def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str, list[str]],
            texts: dict[str, dict[str, str]] | None = None) -> bool:
-    """Grade the attempt once. Returns False when it had already been submitted.
+    """Grade the attempt once. Returns False when it had already been submitted (then the
+    caller ends the transaction without keeping anything).
 
     The claim is one conditional UPDATE, so a double click, a second tab or a resent
     form finds the attempt taken and grades nothing, on any database.
@@ -305,7 +306,6 @@ def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str,
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         return False
     module = version.module(attempt.module_id)
     quiz = asked(module["quiz"], attempt.layout)

@@ -248,6 +248,7 @@ def answer(attempt_id: int) -> ResponseReturnValue:
         flash(MESSAGES[error.code](), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     if not quiz_attempts.submit(attempt, version, answers, texts):
+        db.session.rollback()
         flash(MESSAGES["already-submitted"](), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     db.session.commit()
