@@ -67,3 +67,101 @@ def test_the_scan_finds_commit_rollback_and_abort(tmp_path):
     assert [(f, c) for f, _line, c in _ending_calls(module)] == [
         ("a", "commit"), ("b", "rollback"), ("c", "abort")]
 
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return getattr(test, "id", None) == "TYPE_CHECKING" or getattr(test, "attr", None) == "TYPE_CHECKING"
+
+
+def import_graph(root: Path = LMS) -> dict[str, set[str]]:
+    """Module → the lms modules it imports, at module level or inside functions alike.
+
+    `from lms.x import y` points at lms.x.y when that is a module, else at lms.x. Imports under
+    `if TYPE_CHECKING:` do not run and are left out, and so are the imports inside functions
+    of lms/__init__.py: that is create_app registering the blueprints, which import the app's
+    parts by design."""
+    modules = {_module_name(p, root): p for p in root.rglob("*.py")}
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+
+        def visit(node: ast.AST, in_function: bool, name=name, path=path) -> None:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.If) and _is_type_checking(child):
+                    continue
+                inner = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+                if isinstance(child, ast.Import | ast.ImportFrom) and not (inner and name == "lms"):
+                    if isinstance(child, ast.Import):
+                        targets = [a.name for a in child.names]
+                    else:
+                        base = child.module or ""
+                        if child.level:  # relative import
+                            package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+                            for _ in range(child.level - 1):
+                                package = package.rpartition(".")[0]
+                            base = f"{package}.{base}".rstrip(".")
+                        targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
+                                   for a in child.names]
+                    graph[name] |= {t for t in targets if t in modules and t != name}
+                visit(child, inner)
+
+        visit(tree, False)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+
+    def connect(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            connect(v)
+    return found
+
+
+def test_no_import_cycles_at_module_level_or_inside_functions():
+    assert cycles(import_graph()) == []
+
+
+def test_the_cycle_check_sees_an_import_hidden_in_a_function(tmp_path):
+    package = tmp_path / "lms" / "feature"
+    package.mkdir(parents=True)
+    (tmp_path / "lms" / "__init__.py").write_text("def create_app():\n    from lms.feature import a\n")
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from lms.feature.b import thing\n")
+    (package / "b.py").write_text("def thing():\n    from lms.feature import a\n")
+    (package / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from lms.feature import a\n")
+    graph = import_graph(tmp_path / "lms")
+    assert graph["lms"] == set()
+    assert graph["lms.feature.c"] == set()
+    assert cycles(graph) == [["lms.feature.a", "lms.feature.b"]]

@@ -7,6 +7,7 @@ import re
 import yaml
 
 from lms.authoring.drafts import AuthoringError, dump_yaml, propose_id
+from lms.authoring.fields import posted_rows, posted_texts, typed_number
 from lms.catalog.spec import ID_RE, parse_yaml
 
 KINDS = ("lesson", "scenario", "assessment")
@@ -138,17 +139,15 @@ def remove_module(files: dict[str, bytes], module_id: str) -> dict:
 
 def module_from_form(files: dict[str, bytes], module_id: str, form, langs: list[str]) -> dict[str, bytes]:
     """module.yaml with the form's kind, title, time and objectives; keys the form does not show are kept."""
-    from lms.authoring.scenario_form import _count, _texts, _whole
-
     data = load_yaml(files.get(f"{module_id}/module.yaml"))
     data["id"] = module_id
     data["kind"] = form.get("kind") or data.get("kind")
-    data["title"] = _texts(form, "title", langs, data.get("title"))
-    data["estimated_minutes"] = _whole(form.get("estimated_minutes") or "0")
+    data["title"] = posted_texts(form, "title", langs, data.get("title"))
+    data["estimated_minutes"] = typed_number(form.get("estimated_minutes") or "0")
     old = data.get("objectives") if isinstance(data.get("objectives"), list) else []
     objectives = []
-    for k in range(_count(form, "objectives_rows")):
-        text = _texts(form, f"obj{k}", langs, old[k] if k < len(old) and isinstance(old[k], dict) else None)
+    for k in range(posted_rows(form, "objectives_rows")):
+        text = posted_texts(form, f"obj{k}", langs, old[k] if k < len(old) and isinstance(old[k], dict) else None)
         if text:
             objectives.append(text)
     data["objectives"] = objectives

@@ -1,4 +1,5 @@
-"""The course check's problems placed next to the form field they concern.
+"""Form fields of the course editors: reading what a form posts, and the course check's
+problems placed next to the field they concern.
 
 The check (catalog/spec.py and the quiz and scenario rules) names each problem's place
 with a path such as `nodes.n1.choices[0].next` or `questions[q-one].options[1].text.ru`.
@@ -10,6 +11,8 @@ nearest field that holds it (`text_ru` → `text`), then to the page itself ('')
 from __future__ import annotations
 
 import re
+
+from lms.bounds import whole_number
 
 _INDEXED = re.compile(r"(?:^|\.)([a-z_]+)\[([^\]]+)\]")
 
@@ -107,3 +110,25 @@ def line_of(text: str, path: str) -> int | None:
             line = pair[0].start_mark.line + 1
             node = pair[1]
     return line
+
+
+def posted_texts(form, prefix: str, langs: list[str], old: dict | None) -> dict:
+    """A translated text from fields prefix_<lang>; languages the form does not show are kept."""
+    texts = {k: v for k, v in (old or {}).items() if k not in langs} if isinstance(old, dict) else {}
+    for lang in langs:
+        value = (form.get(f"{prefix}_{lang}") or "").strip()
+        if value:
+            texts[lang] = value
+    return texts
+
+
+def typed_number(raw: str):
+    """A typed number as an int; anything else is kept as typed, for the course check to name."""
+    raw = (raw or "").strip()
+    number = whole_number(raw)
+    return raw if number is None else number
+
+
+def posted_rows(form, name: str) -> int:
+    """The number of rows a part of the form says it posts: each row is fields of its own."""
+    return max(0, min(whole_number(form.get(name) or "0") or 0, len(form), 200))

@@ -23,6 +23,20 @@ class ImageRefusedError(Exception):
         self.code = code
 
 
+def image_kind(data: bytes) -> str | None:
+    """The image type the bytes say, whatever the name says."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    head = data[:1024].lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg", b"<!--")) and b"<svg" in data[:4096].lower():
+        return "svg"
+    return None
+
+
 def svg_problem(data: bytes) -> str | None:
     """Why an SVG is unsafe to show (scripts, handlers, outside references), or None."""
     try:
@@ -51,8 +65,6 @@ def svg_problem(data: bytes) -> str | None:
 def prepare_upload(data: bytes) -> tuple[str, bytes]:
     """Check and re-encode an uploaded image; return (file name by content hash, bytes)."""
     from PIL import Image, UnidentifiedImageError
-
-    from lms.authoring.packages import image_kind
 
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImageRefusedError("too-big")

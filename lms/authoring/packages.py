@@ -14,6 +14,7 @@ import stat
 import zipfile
 from dataclasses import dataclass
 
+from lms.authoring.images import image_kind, svg_problem
 from lms.catalog.spec import ID_RE
 
 MAX_FILES = 2000
@@ -93,20 +94,6 @@ def _name_problem(name: str) -> str | None:
         return "outside-folder"
     if any(p in ("", ".") for p in parts):
         return "bad-name"
-    return None
-
-
-def image_kind(data: bytes) -> str | None:
-    """The image type the bytes say, whatever the name says."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    head = data[:1024].lstrip().lower()
-    if head.startswith((b"<?xml", b"<svg", b"<!--")) and b"<svg" in data[:4096].lower():
-        return "svg"
     return None
 
 
@@ -191,8 +178,6 @@ def read_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
                 problems.append(PackageProblem(name, "not-an-image"))
                 continue
             if kind == "svg":
-                from lms.authoring.images import svg_problem
-
                 if svg_problem(content):
                     problems.append(PackageProblem(name, "unsafe-svg"))
                     continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lms.authoring.course_form import load_yaml
 from lms.authoring.drafts import AuthoringError, dump_yaml
+from lms.authoring.fields import posted_texts
 from lms.bounds import whole_number
 
 TYPES = ("single", "multiple", "true_false", "best_response")
@@ -19,29 +20,19 @@ def read(files: dict[str, bytes], module_id: str) -> dict:
     return data
 
 
-def _texts(form, prefix: str, langs: list[str], old: dict | None) -> dict:
-    """A translated text from fields prefix_<lang>; languages the form does not show are kept."""
-    texts = {k: v for k, v in (old or {}).items() if k not in langs} if isinstance(old, dict) else {}
-    for lang in langs:
-        value = (form.get(f"{prefix}_{lang}") or "").strip()
-        if value:
-            texts[lang] = value
-    return texts
-
-
 def question_from_form(form, langs: list[str], old: dict | None) -> dict:
     """A question as quiz.yaml holds it, from the posted fields; blank option rows are dropped."""
     old = old if isinstance(old, dict) else {}
     qtype = form.get("type") if form.get("type") in TYPES else "single"
     question = {"id": (form.get("qid") or "").strip(), "type": qtype,
-                "text": _texts(form, "text", langs, old.get("text"))}
+                "text": posted_texts(form, "text", langs, old.get("text"))}
     old_options = {str(o.get("id")): o for o in old.get("options") or [] if isinstance(o, dict)}
     options = []
     # Each option row is posted as fields of its own: more rows than fields are none.
     rows = whole_number(form.get("rows") or "0") or 0
     for k in range(max(0, min(rows, len(form)))):
         oid = (form.get(f"opt{k}_id") or "").strip()
-        text = _texts(form, f"opt{k}_text", langs, (old_options.get(oid) or {}).get("text"))
+        text = posted_texts(form, f"opt{k}_text", langs, (old_options.get(oid) or {}).get("text"))
         if not oid and not text:
             continue
         option = {"id": oid, "text": text}
@@ -51,12 +42,12 @@ def question_from_form(form, langs: list[str], old: dict | None) -> dict:
             option["credit"] = int(raw) if raw.isdigit() else (raw or 0)
         elif form.get(f"opt{k}_correct"):
             option["correct"] = True
-        feedback = _texts(form, f"opt{k}_feedback", langs, (old_options.get(oid) or {}).get("feedback"))
+        feedback = posted_texts(form, f"opt{k}_feedback", langs, (old_options.get(oid) or {}).get("feedback"))
         if feedback:
             option["feedback"] = feedback
         options.append(option)
     question["options"] = options
-    explanation = _texts(form, "explanation", langs, old.get("explanation"))
+    explanation = posted_texts(form, "explanation", langs, old.get("explanation"))
     if explanation:
         question["explanation"] = explanation
     refs = [r.strip() for r in (form.get("refs") or "").split(",") if r.strip()]

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from lms.authoring.course_form import load_yaml
 from lms.authoring.drafts import AuthoringError, dump_yaml
-from lms.authoring.quiz_form import _texts
-from lms.bounds import whole_number
+from lms.authoring.fields import posted_rows, posted_texts, typed_number
 
 ENDINGS = ("good", "mixed", "poor")
 FEEDBACK = ("immediate", "debrief")
@@ -38,33 +37,26 @@ def to_file(module_id: str, data: dict) -> dict[str, bytes]:
     return {path_of(module_id): dump_yaml(ordered)}
 
 
-def _whole(raw: str):
-    """A typed number as an int; anything else is kept as typed, for the course check to name."""
-    raw = (raw or "").strip()
-    number = whole_number(raw)
-    return raw if number is None else number
-
-
 def settings_from_form(data: dict, form, langs: list[str]) -> dict:
     """The role-play's own fields, roles, checklist and variables from the posted form."""
     out = dict(data)
     out["id"] = (form.get("sid") or "").strip()
     for key in ("title", "briefing"):
-        out[key] = _texts(form, key, langs, data.get(key))
+        out[key] = posted_texts(form, key, langs, data.get(key))
     feedback = form.get("feedback")
     if feedback == "immediate":
         out.pop("feedback", None)  # the default
     elif feedback in FEEDBACK:
         out["feedback"] = feedback
     out["start"] = (form.get("start") or "").strip()
-    out["pass_score"] = _whole(form.get("pass_score"))
+    out["pass_score"] = typed_number(form.get("pass_score"))
     old_roles = data.get("roles") if isinstance(data.get("roles"), dict) else {}
     roles: dict = {}
-    for k in range(_count(form, "roles")):
+    for k in range(posted_rows(form, "roles")):
         key = (form.get(f"role{k}_key") or "").strip()
         old = old_roles.get(key) if isinstance(old_roles.get(key), dict) else {}
-        name = _texts(form, f"role{k}_name", langs, old.get("name"))
-        card = _texts(form, f"role{k}_card", langs, old.get("card"))
+        name = posted_texts(form, f"role{k}_name", langs, old.get("name"))
+        card = posted_texts(form, f"role{k}_card", langs, old.get("card"))
         if not key and not name and not card:
             continue
         role = {**old, "name": name}
@@ -76,9 +68,9 @@ def settings_from_form(data: dict, form, langs: list[str]) -> dict:
     out["roles"] = roles
     old_items = {i.get("id"): i for i in data.get("observer_checklist") or [] if isinstance(i, dict)}
     checklist = []
-    for k in range(_count(form, "checks")):
+    for k in range(posted_rows(form, "checks")):
         cid = (form.get(f"chk{k}_id") or "").strip()
-        text = _texts(form, f"chk{k}_text", langs, (old_items.get(cid) or {}).get("text"))
+        text = posted_texts(form, f"chk{k}_text", langs, (old_items.get(cid) or {}).get("text"))
         if cid or text:
             checklist.append({"id": cid, "text": text})
     if checklist:
@@ -87,12 +79,12 @@ def settings_from_form(data: dict, form, langs: list[str]) -> dict:
         out.pop("observer_checklist", None)
     variables: dict = {}
     wrong: list[str] = []
-    for k in range(_count(form, "vars")):
+    for k in range(posted_rows(form, "vars")):
         name = (form.get(f"var{k}_name") or "").strip()
         raw = (form.get(f"var{k}_value") or "").strip()
         if not name and not raw:
             continue
-        value = _whole(raw or "0")
+        value = typed_number(raw or "0")
         if not isinstance(value, int):
             wrong.append(f"var{k}_value")
         variables[name] = value
@@ -103,11 +95,6 @@ def settings_from_form(data: dict, form, langs: list[str]) -> dict:
     else:
         out.pop("variables", None)
     return out
-
-
-def _count(form, name: str) -> int:
-    """The number of rows a part of the form says it posts: each row is fields of its own."""
-    return max(0, min(whole_number(form.get(name) or "0") or 0, len(form), 200))
 
 
 def node_from_form(form, langs: list[str], old: dict, variables: list[str]) -> dict:
@@ -121,38 +108,38 @@ def node_from_form(form, langs: list[str], old: dict, variables: list[str]) -> d
     speaker = (form.get("speaker") or "").strip()
     if speaker:
         node["speaker"] = speaker
-    text = _texts(form, "text", langs, old.get("text"))
+    text = posted_texts(form, "text", langs, old.get("text"))
     if text:
         node["text"] = text
     ending = form.get("ending") or ""
     if ending:
         node["ending"] = ending
-        node["debrief"] = _texts(form, "debrief", langs, old.get("debrief"))
+        node["debrief"] = posted_texts(form, "debrief", langs, old.get("debrief"))
     old_choices = {c.get("id"): c for c in old.get("choices") or [] if isinstance(c, dict)}
     choices = []
     wrong: list[str] = []
-    for k in range(_count(form, "rows")):
+    for k in range(posted_rows(form, "rows")):
         p = f"c{k}"
         cid = (form.get(f"{p}_id") or "").strip()
         before = old_choices.get(cid) if isinstance(old_choices.get(cid), dict) else {}
-        ctext = _texts(form, f"{p}_text", langs, before.get("text"))
+        ctext = posted_texts(form, f"{p}_text", langs, before.get("text"))
         nxt = (form.get(f"{p}_next") or "").strip()
         if not cid and not ctext and not nxt:
             continue
         choice = {k2: v for k2, v in before.items()
                   if k2 not in ("id", "text", "next", "score", "skills", "feedback", "set", "when")}
-        choice.update({"id": cid, "text": ctext, "next": nxt, "score": _whole(form.get(f"{p}_score") or "0")})
+        choice.update({"id": cid, "text": ctext, "next": nxt, "score": typed_number(form.get(f"{p}_score") or "0")})
         skills = [s for s in form.getlist(f"{p}_skills") if s]
         if skills:
             choice["skills"] = skills
-        feedback = _texts(form, f"{p}_feedback", langs, before.get("feedback"))
+        feedback = posted_texts(form, f"{p}_feedback", langs, before.get("feedback"))
         if feedback:
             choice["feedback"] = feedback
         sets, when = {}, {}
         for var in variables:
             raw = (form.get(f"{p}_set_{var}") or "").strip()
             if raw:
-                value = _whole(raw)
+                value = typed_number(raw)
                 if not isinstance(value, int):
                     wrong.append(f"{p}_set_{var}")
                 sets[var] = value
@@ -160,7 +147,7 @@ def node_from_form(form, langs: list[str], old: dict, variables: list[str]) -> d
             for how in CONDITIONS:
                 raw = (form.get(f"{p}_when_{var}_{how}") or "").strip()
                 if raw:
-                    value = _whole(raw)
+                    value = typed_number(raw)
                     if not isinstance(value, int):
                         wrong.append(f"{p}_when_{var}_{how}")
                     cond[how] = value

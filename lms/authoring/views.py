@@ -23,7 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from lms import access
-from lms.authoring import drafts, packages
+from lms.authoring import drafts, fields, packages
 from lms.authoring.diffs import conflict_texts
 from lms.authoring.forms import (
     EditorForm,
@@ -1248,7 +1248,7 @@ def scenario_editor(course_id: str) -> ResponseReturnValue:
         form = FileForm(base=draft.head)
     posted = request.form if status != 200 else None
     roles = _role_keys(shown_data) if posted is None else [
-        (request.form.get(f"role{k}_key") or "").strip() for k in range(scenario_form._count(request.form, "roles"))]
+        (request.form.get(f"role{k}_key") or "").strip() for k in range(fields.posted_rows(request.form, "roles"))]
     problems = _scenario_problems(course_id, files, module_id) if status == 200 else []
     shown = _scenario_settings_fields(roles, shown_data, langs, posted)
     placed = scenario_form.place(problems, None, _role_keys(data), shown)
@@ -1333,7 +1333,7 @@ def scenario_node(course_id: str) -> ResponseReturnValue:
             return _form_refused(status)
     posted = request.form if status != 200 else None
     choices = [c for c in current.get("choices") or [] if isinstance(c, dict)] if posted is None else []
-    rows = max(len(choices) + 2, 3) if posted is None else scenario_form._count(request.form, "rows")
+    rows = max(len(choices) + 2, 3) if posted is None else fields.posted_rows(request.form, "rows")
     checklist = [i.get("id") for i in data.get("observer_checklist") or [] if isinstance(i, dict)]
     shown = {"", "node_id", "speaker", "ending", "choices"} | {f"{p}_{c}" for p in ("text", "debrief") for c in langs}
     shown |= {"text", "debrief"}
@@ -1558,8 +1558,7 @@ def officer_play(course_id: str) -> ResponseReturnValue:
 @access.roles(*AUTHORS)
 def module_editor(course_id: str) -> ResponseReturnValue:
     """A module's own fields (module.yaml): kind, title, estimated time, objectives."""
-    from lms.authoring import course_form, fields
-    from lms.authoring.scenario_form import _count as _count_rows
+    from lms.authoring import course_form
 
     module_id = request.args.get("module", "")
     draft = _draft_or_404(course_id)
@@ -1595,7 +1594,7 @@ def module_editor(course_id: str) -> ResponseReturnValue:
             return _form_refused(status)
     posted = request.form if status != 200 else None
     objectives = data.get("objectives") if isinstance(data.get("objectives"), list) else []
-    rows = len(objectives) + 1 if posted is None else _count_rows(request.form, "objectives_rows")
+    rows = len(objectives) + 1 if posted is None else fields.posted_rows(request.form, "objectives_rows")
     texts = lambda prefix: {prefix, *(f"{prefix}_{c}" for c in langs)}  # noqa: E731
     shown = {"kind", "estimated_minutes", "objectives", *texts("title"), *(k for r in range(rows) for k in texts(f"obj{r}"))}
     _course, problems = drafts.check(course_id, files)

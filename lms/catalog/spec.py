@@ -12,10 +12,11 @@ from pathlib import Path
 
 import yaml
 
+from lms.quizzes.spec import read_quiz
+from lms.scenarios.spec import read_scenario
+
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MODULE_KINDS = {"lesson", "scenario", "assessment"}
-# Question types of quiz.yaml (docs/courses.md), in the order messages list them.
-QUESTION_TYPES = ("single", "multiple", "true_false", "best_response", "classify", "rate")
 # What a quiz review shows (see docs/courses.md); the first is the default.
 QUIZ_REVIEW = ("after_last_attempt", "after_each_attempt", "never")
 # What officers in the middle of the course do when a new version is published.
@@ -292,15 +293,11 @@ def _read_module(r: Reader, folder: Path, course: dict, ids: IdRegistry) -> dict
             module["lesson"][lang] = text
     quiz_path = folder / "quiz.yaml"
     if quiz_path.exists():
-        from lms.quizzes.spec import read_quiz
-
         module["quiz"] = read_quiz(r, quiz_path, course, ids)
     elif kind == "assessment":
         r.problem(quiz_path, "", "an assessment module needs a quiz")
     scenario_path = folder / "scenario.yaml"
     if scenario_path.exists():
-        from lms.scenarios.spec import read_scenario
-
         module["scenario"] = read_scenario(r, scenario_path, ids)
     elif kind == "scenario":
         r.problem(scenario_path, "", "a scenario module needs a scenario")
