@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
-import yaml
 
 from lms.authoring.models import CourseAuthor, CourseDraft, CourseEditor, DraftRevision
 from lms.catalog.loader import LoadResult, load_course_dir
 from lms.catalog.models import Course, CourseContent, CourseVersion
 from lms.catalog.sources import digest, fetch, store, write_folder
-from lms.catalog.spec import ID_RE, Problem, parse_yaml, read_course
+from lms.catalog.spec import ID_RE, Problem, dump_yaml, parse_yaml, read_course
 from lms.extensions import db
 from lms.org.models import Role, User, audit
 from lms.translation.records import RECORD_FILE, carry_over, keep_sources
@@ -180,10 +179,6 @@ def propose_id(title: str) -> str:
     text = title.lower().translate(table)
     slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60].strip("-")
     return slug or "course"
-
-
-def dump_yaml(data: dict) -> bytes:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000).encode()
 
 
 def create_course(user: User, course_id: str, title: str, lang: str) -> CourseDraft:

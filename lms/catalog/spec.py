@@ -33,6 +33,11 @@ def parse_yaml(text: str):
     return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
 
 
+def dump_yaml(data: dict) -> bytes:
+    """Plain data as a course file's YAML: keys in the order given, text as written."""
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000).encode()
+
+
 @dataclass(frozen=True)
 class Problem:
     file: str

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from lms.catalog.spec import parse_yaml
+from lms.catalog.spec import dump_yaml, parse_yaml
 from lms.translation.segments import (
     CourseText,
     Segment,
@@ -213,8 +213,6 @@ def translate_many(files: dict[str, bytes], lang: str, texts: dict[str, str],
                    reviewed: bool = False) -> tuple[dict[str, bytes], dict[str, tuple[str, dict]]]:
     """The changed files for many segments' translations at once, and the keys refused
     with their reason ({key: (code, detail)}); each file is read and written once."""
-    from lms.authoring.drafts import dump_yaml
-
     info = course_text(files)
     if info is None:
         raise TranslationError("no-course")
