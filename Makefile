@@ -8,7 +8,7 @@ DEBIAN_TEST_PACKAGES := chromium postgresql poppler-utils zbar-tools nodejs npm 
 VERIFIER := tests/verifier
 VERIFIER_STAMP := $(VERIFIER)/node_modules/.installed
 
-.PHONY: run test venv translations messages check-courses system-test-deps verifier lint test-sqlite test-postgres cluster-test cluster-test-short bench clean
+.PHONY: run test venv translations messages check-courses system-test-deps verifier lint typecheck test-sqlite test-postgres cluster-test cluster-test-short bench clean
 
 run: venv translations
 	$(BIN)/lms db upgrade
@@ -19,7 +19,7 @@ run: venv translations
 	$(BIN)/lms worker & worker=$$!; trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 		$(BIN)/lms run --host 127.0.0.1 --port 5000
 
-test: venv translations system-test-deps verifier lint
+test: venv translations system-test-deps verifier lint typecheck
 	$(BIN)/lms courses check
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
@@ -66,6 +66,10 @@ $(VERIFIER_STAMP): $(VERIFIER)/package.json $(VERIFIER)/package-lock.json
 
 lint: venv
 	$(BIN)/ruff check lms tests bench
+
+# mypy over lms/ (settings in pyproject.toml); no errors allowed.
+typecheck: venv
+	$(BIN)/mypy
 
 # LMS_REQUIRE_VERIFIER: here the independent verifier must run (elsewhere its test says how to install it).
 test-sqlite: venv translations verifier

@@ -39,7 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if proxies := app.config.get("LMS_TRUSTED_PROXIES", 0):
         # Forwarded headers are believed from exactly this many proxies, no more: the client
         # address then decides rate limits and the audit log.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+        # Flask's documented way to wrap its WSGI app; Flask types wsgi_app as a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,  # type: ignore[method-assign]
                                 x_port=proxies)
     db.init_app(app)
     _sqlite_write_ahead_log(app)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from typing import overload
 
 from flask import abort, request
 from flask_babel import lazy_gettext as _l
@@ -60,6 +61,14 @@ def sensible_date(form, field) -> None:
             _l("Choose a date between %(start)s and %(end)s.", start=FIRST_DATE.isoformat(),
                end=LAST_DATE.isoformat())
         )
+
+
+@overload
+def clean_line(value: str) -> str: ...
+
+
+@overload
+def clean_line(value: None) -> None: ...
 
 
 def clean_line(value: str | None) -> str | None:

@@ -89,7 +89,11 @@ def backup_command(file: Path | None, folder: Path | None, keep: int | None, wit
         raise click.UsageError("Give either FILE or --dir.")
     if keep is not None and folder is None:
         raise click.UsageError("--keep goes with --dir.")
-    target = file if file is not None else folder / backup.dated_name()
+    if file is not None:
+        target = file
+    else:
+        assert folder is not None  # one of the two, checked above
+        target = folder / backup.dated_name()
     try:
         manifest = backup.create(db.engine, Path(current_app.instance_path), target, with_private_keys)
     except backup.BackupError as exc:

@@ -1,5 +1,7 @@
 """Unbound extension objects; nothing here imports the application."""
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 from flask_babel import Babel
 from flask_compress import Compress
@@ -27,6 +29,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# The models' base class. Flask-SQLAlchemy makes db.Model from Base at run time, which a type
+# checker cannot follow; it sees Base, whose mapped columns db.Model has.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
@@ -35,11 +43,22 @@ compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def insert_if_absent(table: sa.Table, index_elements: list[str], **values):
+def rows_matched(statement: sa.Executable) -> int:
+    """Run an UPDATE or DELETE in the request's session; return how many rows it matched
+    (the count the "exactly once" claims compare)."""
+    result = db.session.execute(statement)
+    assert isinstance(result, sa.CursorResult)  # what UPDATE and DELETE return
+    return result.rowcount
+
+
+def insert_if_absent(model: type[Base], index_elements: list[str], **values) -> sa.Insert:
     """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike: a row that two
     requests may create at the same moment is created once, and neither fails."""
+    table = model.metadata.tables[model.__tablename__]
     if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)

@@ -46,7 +46,9 @@ def parse(data: bytes) -> tuple[list[dict], list[RowError]]:
     institutions = set(countries)
     lists = position_list.all_by_country()
     taken = personnel.taken_keys()
-    rows, errors, seen = [], [], {}
+    rows: list[dict] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
     for line, raw in sheet.rows:
         if line - 1 > MAX_ROWS:
             errors.append(RowError(line, "", _("Too many rows: at most %(n)d in one file.", n=MAX_ROWS)))

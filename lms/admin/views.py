@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -479,7 +480,7 @@ def audit_export() -> ResponseReturnValue:
     headers = [_("When (UTC)"), _("Who: personnel number"), _("Who: name"), _("Action"), _("Action code"),
                _("Record"), _("Record name"), _("Details")]
 
-    def rows():
+    def rows() -> Iterator[list]:
         batch: list[AuditEvent] = []
         for event in audit_log_queries.all_events(flt):
             batch.append(event)
@@ -583,7 +584,7 @@ def person(user_id: int) -> ResponseReturnValue:
 @admin_only
 def roster_import() -> ResponseReturnValue:
     form = RosterForm()
-    errors = []
+    errors: list[roster.RowError] = []
     if form.validate_on_submit():
         rows, errors = roster.parse(form.file.data.read())
         if not errors:
@@ -670,7 +671,7 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
         abort(403)
     form = ConfirmForm()
     q = (request.args.get("q") or "").strip()
-    candidates = []
+    candidates: Sequence[User] = []
     if q and may_manage:
         candidates = db.session.scalars(
             sa.select(User).where(

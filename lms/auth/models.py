@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.extensions import db
+from lms.extensions import Model
 from lms.timeutil import UTCDateTime
 
 
-class SignInThrottle(db.Model):
+class SignInThrottle(Model):
     """Failed attempts counted for one key: an account, a client address, or both together.
 
     The key is a keyed hash, so the table holds neither typed personnel numbers (people

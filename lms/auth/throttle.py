@@ -177,6 +177,6 @@ def _ensure_rows(rows: list[tuple[str, str | None]], now: datetime) -> None:
         # Open from the start of time: a parallel attempt that read the clock a moment
         # earlier must not find the new row closed to it.
         db.session.execute(insert_if_absent(
-            SignInThrottle.__table__, ["key"],
+            SignInThrottle, ["key"],
             key=k, account=account, failures=0, last_failure_at=now, next_allowed_at=_OPEN,
         ))

@@ -30,11 +30,12 @@ def export_command(course_id: str, draft: bool, out: str) -> None:
             raise click.ClickException(f"{course_id}: no draft")
         files = drafts.files_of(drafts.revision(row))
     else:
-        files = drafts.published_files(course_id)
-        if files is None:
+        published = drafts.published_files(course_id)
+        if published is None:
             raise click.ClickException(
                 f"{course_id}: no published files (unknown course, or loaded before files were kept: "
                 "run `lms courses load` again)")
+        files = published
     Path(out).write_bytes(export_zip(course_id, files))
     click.echo(f"{course_id}: {len(files)} file(s) written to {out}")
 

@@ -7,7 +7,7 @@ import re
 import yaml
 
 from lms.authoring.drafts import AuthoringError, dump_yaml, propose_id
-from lms.authoring.fields import posted_rows, posted_texts, typed_number
+from lms.authoring.fields import as_dict, as_list, posted_rows, posted_texts, typed_number
 from lms.catalog.spec import ID_RE, parse_yaml
 
 KINDS = ("lesson", "scenario", "assessment")
@@ -39,14 +39,14 @@ def apply_course_fields(files: dict[str, bytes], values: dict) -> dict[str, byte
         if not data["translating"]:
             data.pop("translating")
     for key in ("title", "summary"):
-        old = data.get(key) if isinstance(data.get(key), dict) else {}
+        old = as_dict(data.get(key))
         texts = {lang: values[key].get(lang, "").strip() for lang in langs}
         # Texts of languages no longer offered are kept, so unticking a language loses nothing.
         texts.update({lang: text for lang, text in old.items() if lang not in langs})
         data[key] = {lang: text for lang, text in texts.items() if text or lang in langs}
     data["audience"] = values["audience"]
     data["estimated_minutes"] = values["estimated_minutes"]
-    completion = data.get("completion") if isinstance(data.get("completion"), dict) else {}
+    completion = as_dict(data.get("completion"))
     completion["pass_mark"] = values["pass_mark"]
     completion.setdefault("required", "all")
     data["completion"] = completion
@@ -144,7 +144,7 @@ def module_from_form(files: dict[str, bytes], module_id: str, form, langs: list[
     data["kind"] = form.get("kind") or data.get("kind")
     data["title"] = posted_texts(form, "title", langs, data.get("title"))
     data["estimated_minutes"] = typed_number(form.get("estimated_minutes") or "0")
-    old = data.get("objectives") if isinstance(data.get("objectives"), list) else []
+    old = as_list(data.get("objectives"))
     objectives = []
     for k in range(posted_rows(form, "objectives_rows")):
         text = posted_texts(form, f"obj{k}", langs, old[k] if k < len(old) and isinstance(old[k], dict) else None)

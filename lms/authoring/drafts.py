@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 import sqlalchemy as sa
 
@@ -22,7 +24,7 @@ from lms.catalog.loader import LoadResult, load_course_dir
 from lms.catalog.models import Course, CourseContent, CourseVersion
 from lms.catalog.sources import digest, fetch, store, write_folder
 from lms.catalog.spec import ID_RE, Problem, dump_yaml, parse_yaml, read_course
-from lms.extensions import db
+from lms.extensions import db, rows_matched
 from lms.org.models import Role, User, audit
 from lms.translation.records import RECORD_FILE, carry_over, keep_sources
 
@@ -117,10 +119,23 @@ def draft_of(course_id: str) -> CourseDraft | None:
     return db.session.scalar(sa.select(CourseDraft).where(CourseDraft.course_id == course_id))
 
 
+@overload
+def revision(draft: CourseDraft) -> DraftRevision: ...
+
+
+@overload
+def revision(draft: CourseDraft, number: int | None) -> DraftRevision | None: ...
+
+
 def revision(draft: CourseDraft, number: int | None = None) -> DraftRevision | None:
-    return db.session.scalar(sa.select(DraftRevision).where(
+    """Revision `number` of the draft, if there is one; without a number, its head, which a
+    draft always has (it is opened with its first revision)."""
+    query = sa.select(DraftRevision).where(
         DraftRevision.draft_id == draft.id, DraftRevision.number == (draft.head if number is None else number)
-    ))
+    )
+    if number is None:
+        return db.session.execute(query).scalar_one()
+    return db.session.scalar(query)
 
 
 def revisions(draft: CourseDraft) -> list[DraftRevision]:
@@ -158,7 +173,7 @@ def open_draft(user: User, course_id: str) -> CourseDraft:
     draft = CourseDraft(course_id=course_id, head=0)
     db.session.add(draft)
     db.session.flush()
-    version = db.session.get(Course, course_id).current_version
+    version = db.session.get_one(Course, course_id).current_version
     _add_revision(draft, user, files, parent=None, note={"action": "opened", "version": version})
     audit(user, "authoring.draft_opened", f"course:{course_id}", version=version)
     return draft
@@ -272,10 +287,10 @@ def _add_revision(draft: CourseDraft, user: User | None, files: dict[str, bytes]
         draft_id=draft.id, number=number, parent=parent, author_id=user.id if user else None,
         files=store(files), note=note, problem_count=len(problems),
     )
-    moved = db.session.execute(
+    moved = rows_matched(
         sa.update(CourseDraft).where(CourseDraft.id == draft.id, CourseDraft.head == draft.head)
         .values(head=number).execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if moved != 1:  # someone saved between our read and this write; the view rolls back
         raise ConflictError(head=-1, paths=[])
     db.session.add(rev)
@@ -284,7 +299,7 @@ def _add_revision(draft: CourseDraft, user: User | None, files: dict[str, bytes]
     return rev
 
 
-def save(draft: CourseDraft, user: User, base: int, changes: dict[str, bytes | None],
+def save(draft: CourseDraft, user: User, base: int, changes: Mapping[str, bytes | None],
          action: str = "saved", minor: bool = False) -> DraftRevision | None:
     """Apply changed files (None deletes) made from revision `base`.
 

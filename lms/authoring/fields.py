@@ -14,6 +14,17 @@ import re
 
 from lms.bounds import whole_number
 
+
+def as_dict(value: object) -> dict:
+    """The value when it is a mapping, else an empty one: a hand-edited YAML file may hold anything."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: object) -> list:
+    """The value when it is a list, else an empty one: a hand-edited YAML file may hold anything."""
+    return value if isinstance(value, list) else []
+
+
 _INDEXED = re.compile(r"(?:^|\.)([a-z_]+)\[([^\]]+)\]")
 
 

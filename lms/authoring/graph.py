@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from lms.authoring.fields import as_dict
 from lms.scenarios import engine
 
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 170, 46, 90, 26, 16
@@ -22,7 +23,7 @@ def normalize(raw: dict) -> dict:
     """The parts of a scenario the graph needs, tolerant of anything missing or malformed."""
     nodes = {}
     for node_id, node in (raw.get("nodes") or {}).items() if isinstance(raw.get("nodes"), dict) else []:
-        node = node if isinstance(node, dict) else {}
+        node = as_dict(node)
         choices = []
         for c in node.get("choices") or [] if isinstance(node.get("choices"), list) else []:
             if not isinstance(c, dict):
@@ -31,7 +32,7 @@ def normalize(raw: dict) -> dict:
             choices.append({
                 "id": str(c.get("id", "?")), "next": str(c.get("next")) if c.get("next") is not None else None,
                 "score": score if isinstance(score, int) and not isinstance(score, bool) else 0,
-                "when": c.get("when") if isinstance(c.get("when"), dict) else {},
+                "when": as_dict(c.get("when")),
                 "set": {k: v for k, v in (c.get("set") or {}).items() if isinstance(v, int)}
                 if isinstance(c.get("set"), dict) else {},
                 "skills": c.get("skills") or [], "text": c.get("text"), "feedback": c.get("feedback"),
@@ -41,13 +42,13 @@ def normalize(raw: dict) -> dict:
             item["ending"] = node.get("ending")
             item["debrief"] = node.get("debrief")
         nodes[str(node_id)] = item
-    variables = raw.get("variables") if isinstance(raw.get("variables"), dict) else {}
+    variables = as_dict(raw.get("variables"))
     pass_score = raw.get("pass_score", 0)
     return {
         "start": str(raw.get("start")), "nodes": nodes,
         "variables": {k: v for k, v in variables.items() if isinstance(v, int)},
         "pass_score": pass_score if isinstance(pass_score, int) else 0,
-        "roles": raw.get("roles") if isinstance(raw.get("roles"), dict) else {},
+        "roles": as_dict(raw.get("roles")),
         "title": raw.get("title"), "briefing": raw.get("briefing"),
     }
 
@@ -101,7 +102,7 @@ def _layers(scenario: dict, reachable: set[str]) -> list[list[str]]:
     frontier = [scenario["start"]] if scenario["start"] in nodes else []
     level = 0
     while frontier and level <= len(nodes):
-        nxt = []
+        nxt: list[str] = []
         for node_id in frontier:
             if node_id not in depth:
                 depth[node_id] = level

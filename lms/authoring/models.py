@@ -7,12 +7,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.extensions import db
+from lms.extensions import Model
 from lms.org.models import User
 from lms.timeutil import UTCDateTime, utcnow
 
 
-class CourseAuthor(db.Model):
+class CourseAuthor(Model):
     """A trainer an admin has allowed to start new courses."""
 
     __tablename__ = "course_authors"
@@ -25,7 +25,7 @@ class CourseAuthor(db.Model):
         return f"<CourseAuthor user {self.user_id}>"
 
 
-class CourseEditor(db.Model):
+class CourseEditor(Model):
     """A trainer who may edit and publish one course (admins edit every course)."""
 
     __tablename__ = "course_editors"
@@ -41,7 +41,7 @@ class CourseEditor(db.Model):
         return f"<CourseEditor {self.course_id} user {self.user_id}>"
 
 
-class CourseDraft(db.Model):
+class CourseDraft(Model):
     """The working copy of one course: a chain of revisions, the newest being the head."""
 
     __tablename__ = "course_drafts"
@@ -56,7 +56,7 @@ class CourseDraft(db.Model):
         return f"<CourseDraft {self.course_id} r{self.head}>"
 
 
-class DraftRevision(db.Model):
+class DraftRevision(Model):
     """One save: the whole folder as a manifest of stored files, who saved it and from what."""
 
     __tablename__ = "draft_revisions"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lms.authoring.course_form import load_yaml
 from lms.authoring.drafts import AuthoringError, dump_yaml
-from lms.authoring.fields import posted_texts
+from lms.authoring.fields import as_dict, posted_texts
 from lms.bounds import whole_number
 
 TYPES = ("single", "multiple", "true_false", "best_response")
@@ -22,7 +22,7 @@ def read(files: dict[str, bytes], module_id: str) -> dict:
 
 def question_from_form(form, langs: list[str], old: dict | None) -> dict:
     """A question as quiz.yaml holds it, from the posted fields; blank option rows are dropped."""
-    old = old if isinstance(old, dict) else {}
+    old = as_dict(old)
     qtype = form.get("type") if form.get("type") in TYPES else "single"
     question = {"id": (form.get("qid") or "").strip(), "type": qtype,
                 "text": posted_texts(form, "text", langs, old.get("text"))}

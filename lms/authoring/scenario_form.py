@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lms.authoring.course_form import load_yaml
 from lms.authoring.drafts import AuthoringError, dump_yaml
-from lms.authoring.fields import posted_rows, posted_texts, typed_number
+from lms.authoring.fields import as_dict, posted_rows, posted_texts, typed_number
 
 ENDINGS = ("good", "mixed", "poor")
 FEEDBACK = ("immediate", "debrief")
@@ -50,11 +50,11 @@ def settings_from_form(data: dict, form, langs: list[str]) -> dict:
         out["feedback"] = feedback
     out["start"] = (form.get("start") or "").strip()
     out["pass_score"] = typed_number(form.get("pass_score"))
-    old_roles = data.get("roles") if isinstance(data.get("roles"), dict) else {}
+    old_roles = as_dict(data.get("roles"))
     roles: dict = {}
     for k in range(posted_rows(form, "roles")):
         key = (form.get(f"role{k}_key") or "").strip()
-        old = old_roles.get(key) if isinstance(old_roles.get(key), dict) else {}
+        old = as_dict(old_roles.get(key))
         name = posted_texts(form, f"role{k}_name", langs, old.get("name"))
         card = posted_texts(form, f"role{k}_card", langs, old.get("card"))
         if not key and not name and not card:
@@ -80,14 +80,14 @@ def settings_from_form(data: dict, form, langs: list[str]) -> dict:
     variables: dict = {}
     wrong: list[str] = []
     for k in range(posted_rows(form, "vars")):
-        name = (form.get(f"var{k}_name") or "").strip()
+        variable = (form.get(f"var{k}_name") or "").strip()
         raw = (form.get(f"var{k}_value") or "").strip()
-        if not name and not raw:
+        if not variable and not raw:
             continue
         value = typed_number(raw or "0")
         if not isinstance(value, int):
             wrong.append(f"var{k}_value")
-        variables[name] = value
+        variables[variable] = value
     if wrong:
         raise AuthoringError("not-a-number", fields=wrong)
     if variables:
@@ -103,7 +103,7 @@ def node_from_form(form, langs: list[str], old: dict, variables: list[str]) -> d
     Raises AuthoringError("not-a-number") with the fields when a variable's change or
     condition is not a whole number (the course check would drop it without a word).
     """
-    old = old if isinstance(old, dict) else {}
+    old = as_dict(old)
     node = {k: v for k, v in old.items() if k not in ("speaker", "text", "ending", "debrief", "choices")}
     speaker = (form.get("speaker") or "").strip()
     if speaker:
@@ -121,7 +121,7 @@ def node_from_form(form, langs: list[str], old: dict, variables: list[str]) -> d
     for k in range(posted_rows(form, "rows")):
         p = f"c{k}"
         cid = (form.get(f"{p}_id") or "").strip()
-        before = old_choices.get(cid) if isinstance(old_choices.get(cid), dict) else {}
+        before = as_dict(old_choices.get(cid))
         ctext = posted_texts(form, f"{p}_text", langs, before.get("text"))
         nxt = (form.get(f"{p}_next") or "").strip()
         if not cid and not ctext and not nxt:

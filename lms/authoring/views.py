@@ -25,6 +25,7 @@ from markupsafe import Markup
 from lms import access
 from lms.authoring import drafts, fields, packages
 from lms.authoring.diffs import conflict_texts
+from lms.authoring.fields import as_dict, as_list
 from lms.authoring.forms import (
     EditorForm,
     FileForm,
@@ -156,7 +157,7 @@ def _is_text(path: str) -> bool:
 @access.roles(*AUTHORS)
 def index() -> ResponseReturnValue:
     ids = sorted(drafts.editable_course_ids(current_user))
-    published = dict(db.session.execute(sa.select(Course.id, Course.current_version).where(Course.id.in_(ids))).all())
+    published = dict(db.session.execute(sa.select(Course.id, Course.current_version).where(Course.id.in_(ids))).tuples().all())
     drafted = {d.course_id: d for d in db.session.scalars(
         sa.select(drafts.CourseDraft).where(drafts.CourseDraft.course_id.in_(ids)))}
     return render_template(
@@ -164,6 +165,11 @@ def index() -> ResponseReturnValue:
         may_author=drafts.may_author(current_user), new_form=NewCourseForm(lang=_default_lang()),
         import_form=ImportForm(),
     )
+
+
+def _offered(value: object, langs: list[str], default: str) -> str:
+    """value when it is one of langs (a language the course offers), else default."""
+    return value if isinstance(value, str) and value in langs else default
 
 
 def _default_lang() -> str:
@@ -259,7 +265,7 @@ def edit_file(course_id: str) -> ResponseReturnValue:
                 db.session.rollback()
                 if wants_json:
                     return {"message": _("Not saved: someone else saved this file. Save with the button to see both texts.")}, 409
-                draft = drafts.draft_of(course_id)
+                db.session.refresh(draft)  # its head after the save that won
                 head = drafts.revision(draft)
                 files = drafts.files_of(head)
                 conflict = {"theirs": _text(files.get(path)), "head": head}
@@ -272,7 +278,7 @@ def edit_file(course_id: str) -> ResponseReturnValue:
             else:
                 db.session.commit()
                 if wants_json:
-                    head_number = rev.number if rev else drafts.draft_of(course_id).head
+                    head_number = rev.number if rev else draft.head
                     return {"base": head_number, "message": _("Saved as revision %(number)s.", number=head_number)}
                 if rev is None:
                     flash(_("No changes to save."), "info")
@@ -290,9 +296,9 @@ def edit_file(course_id: str) -> ResponseReturnValue:
     from lms.authoring.fields import line_of
 
     typed = form.text.data or ""
-    located = sorted(((line_of(typed, p.field) if p.field and path.endswith((".yaml", ".yml")) else None), i, p)
-                     for i, p in enumerate(mine))
-    located = [(line, p) for line, _i, p in sorted(located, key=lambda t: (t[0] or 0, t[1]))]
+    numbered = [((line_of(typed, p.field) if p.field and path.endswith((".yaml", ".yml")) else None), i, p)
+                for i, p in enumerate(mine)]
+    located = [(line, p) for line, _i, p in sorted(numbered, key=lambda t: (t[0] or 0, t[1]))]
     media = f"{path.split('/')[0]}/media/" if "/" in path else None
     images = sorted(p[len(media):] for p in files if media and p.startswith(media))
     return render_template(
@@ -486,10 +492,11 @@ def export(course_id: str) -> ResponseReturnValue:
         files = drafts.files_of(drafts.revision(draft))
         name = f"{course_id}-draft-r{draft.head}.zip"
     else:
-        files = drafts.published_files(course_id)
-        if files is None:
+        published = drafts.published_files(course_id)
+        course = db.session.get(Course, course_id)
+        if published is None or course is None:
             abort(404)
-        name = f"{course_id}-v{db.session.get(Course, course_id).current_version}.zip"
+        files, name = published, f"{course_id}-v{course.current_version}.zip"
     audit(current_user, "authoring.exported", f"course:{course_id}", draft=bool(request.args.get("draft")))
     db.session.commit()
     response = Response(packages.export_zip(course_id, files), mimetype="application/zip")
@@ -688,7 +695,7 @@ def settings(course_id: str) -> ResponseReturnValue:
                 rev = drafts.save(draft, current_user, form.base.data, mine, minor=_minor())
             except drafts.ConflictError:
                 db.session.rollback()
-                draft = drafts.draft_of(course_id)
+                db.session.refresh(draft)  # its head after the save that won
                 conflict = conflict_texts(mine.get("course.yaml"), files.get("course.yaml"))
                 form.base.data, form.base.raw_data = draft.head, [str(draft.head)]
                 status = 409
@@ -700,8 +707,8 @@ def settings(course_id: str) -> ResponseReturnValue:
         if _fetch():
             return _form_refused(status)
     else:
-        completion = data.get("completion") if isinstance(data.get("completion"), dict) else {}
-        certificate = data.get("certificate") if isinstance(data.get("certificate"), dict) else {}
+        completion = as_dict(data.get("completion"))
+        certificate = as_dict(data.get("certificate"))
         initial = {
             "base": head.number, "source_language": data.get("source_language"),
             "languages_": data.get("languages") or [], "audience": data.get("audience") or [],
@@ -711,16 +718,16 @@ def settings(course_id: str) -> ResponseReturnValue:
             "on_new_version": data.get("on_new_version") or "move_on",
         }
         for key in ("title", "summary"):
-            texts = data.get(key) if isinstance(data.get(key), dict) else {}
+            texts = as_dict(data.get(key))
             initial.update({f"{key}_{c}": texts.get(c, "") for c in langs})
         form = course_settings_form(langs, modules, **initial)
     _course, problems = drafts.check(course_id, files)
-    mine = drafts.problems_by_path(course_id, problems).get("course.yaml", [])
+    own_problems = drafts.problems_by_path(course_id, problems).get("course.yaml", [])
     published = db.session.get(Course, course_id) is not None
     rename_form = None if published else RenameForm(base=draft.head, course_id=course_id)
     return render_template("authoring/settings.html", draft=draft, head=head, form=form, langs=langs,
                            conflict_head=draft.head if conflict else None, conflict_texts=conflict,
-                           field_problems=_field_problems(mine), rename_form=rename_form), status
+                           field_problems=_field_problems(own_problems), rename_form=rename_form), status
 
 
 def _number(value: float | None) -> int | float:
@@ -831,8 +838,8 @@ def play(course_id: str) -> ResponseReturnValue:
     if node_id not in scenario["nodes"]:
         abort(404)
     langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
-    source = course.get("source_language") if course.get("source_language") in langs else langs[0]
-    lang = request.args.get("lang") if request.args.get("lang") in langs else source
+    source = _offered(course.get("source_language"), langs, langs[0])
+    lang = _offered(request.args.get("lang"), langs, source)
     state = engine.RunState(node_id=node_id, variables=dict(scenario["variables"]))
     steps = []
     try:
@@ -868,7 +875,7 @@ def _quiz_of(files: dict[str, bytes], module_id: str, course: dict) -> dict:
     from lms.quizzes.spec import SORTED_PARTS
 
     raw = course_form.load_yaml(files.get(f"{module_id}/quiz.yaml"))
-    completion = course.get("completion") if isinstance(course.get("completion"), dict) else {}
+    completion = as_dict(course.get("completion"))
     questions = []
     for q in raw.get("questions") or [] if isinstance(raw.get("questions"), list) else []:
         if not isinstance(q, dict) or not isinstance(q.get("id"), str):
@@ -931,8 +938,8 @@ def quiz_preview(course_id: str) -> ResponseReturnValue:
         flash(_("The quiz cannot be read yet; correct it in the text editor."), "error")
         return redirect(url_for("authoring.edit_file", course_id=course_id, path=f"{module_id}/quiz.yaml"))
     langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
-    source = course.get("source_language") if course.get("source_language") in langs else langs[0]
-    lang = request.args.get("lang") if request.args.get("lang") in langs else source
+    source = _offered(course.get("source_language"), langs, langs[0])
+    lang = _offered(request.args.get("lang"), langs, source)
     graded = None
     answers: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -1056,7 +1063,7 @@ def quiz_editor(course_id: str) -> ResponseReturnValue:
             if action != "settings":  # a button press: nothing typed to keep
                 flash(_("Someone saved the draft meanwhile; nothing was lost. Try again."), "error")
                 return redirect(url_for("authoring.quiz_editor", course_id=course_id, module=module_id))
-            draft = drafts.draft_of(course_id)
+            db.session.refresh(draft)  # its head after the save that won
             conflict = conflict_texts(data, saved_data, changed_keys_only=True)
             data = saved_data
             status = 409
@@ -1092,7 +1099,7 @@ def question(course_id: str) -> ResponseReturnValue:
     if index is not None and not 0 <= index < len(data["questions"]):
         abort(404)
     old = data["questions"][index] if index is not None else {}
-    old = old if isinstance(old, dict) else {}
+    old = as_dict(old)
     status = 200
     current = old
     conflict = None
@@ -1112,7 +1119,7 @@ def question(course_id: str) -> ResponseReturnValue:
                               minor=_minor())
         except (drafts.AuthoringError, drafts.ConflictError):
             db.session.rollback()
-            draft = drafts.draft_of(course_id)
+            db.session.refresh(draft)  # its head after the save that won
             conflict = conflict_texts(current, old if index is not None else None)
             status = 409
         else:
@@ -1194,7 +1201,7 @@ def _scenario_problems(course_id: str, files: dict, module_id: str) -> list:
 
 
 def _role_keys(data: dict) -> list[str]:
-    return [str(k) for k in data.get("roles")] if isinstance(data.get("roles"), dict) else []
+    return [str(k) for k in as_dict(data.get("roles"))]
 
 
 def _form_errors(exc: drafts.AuthoringError) -> dict[str, list]:
@@ -1237,7 +1244,7 @@ def scenario_editor(course_id: str) -> ResponseReturnValue:
             status = 422
         except drafts.ConflictError:
             db.session.rollback()
-            draft = drafts.draft_of(course_id)
+            db.session.refresh(draft)  # its head after the save that won
             conflict = conflict_texts(new, data, changed_keys_only=True)
             status = 409
         else:
@@ -1268,12 +1275,12 @@ def _scenario_settings_fields(roles: list[str], data: dict, langs: list[str], po
             *texts("title"), *texts("briefing")}
     for k in range(len(roles) + 1):
         keys |= {f"role{k}", f"role{k}_key", *texts(f"role{k}_name"), *texts(f"role{k}_card")}
-    items = data.get("observer_checklist") if isinstance(data.get("observer_checklist"), list) else []
+    items = as_list(data.get("observer_checklist"))
     for k in range(len(items) + 2):
         keys |= {f"chk{k}", f"chk{k}_id", *texts(f"chk{k}_text")}
-    nodes = data.get("nodes") if isinstance(data.get("nodes"), dict) else {}
+    nodes = as_dict(data.get("nodes"))
     keys |= {f"nodes_{n}" for n in nodes}
-    variables = data.get("variables") if isinstance(data.get("variables"), dict) else {}
+    variables = as_dict(data.get("variables"))
     keys |= {f"var{k}_value" for k in range(len(variables) + 2)}
     return keys
 
@@ -1295,7 +1302,7 @@ def scenario_node(course_id: str) -> ResponseReturnValue:
     if node_id is not None and node_id not in data["nodes"]:
         abort(404)
     old = data["nodes"].get(node_id) if node_id else {}
-    old = old if isinstance(old, dict) else {}
+    old = as_dict(old)
     variables = [str(v) for v in data.get("variables")] if isinstance(data.get("variables"), dict) else []
     status = 200
     current = old
@@ -1322,7 +1329,7 @@ def scenario_node(course_id: str) -> ResponseReturnValue:
             status = 422
         except drafts.ConflictError:
             db.session.rollback()
-            draft = drafts.draft_of(course_id)
+            db.session.refresh(draft)  # its head after the save that won
             conflict = conflict_texts({new_id: current}, {node_id: old} if node_id else None)
             status = 409
         else:
@@ -1407,7 +1414,7 @@ def officer_module(course_id: str) -> ResponseReturnValue:
     if module is None:
         abort(404)
     langs = version.content["languages"]
-    lang = request.args.get("lang") if request.args.get("lang") in langs else _default_lang()
+    lang = _offered(request.args.get("lang"), langs, _default_lang())
     tr = Translator(version, lang)
     html, shown = None, tr.lang
     for code in (tr.lang, version.content["source_language"]):
@@ -1456,7 +1463,7 @@ def officer_quiz(course_id: str) -> ResponseReturnValue:
     if module is None or not module.get("quiz") or not module["quiz"].get("questions"):
         abort(404)
     langs = version.content["languages"]
-    lang = request.args.get("lang") if request.args.get("lang") in langs else _default_lang()
+    lang = _offered(request.args.get("lang"), langs, _default_lang())
     tr = Translator(version, lang)
     seed = request.args.get("seed", type=int)
     seed = seed if seed is not None and 0 <= seed < 2**31 else secrets.randbelow(2**31)
@@ -1515,7 +1522,7 @@ def officer_play(course_id: str) -> ResponseReturnValue:
         abort(404)
     scenario = module["scenario"]
     langs = version.content["languages"]
-    lang = request.args.get("lang") if request.args.get("lang") in langs else _default_lang()
+    lang = _offered(request.args.get("lang"), langs, _default_lang())
     tr = Translator(version, lang)
     taken = [c for c in (request.args.get("choices") or "").split(",") if c][:200]
     base_url = _preview_url(course_id, module_id, lang, "authoring.officer_play")
@@ -1584,7 +1591,7 @@ def module_editor(course_id: str) -> ResponseReturnValue:
             rev = drafts.save(draft, current_user, form.base.data, mine, minor=_minor())
         except drafts.ConflictError:
             db.session.rollback()
-            draft = drafts.draft_of(course_id)
+            db.session.refresh(draft)  # its head after the save that won
             conflict = conflict_texts(mine.get(path), files.get(path))
             status = 409
         else:
@@ -1593,7 +1600,7 @@ def module_editor(course_id: str) -> ResponseReturnValue:
         if _fetch():
             return _form_refused(status)
     posted = request.form if status != 200 else None
-    objectives = data.get("objectives") if isinstance(data.get("objectives"), list) else []
+    objectives = as_list(data.get("objectives"))
     rows = len(objectives) + 1 if posted is None else fields.posted_rows(request.form, "objectives_rows")
     texts = lambda prefix: {prefix, *(f"{prefix}_{c}" for c in langs)}  # noqa: E731
     shown = {"kind", "estimated_minutes", "objectives", *texts("title"), *(k for r in range(rows) for k in texts(f"obj{r}"))}

@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.catalog import cache
-from lms.extensions import db
+from lms.extensions import Model
 from lms.i18n import Localized, pick
 from lms.timeutil import UTCDateTime, utcnow
 
 
-class Course(db.Model):
+class Course(Model):
     """A course by its stable id; its content lives in versions."""
 
     __tablename__ = "courses"
@@ -31,7 +31,7 @@ class Course(db.Model):
         return f"<Course {self.id} v{self.current_version}>"
 
 
-class CourseContent(db.Model):
+class CourseContent(Model):
     """A version's parsed course (catalog/spec.py), the one source for pages, grading and runs.
 
     Kept apart from `course_versions`, the row every course page reads: its megabytes are
@@ -48,7 +48,7 @@ class CourseContent(db.Model):
         return f"<CourseContent of version row {self.course_version_id}>"
 
 
-class CourseVersion(db.Model):
+class CourseVersion(Model):
     __tablename__ = "course_versions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,10 +72,12 @@ class CourseVersion(db.Model):
         found = cache.CONTENT.get(key)
         if found is None:
             row = self.content_row
+            if row is None:  # loading stores every version with its content
+                raise LookupError(f"course version {self.id} has no content")
             found = row.content
             # Only what the database holds is kept: content set in a transaction that may
             # still roll back stays out of the cache.
-            state = sa.inspect(row)
+            state = sa.inspect(row, raiseerr=True)
             if state.persistent and not state.modified and self.content_hash:
                 cache.CONTENT.put(key, found)
         return found
@@ -104,7 +106,7 @@ class CourseVersion(db.Model):
         return f"<CourseVersion {self.course_id} v{self.version}>"
 
 
-class LessonPage(db.Model):
+class LessonPage(Model):
     """A lesson's sanitized HTML, rendered once per content version and language."""
 
     __tablename__ = "lesson_pages"
@@ -118,7 +120,7 @@ class LessonPage(db.Model):
     __table_args__ = (sa.UniqueConstraint("course_version_id", "module_id", "lang"),)
 
 
-class CourseMedia(db.Model):
+class CourseMedia(Model):
     __tablename__ = "course_media"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -62,6 +62,15 @@ def version_of(course_id: str, number: int) -> CourseVersion | None:
     return with_content([version])[0] if version else None
 
 
+def recorded_version(course_id: str, number: int) -> CourseVersion:
+    """The version a stored record (attempt, run, classroom session) was made with; versions
+    are never deleted, so NotFoundError only when the record names none."""
+    version = version_of(course_id, number)
+    if version is None:
+        raise NotFoundError(f"{course_id} v{number}")
+    return version
+
+
 def published_versions() -> list[CourseVersion]:
     return with_content(list(db.session.scalars(
         _light()

@@ -14,10 +14,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.extensions import db
+from lms.extensions import Model, db
 
 
-class ContentBlob(db.Model):
+class ContentBlob(Model):
     """One file's bytes, by their SHA-256; shared by every manifest that holds them."""
 
     __tablename__ = "content_blobs"
@@ -78,5 +78,5 @@ def fetch(manifest: dict[str, str]) -> dict[str, bytes]:
     """The files of a manifest, in one query."""
     rows = dict(db.session.execute(
         sa.select(ContentBlob.sha256, ContentBlob.data).where(ContentBlob.sha256.in_(set(manifest.values())))
-    ).all())
+    ).tuples().all())
     return {path: rows[sha] for path, sha in sorted(manifest.items())}

@@ -37,7 +37,7 @@ def courses() -> ResponseReturnValue:
     lang = current_language()
     versions = published_versions()
     enrolled = learning.enrolments_by_course(current_user.id)
-    is_open = dict(db.session.execute(sa.select(Course.id, Course.is_open)).all())
+    is_open = dict(db.session.execute(sa.select(Course.id, Course.is_open)).tuples().all())
     items = []
     for v in versions:
         access = course_access(current_user, bool(is_open.get(v.course_id)), enrolled.get(v.course_id))

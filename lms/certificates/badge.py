@@ -154,7 +154,9 @@ def verify_proof(secured: Mapping) -> dict:
             raise InvalidProofError("the document's @context does not begin with the proof's")
         signed_document = {**document, "@context": options["@context"]}
     method = options.get("verificationMethod")
-    public_key = public_key_of_did(method.split("#")[0] if isinstance(method, str) else method)
+    if not isinstance(method, str):
+        raise InvalidProofError("not a did:key")
+    public_key = public_key_of_did(method.split("#")[0])
     if method != verification_method(public_key):
         raise InvalidProofError("the verification method is not the key of its did:key")
     signature = from_multibase(value)

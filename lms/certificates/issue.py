@@ -75,7 +75,7 @@ def issue(completion: CourseCompletion, version: CourseVersion) -> Certificate |
     )
     if existing is not None:
         return existing
-    user = db.session.get(User, completion.user_id)
+    user = db.session.get_one(User, completion.user_id)
     return _new(completion, version, user)
 
 
@@ -100,12 +100,12 @@ def reissue(cert: Certificate, actor: User) -> Certificate:
         raise NotRevokedError(cert.serial)
     if cert.replaced_by_id is not None:
         raise AlreadyReplacedError(cert.serial)
-    completion = db.session.get(CourseCompletion, cert.completion_id)
-    version = db.session.scalar(
+    completion = db.session.get_one(CourseCompletion, cert.completion_id)
+    version = db.session.execute(
         sa.select(CourseVersion).where(
             CourseVersion.course_id == cert.course_id, CourseVersion.version == cert.course_version
         )
-    )
+    ).scalar_one()
     new = _new(completion, version, cert.user)
     cert.replaced_by_id = new.id
     audit(actor, "certificate.reissued", f"certificate:{cert.serial}", new_serial=new.serial)

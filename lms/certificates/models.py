@@ -7,13 +7,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.extensions import db
+from lms.extensions import Model
 from lms.i18n import Localized, pick
 from lms.org.models import User
 from lms.timeutil import UTCDateTime, utcnow
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """One per officer per course version; a re-issue is a new row the old one points to.
 
     The printed fields are copied at issue, so neither the certificate nor its verification
@@ -88,7 +88,7 @@ class Certificate(db.Model):
         return f"<Certificate {self.serial}>"
 
 
-class CertificateZip(db.Model):
+class CertificateZip(Model):
     """A zip of a group's certificate PDFs, asked for by a staff member and built by the queue.
 
     Progress is counted here so every app server can show it; the file lives in the instance

@@ -362,11 +362,11 @@ def draw(doc: Document) -> bytes:
     y = page.line(main.heading.upper(), y + 4, 30, bold=True)
     if other and other.heading != main.heading:
         y = page.line(other.heading.upper(), y, 13, color=GREY)
-    y = page.line(_pair(main.certifies, other and other.certifies), y + 4, 11, color=GREY)
+    y = page.line(_pair(main.certifies, other.certifies if other else None), y + 4, 11, color=GREY)
     y = page.line(doc.name_native, y + 1, 24, bold=True)
     if doc.name_latin and doc.name_latin != doc.name_native:
         y = page.line(doc.name_latin, y, 14)
-    y = page.line(_pair(main.completed, other and other.completed), y + 3, 11, color=GREY)
+    y = page.line(_pair(main.completed, other.completed if other else None), y + 3, 11, color=GREY)
     y = page.block(main.title, y + 1, 18, bold=True)
     if other and other.title != main.title:
         y = page.block(other.title, y, 12)
@@ -400,7 +400,7 @@ def draw(doc: Document) -> bytes:
     qr_x = 22 if rtl else PAGE_W - 22 - qr_size
     qr_y = PAGE_H - 16 - qr_size
     sign_x = PAGE_W - 22 - 80 if rtl else 22
-    sy = 172
+    sy: float = 172
     pdf.set_line_width(0.3)
     pdf.line(sign_x, sy, sign_x + 80, sy)
     sy = page.line(main.signer, sy + 1, 11, bold=True, x=sign_x, width=80)
@@ -410,9 +410,9 @@ def draw(doc: Document) -> bytes:
         page.line(other.signer_title, sy, 8, x=sign_x, width=80, color=GREY)
 
     mid_x, mid_w = 108, PAGE_W - 2 * 108
-    my = page.line(_pair(main.serial_label, other and other.serial_label), 172, 8, x=mid_x, width=mid_w, color=GREY)
+    my = page.line(_pair(main.serial_label, other.serial_label if other else None), 172, 8, x=mid_x, width=mid_w, color=GREY)
     my = page.line(doc.serial, my, 12, bold=True, x=mid_x, width=mid_w)
-    my = page.line(_pair(main.check_label, other and other.check_label), my + 2, 7.5, x=mid_x, width=mid_w, color=GREY)
+    my = page.line(_pair(main.check_label, other.check_label if other else None), my + 2, 7.5, x=mid_x, width=mid_w, color=GREY)
     page.line(doc.url, my, 7.5, x=mid_x - 10, width=mid_w + 20, color=GREY)
 
     pdf.image(qr_image(doc.qr), x=qr_x, y=qr_y, w=qr_size, h=qr_size)

@@ -79,16 +79,16 @@ def record_part(user_id: int, version: CourseVersion, module_id: str, part: str)
     # The module's row is made if missing, once even when two requests make it at the same
     # moment (a double click on "mark as read"; SQLite takes no row locks), then locked.
     db.session.execute(insert_if_absent(
-        ModuleProgress.__table__, ["user_id", "course_id", "module_id"],
+        ModuleProgress, ["user_id", "course_id", "module_id"],
         user_id=user_id, course_id=version.course_id, module_id=module_id, course_version=version.version,
     ))
-    progress = db.session.scalar(
+    progress = db.session.execute(
         sa.select(ModuleProgress).where(
             ModuleProgress.user_id == user_id,
             ModuleProgress.course_id == version.course_id,
             ModuleProgress.module_id == module_id,
         ).with_for_update()
-    )
+    ).scalar_one()
     field = {"lesson": "lesson_read_at", "quiz": "quiz_passed_at", "scenario": "scenario_passed_at"}[part]
     if getattr(progress, field) is None:
         setattr(progress, field, now)

@@ -71,7 +71,9 @@ def _course_page_statement(with_module: bool) -> sa.Select:
     """Built once (its SQLAlchemy cache key too); the account, course and module are bound."""
     from lms.learning.versions import version_number_expr
 
-    user_id, course_id, module_id = sa.bindparam("user_id"), sa.bindparam("course_id"), sa.bindparam("module_id")
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
+    course_id = sa.bindparam("course_id", type_=sa.String)
+    module_id = sa.bindparam("module_id", type_=sa.String)
     # The version this account takes: the current one, or the one it is finishing (learning/versions.py).
     on_course = sa.and_(Course.id == CourseVersion.course_id, CourseVersion.version == version_number_expr())
     enrolment = sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id)

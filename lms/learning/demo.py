@@ -52,7 +52,7 @@ def demo_graduate(places: dict) -> None:
         return
     if db.session.scalar(sa.select(CourseCompletion.id).where(CourseCompletion.user_id == user.id)):
         return
-    course = db.session.get(Course, course_id)
-    version = db.session.scalar(sa.select(CourseVersion).where(
-        CourseVersion.course_id == course_id, CourseVersion.version == course.current_version))
+    course = db.session.get_one(Course, course_id)
+    version = db.session.execute(sa.select(CourseVersion).where(
+        CourseVersion.course_id == course_id, CourseVersion.version == course.current_version)).scalar_one()
     complete_course_for(user, version)

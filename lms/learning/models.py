@@ -11,12 +11,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from lms.extensions import db
+from lms.extensions import Model
 from lms.org.models import User
 from lms.timeutil import UTCDateTime, utcnow
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     __tablename__ = "enrolments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +59,7 @@ class Enrolment(db.Model):
         return f"<Enrolment {self.user_id} {self.course_id}>"
 
 
-class ProgressEvent(db.Model):
+class ProgressEvent(Model):
     """Append-only log of what an officer did; never updated, never deleted."""
 
     __tablename__ = "progress_events"
@@ -74,7 +74,7 @@ class ProgressEvent(db.Model):
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
 
-class ModuleProgress(db.Model):
+class ModuleProgress(Model):
     """What an officer has done in a module: each part is recorded when first achieved."""
 
     __tablename__ = "module_progress"
@@ -92,7 +92,7 @@ class ModuleProgress(db.Model):
     __table_args__ = (sa.UniqueConstraint("user_id", "course_id", "module_id"),)
 
 
-class CourseCompletion(db.Model):
+class CourseCompletion(Model):
     """A completed course, kept with the version it was earned on."""
 
     __tablename__ = "course_completions"

@@ -9,7 +9,8 @@ from datetime import date
 import sqlalchemy as sa
 
 from lms.catalog.models import CourseVersion
-from lms.extensions import db
+from lms.errors import NotFoundError
+from lms.extensions import db, rows_matched
 from lms.learning import completion
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress, ProgressEvent
 from lms.learning.status import COMPLETE, IN_PROGRESS, NOT_STARTED, is_overdue, module_state
@@ -88,7 +89,10 @@ def module_status(user_id: int, version: CourseVersion, module_id: str) -> Modul
     started = db.session.scalar(sa.select(sa.exists().where(
         ProgressEvent.user_id == user_id, ProgressEvent.course_id == version.course_id,
         ProgressEvent.module_id == module_id)))
-    return status_of(version.module(module_id), row, bool(started))
+    module = version.module(module_id)
+    if module is None:
+        raise NotFoundError(module_id)
+    return status_of(module, row, bool(started))
 
 
 @dataclass
@@ -172,10 +176,10 @@ def skip_pre_test(user_id: int, version: CourseVersion) -> bool:
     if not pre_test_pending(user_id, version, version.content["modules"][0]["id"]):
         return False
     # A conditional UPDATE: of two requests at once (a double click), one records the skip.
-    done = db.session.execute(
+    done = rows_matched(
         sa.update(Enrolment).where(Enrolment.id == enrolment.id, Enrolment.pre_test_skipped_at.is_(None))
         .values(pre_test_skipped_at=utcnow()).execution_options(synchronize_session="fetch"))
-    if done.rowcount != 1:
+    if done != 1:
         return False
     completion.log_event(user_id, version, pre["id"], "pre_test_skipped")
     return True
@@ -212,7 +216,7 @@ def _my_learning_statements() -> tuple[sa.Select, sa.Select]:
     from lms.catalog.models import Course
     from lms.learning.versions import version_number_expr
 
-    user_id = sa.bindparam("user_id")
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
     enrolments = (
         sa.select(Enrolment, CourseVersion)
         .join(Course, Course.id == Enrolment.course_id)

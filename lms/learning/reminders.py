@@ -75,6 +75,7 @@ def compose(reminder: Reminder, config, titles: dict[str, dict]) -> EmailMessage
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config["LMS_MAIL_FROM"]
+    assert user.email  # reminders go only to accounts with an address (see due)
     message["To"] = formataddr((user.name_native, user.email))
     message["Message-ID"] = make_msgid(domain="lms.local")
     message.set_content("\n".join(lines))

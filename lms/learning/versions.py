@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from lms.catalog.models import Course, CourseVersion
 from lms.catalog.queries import part_of, with_content
 from lms.errors import NotFoundError
-from lms.extensions import db
+from lms.extensions import db, rows_matched
 from lms.learning.models import Enrolment
 from lms.learning.status import started_not_complete
 
@@ -30,13 +30,12 @@ def on_version_published(course_id: str, previous: int, version: int, on_new_ver
     returns how many were held (the publisher's audit entry and `lms courses load` report it)."""
     if on_new_version != "finish":
         return 0
-    result = db.session.execute(
+    return rows_matched(
         sa.update(Enrolment)
         .where(Enrolment.course_id == course_id, started_not_complete(), Enrolment.held_version.is_(None))
         .values(held_version=previous)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
 
 
 def version_number_expr() -> sa.ColumnElement[int]:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from lms.extensions import db
+from lms.extensions import Model, db
 from lms.i18n import Localized, pick
 from lms.org.search import search_key
 from lms.timeutil import UTCDateTime, utcnow
@@ -51,7 +51,7 @@ def _enum(cls: type[enum.Enum], name: str) -> sa.Enum:
     )
 
 
-class Country(db.Model):
+class Country(Model):
     __tablename__ = "countries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +67,7 @@ class Country(db.Model):
         return f"<Country {self.code}>"
 
 
-class Institution(db.Model):
+class Institution(Model):
     __tablename__ = "institutions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,7 +87,7 @@ class Institution(db.Model):
         return f"<Institution {self.id} {self.names.get('en', '')!r}>"
 
 
-class Position(db.Model):
+class Position(Model):
     """A position in a country's list, kept by admins and translated. Officers' records hold
     its key, so that breakdowns group one position however it is written."""
 
@@ -109,7 +109,7 @@ class Position(db.Model):
         return f"<Position {self.id} {self.key!r}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -179,7 +179,7 @@ class User(UserMixin, db.Model):
 sa.Index("uq_users_personnel_number_lower", sa.func.lower(User.personnel_number), unique=True)
 
 
-class Cohort(db.Model):
+class Cohort(Model):
     """A group of officers trained together, led by a trainer."""
 
     __tablename__ = "cohorts"
@@ -198,7 +198,7 @@ class Cohort(db.Model):
         return f"<Cohort {self.id} {self.name!r}>"
 
 
-class ScopeGrant(db.Model):
+class ScopeGrant(Model):
     """An extra scope an admin grants a trainer for a period (a regional event, a course for a
     neighbouring country): one country or one institution, from one day to another inclusive.
     lms.org.scope adds it to the trainer's scope on those days and on no other."""
@@ -233,7 +233,7 @@ cohort_members = sa.Table(
 )
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to which record; append-only."""
 
     __tablename__ = "audit_events"

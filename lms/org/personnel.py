@@ -41,7 +41,7 @@ def format_problem(number: str) -> str | None:
     return None
 
 
-def is_number(column: sa.ColumnElement, number: str) -> sa.ColumnElement[bool]:
+def is_number(column: sa.SQLColumnExpression[str], number: str) -> sa.ColumnElement[bool]:
     """A SQL condition: the column holds this personnel number, whatever its case."""
     return sa.func.lower(column) == key(number)
 

@@ -74,8 +74,14 @@ def active_grants(user_id: int) -> list[ScopeGrant]:
 
 
 def extra_places(user_id: int) -> tuple[tuple[str, int], ...]:
-    return tuple(("country", g.country_id) if g.country_id is not None else ("institution", g.institution_id)
-                 for g in active_grants(user_id))
+    return tuple(_place(g) for g in active_grants(user_id))
+
+
+def _place(grant: ScopeGrant) -> tuple[str, int]:
+    if grant.country_id is not None:
+        return ("country", grant.country_id)
+    assert grant.institution_id is not None  # a grant names a country or an institution (its check constraint)
+    return ("institution", grant.institution_id)
 
 
 def _institutions_of(scope: Scope) -> sa.ColumnElement[bool]:
@@ -171,7 +177,7 @@ def _cohorts_of(user: User) -> list[Cohort]:
     )
 
 
-def person_matches(q: str, *also: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+def person_matches(q: str, *also: sa.SQLColumnExpression[str]) -> sa.ColumnElement[bool]:
     """Name (native or Latin) or personnel number contains q, whatever the letter case or
     script variant (see lms.org.search.fold), or so does any column in also (ignoring
     case); % and _ are searched literally."""

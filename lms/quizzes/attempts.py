@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.catalog.models import CourseVersion
+from lms.catalog.queries import part_of
 from lms.catalog.spec import QUIZ_REVIEW
-from lms.extensions import db
+from lms.extensions import db, rows_matched
 from lms.learning import completion, progress
 from lms.opaque import opaque_key
 from lms.quizzes.grading import (
@@ -237,8 +238,7 @@ def text_problems(quiz: dict, layout: list, answers: dict[str, list[str]],
     problems = {}
     for qid, _choices in layout:
         q = by_id.get(qid)
-        rules = text_rules(q) if q is not None else {}
-        if not rules:
+        if q is None or not (rules := text_rules(q)):
             continue
         selected = set(answers.get(qid, []))
         rated = {i for i, c in classified(q, selected).items() if c}
@@ -279,10 +279,10 @@ def save_draft(attempt: QuizAttempt, quiz: dict, form_answers: dict[str, list[st
     """Keep the answers and texts so far. One conditional UPDATE: a save racing a submit of
     the same attempt either comes first or finds it submitted, and never rewrites it."""
     draft = clean_answers(quiz, form_answers)
-    saved = db.session.execute(
+    saved = rows_matched(
         sa.update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
         .values(draft=draft).execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if saved != 1:
         raise QuizError("already-submitted")
     set_committed_value(attempt, "draft", draft)
@@ -299,15 +299,15 @@ def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str,
     form finds the attempt taken and grades nothing, on any database.
     """
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = rows_matched(
         sa.update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
         .values(submitted_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         return False
-    module = version.module(attempt.module_id)
+    module = part_of(version, attempt.module_id, "quiz")
     quiz = asked(module["quiz"], attempt.layout)
     answers = clean_answers(quiz, form_answers)
     graded = grade(quiz, answers)

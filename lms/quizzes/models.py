@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.extensions import db
+from lms.extensions import Model
 from lms.timeutil import UTCDateTime, utcnow
 
 
-class QuizAttempt(db.Model):
+class QuizAttempt(Model):
     __tablename__ = "quiz_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +47,7 @@ class QuizAttempt(db.Model):
         return self.submitted_at is not None
 
 
-class AttemptAnswer(db.Model):
+class AttemptAnswer(Model):
     __tablename__ = "attempt_answers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,7 +62,7 @@ class AttemptAnswer(db.Model):
     __table_args__ = (sa.UniqueConstraint("attempt_id", "question_id"),)
 
 
-class AttemptText(db.Model):
+class AttemptText(Model):
     """What an officer wrote in an attempt: a factor's justification, or the reason for a
     proposed placement (a rate question). Plain text; saved with the draft, kept as
     submitted."""

@@ -24,8 +24,8 @@ def final_score(user_id: int, version: CourseVersion) -> int | None:
             QuizAttempt.user_id == user_id, QuizAttempt.course_id == version.course_id,
             QuizAttempt.is_pre_test.is_(False), QuizAttempt.score.is_not(None),
         ).group_by(QuizAttempt.module_id)
-    ).all())
+    ).tuples().all())
     if modules and is_final_assessment(version, modules[-1]["id"]) and modules[-1]["id"] in best:
         return best[modules[-1]["id"]]
-    scores = [best[m["id"]] for m in modules if m.get("quiz") and m["id"] in best]
+    scores = [score for m in modules if m.get("quiz") and (score := best.get(m["id"])) is not None]
     return round(sum(scores) / len(scores)) if scores else None

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import access
-from lms.catalog.queries import Translator, part_of, version_of
+from lms.catalog.queries import Translator, part_of, recorded_version, version_of
 from lms.core.forms import ConfirmForm
 from lms.extensions import db
 from lms.i18n import current_language
@@ -214,8 +214,8 @@ def answer(attempt_id: int) -> ResponseReturnValue:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    version = version_of(attempt.course_id, attempt.course_version)
-    module = version.module(attempt.module_id)
+    version = recorded_version(attempt.course_id, attempt.course_version)
+    module = part_of(version, attempt.module_id, "quiz")
     quiz_url = url_for("quizzes.quiz", course_id=attempt.course_id, module_id=attempt.module_id)
     if attempt.is_submitted:
         flash(MESSAGES["already-submitted"](), "info")
@@ -267,8 +267,8 @@ def review(attempt_id: int) -> ResponseReturnValue:
         if attempt.user_id != current_user.id:
             abort(404)
         return redirect(url_for("quizzes.quiz", course_id=attempt.course_id, module_id=attempt.module_id))
-    version = version_of(attempt.course_id, attempt.course_version)
-    module = version.module(attempt.module_id)
+    version = recorded_version(attempt.course_id, attempt.course_version)
+    module = part_of(version, attempt.module_id, "quiz")
     tr = Translator(version, current_language())
     answers = {a.question_id: a for a in attempt.answers}
     history = quiz_attempts.attempts_of(attempt.user_id, attempt.course_id, attempt.module_id)

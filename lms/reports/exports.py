@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO
@@ -102,11 +102,12 @@ def summary_items(summary: Summary, lang: str, titles: dict, threshold: int) -> 
     Suppression looks at the whole table at once, so that no hidden group can be worked out
     by subtracting the lines around it from a total.
     """
-    lines: dict[tuple, Counts] = {("total",): _counts(summary.total)}
-    relations = [(("total",), [("country", c) for c, _line in summary.by_country])]
+    lines: dict[Hashable, Counts] = {("total",): _counts(summary.total)}
+    relations: list[tuple[Hashable, list[Hashable]]] = [
+        (("total",), [("country", c) for c, _line in summary.by_country])]
     for country_id, line in summary.by_country:
         lines[("country", country_id)] = _counts(line)
-        parts = [("course", c, k) for c, k, _l in summary.by_country_course if c == country_id]
+        parts: list[Hashable] = [("course", c, k) for c, k, _l in summary.by_country_course if c == country_id]
         relations.append((("country", country_id), parts))
     for c, k, line in summary.by_country_course:
         lines[("course", c, k)] = _counts(line)

@@ -70,7 +70,7 @@ def officers_in_scope(viewer: User) -> sa.ColumnElement[bool]:
     return sa.and_(User.role == Role.OFFICER, user_scope_clause(viewer))
 
 
-def user_of(user_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+def user_of(user_id: sa.SQLColumnExpression[int]) -> sa.ColumnElement[bool]:
     """Join condition from a large table to its officer's account, for the big aggregates.
 
     "+ 0" makes the join usable only from the enrolment (or completion) side, so SQLite
@@ -90,11 +90,11 @@ class ScoreJoins:
     in one aggregate query at no extra cost, on SQLite and PostgreSQL alike.
     """
 
-    final: sa.ColumnElement[int]
-    pre: sa.ColumnElement[int]
-    completion: object
+    final: sa.SQLColumnExpression[int | None]
+    pre: sa.SQLColumnExpression[int | None]
+    completion: type[CourseCompletion]
     completion_on: sa.ColumnElement[bool]
-    attempt: object
+    attempt: type[QuizAttempt]
     attempt_on: sa.ColumnElement[bool]
 
     def apply(self, stmt: sa.Select, completed_only: bool = False) -> sa.Select:
@@ -258,10 +258,11 @@ def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Da
             counted[int(month_key)] += int(numbers[1])
     sums: dict[str, dict] = {name: {} for name in ("total", "inst", "service", "position", "gender")}
     for (inst_id, gender, service, position), numbers in merged.items():
-        for name, key in (("total", None), ("inst", inst_id), ("service", service),
-                          ("position", position), ("gender", gender)):
-            acc = sums[name].get(key)
-            sums[name][key] = numbers if acc is None else list(map(operator.add, acc, numbers))
+        by_name: dict[str, object] = {"total": None, "inst": inst_id, "service": service,
+                                      "position": position, "gender": gender}
+        for name, group in by_name.items():
+            acc = sums[name].get(group)
+            sums[name][group] = numbers if acc is None else list(map(operator.add, acc, numbers))
     groups = {name: {key: Tally(*(int(n) for n in acc)) for key, acc in found.items()}
               for name, found in sums.items()}
     total = groups["total"].get(None, Tally())
@@ -515,6 +516,7 @@ def training_record(user: User, today: date) -> TrainingRecord:
     for a in db.session.scalars(
         sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id, QuizAttempt.submitted_at.is_not(None))
     ):
+        assert a.submitted_at is not None  # the query reads submitted attempts only
         entries.append(TimelineEntry(a.submitted_at, "pre_test" if a.is_pre_test else "quiz", a.course_id, {
             "module_id": a.module_id, "number": a.number, "score": a.score, "passed": a.passed}))
     runs = list(db.session.scalars(sa.select(ScenarioRun).where(ScenarioRun.user_id == user.id)))
@@ -616,7 +618,9 @@ def progress_page(
                                  module_id in started.get(user_id, ()) or bool(done_parts(row)))
             if state != NOT_STARTED:
                 states[user_id][module_id] = state
-    return [ProgressRow(*r[:7], modules=states.get(r[0], {}), held_version=r[7]) for r in rows], has_next
+    return [ProgressRow(user_id, native, latin, number, status, final, pre, modules=states.get(user_id, {}),
+                        held_version=held)
+            for user_id, native, latin, number, status, final, pre, held in rows], has_next
 
 
 # Trainers: question analysis -------------------------------------------------------------

@@ -68,7 +68,7 @@ def roster(viewer: User, cohort_id: int | None, officer_ids: list[int]) -> tuple
     cohort = None
     if cohort_id:
         cohort = next((c for c in cohorts_for(viewer) if c.id == cohort_id), None)
-    wanted = sa.false()
+    wanted: sa.ColumnElement[bool] = sa.false()
     if officer_ids:
         wanted = User.id.in_(officer_ids)
     if cohort is not None:

@@ -148,7 +148,7 @@ def graph_problems(scenario: dict) -> list[tuple[str, str]]:
     nodes = scenario.get("nodes", {})
     problems: list[tuple[str, str]] = []
     start_id = scenario.get("start")
-    if start_id not in nodes:
+    if not isinstance(start_id, str) or start_id not in nodes:
         return [(f"start node {start_id!r} does not exist", "start")]
     for node_id, node in nodes.items():
         for i, choice in enumerate(node.get("choices", [])):

@@ -7,11 +7,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.extensions import db
+from lms.extensions import Model
 from lms.timeutil import UTCDateTime, utcnow
 
 
-class ScenarioRun(db.Model):
+class ScenarioRun(Model):
     __tablename__ = "scenario_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,7 +31,7 @@ class ScenarioRun(db.Model):
     observed_skills: Mapped[list] = mapped_column(sa.JSON, default=list)
 
 
-class ClassroomSession(db.Model):
+class ClassroomSession(Model):
     __tablename__ = "classroom_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,8 @@ import functools
 import sqlalchemy as sa
 
 from lms.catalog.models import CourseVersion
-from lms.extensions import db
+from lms.catalog.queries import part_of
+from lms.extensions import db, rows_matched
 from lms.learning import completion
 from lms.opaque import opaque_key
 from lms.scenarios import engine
@@ -74,7 +75,7 @@ def take_keyed_choice(run: ScenarioRun, version: CourseVersion, step: int, key: 
     """
     if run.finished_at is not None or step != len(run.choices):
         return False
-    scenario = version.module(run.module_id)["scenario"]
+    scenario = part_of(version, run.module_id, "scenario")["scenario"]
     return take_choice(run, version, step, keyed_choice_id(scenario, run.choices, run.id, key, secret))
 
 
@@ -93,18 +94,18 @@ def take_choice(run: ScenarioRun, version: CourseVersion, step: int, choice_id: 
     """Apply a choice at the given step; a repeated or stale step changes nothing (False)."""
     if run.finished_at is not None or step != len(run.choices):
         return False
-    scenario = version.module(run.module_id)["scenario"]
+    scenario = part_of(version, run.module_id, "scenario")["scenario"]
     state = engine.replay(scenario, run.choices)
     state = engine.choose(scenario, state, choice_id)  # raises InvalidChoiceError
     # Compare-and-set on the path length, so two tabs cannot both add a step at one node:
     # the second finds the path longer than it read, and changes nothing.
-    updated = db.session.execute(
+    updated = rows_matched(
         sa.update(ScenarioRun)
         .where(ScenarioRun.id == run.id, ScenarioRun.finished_at.is_(None),
                sa.func.json_array_length(ScenarioRun.choices) == step)
         .values(choices=[*run.choices, choice_id])
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if updated != 1:
         return False
     db.session.refresh(run)

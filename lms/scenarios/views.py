@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import access
-from lms.catalog.queries import Translator, module_with, part_of, version_of
+from lms.catalog.queries import Translator, module_with, part_of, recorded_version, version_of
 from lms.core.forms import ConfirmForm
 from lms.core.views import add_home_links
 from lms.extensions import db
@@ -68,12 +68,12 @@ def render_briefing(version, module: dict, tr: Translator, history: list, **prev
 
 def render_node(current: ScenarioRun, run_version, module: dict, tr: Translator, **preview) -> str:
     """The officer's page of a run's current step; the course editor's preview renders it too."""
-    scenario = run_version.module(module["id"])["scenario"]
+    scenario = part_of(run_version, module["id"], "scenario")["scenario"]
     state = engine.replay(scenario, current.choices)
     last = state.steps[-1] if state.steps else None
     show_feedback = scenario["feedback"] == "immediate" and last is not None and last.choice.get("feedback")
     quality = None
-    if show_feedback:
+    if show_feedback and last is not None:
         before = engine.replay(scenario, current.choices[:-1]).variables
         quality = engine.reply_quality(scenario, last, before)
     choices = engine.available_choices(scenario, state.node_id, state.variables)
@@ -118,7 +118,7 @@ def choose(run_id: int) -> ResponseReturnValue:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    version = version_of(run.course_id, run.course_version)
+    version = recorded_version(run.course_id, run.course_version)
     play_url = url_for("scenarios.play", course_id=run.course_id, module_id=run.module_id)
     key = request.form.get("choice", "")
     step = request.form.get("step", type=int)
@@ -153,7 +153,7 @@ def debrief(run_id: int) -> ResponseReturnValue:
         abort(404)  # a classroom record has no online path to replay
     if run.finished_at is None:
         return redirect(url_for("scenarios.play", course_id=run.course_id, module_id=run.module_id))
-    version = version_of(run.course_id, run.course_version)
+    version = recorded_version(run.course_id, run.course_version)
     return render_debrief(run, version, Translator(version, current_language()))
 
 
@@ -338,11 +338,8 @@ def _session_or_404(session_id: int):
     session = classroom.visible_session(current_user, session_id)
     if session is None:
         abort(404)
-    version = version_of(session.course_id, session.course_version)
-    module = version.module(session.module_id) if version else None
-    if module is None or not module.get("scenario"):
-        abort(404)
-    return session, version, module
+    version = recorded_version(session.course_id, session.course_version)
+    return session, version, part_of(version, session.module_id, "scenario")
 
 
 @bp.get("/classroom/<int:session_id>")

@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.extensions import db
+from lms.extensions import Model
 from lms.timeutil import UTCDateTime, utcnow
 
 
-class TranslationMark(db.Model):
+class TranslationMark(Model):
     """The people behind a segment's translation in one language (the text and the source
     it was made from live in the course files, docs/translation.md)."""
 
@@ -28,7 +28,7 @@ class TranslationMark(db.Model):
         return f"<TranslationMark {self.course_id} {self.lang} {self.key[:40]}>"
 
 
-class GlossaryTerm(db.Model):
+class GlossaryTerm(Model):
     """A term added in the browser; translations/glossary.csv stays the shipped seed."""
 
     __tablename__ = "glossary_terms"

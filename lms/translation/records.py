@@ -116,7 +116,7 @@ def align_lesson(sources: list[Segment], target_text: str | None, recorded) -> L
         # Made from known sources: unchanged sources pair up; a changed source pairs
         # with the translation made from the block it replaced (out of date).
         matcher = difflib.SequenceMatcher(None, [source_hash(s.text) for s in sources],
-                                          [e["source"] for e in entries], autojunk=False)
+                                          [e["source"] for e in entries if e], autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag in ("equal", "replace"):
                 for offset in range(min(i2 - i1, j2 - j1)):
@@ -242,7 +242,7 @@ def translate_many(files: dict[str, bytes], lang: str, texts: dict[str, str],
         mine = records[lang] = {}
 
     def entry_of(seg: Segment) -> dict:
-        entry = {"source": source_hash(seg.text)}
+        entry: dict[str, str | bool] = {"source": source_hash(seg.text)}
         if reviewed:
             entry["reviewed"] = True
         return entry
@@ -345,25 +345,25 @@ def carry_over(old: dict[str, bytes], new: dict[str, bytes], minor: bool,
         if path not in old or path not in new or old[path] == new[path]:
             continue
         try:
-            before = lesson_segments(module, path, old[path].decode("utf-8"))
-            after = lesson_segments(module, path, new[path].decode("utf-8"))
+            old_blocks = lesson_segments(module, path, old[path].decode("utf-8"))
+            new_blocks = lesson_segments(module, path, new[path].decode("utf-8"))
         except UnicodeDecodeError:
             continue
-        if [s.key for s in before] == [s.key for s in after]:
+        if [s.key for s in old_blocks] == [s.key for s in new_blocks]:
             continue  # no block changed (spaces at line ends, blank lines)
-        pairs = _block_pairs(before, after)
-        replaced.extend(before[i].text for i in pairs)
+        pairs = _block_pairs(old_blocks, new_blocks)
+        replaced.extend(old_blocks[i].text for i in pairs)
         for lang in info_new.targets:
             target = new.get(lesson_file(module, lang))
             if not target:
                 continue
             mine = records.setdefault(lang, {})
-            al = align_lesson(before, target.decode("utf-8", "replace"), mine.get(lesson_record_key(module)))
+            al = align_lesson(old_blocks, target.decode("utf-8", "replace"), mine.get(lesson_record_key(module)))
             written = [dict(r) if r else {"source": NOWHERE} for r in al.records]
             if minor:
                 for i, j in al.target_of.items():
-                    if written[j]["source"] == source_hash(before[i].text) and i in pairs:
-                        written[j]["source"] = source_hash(after[pairs[i]].text)
+                    if written[j]["source"] == source_hash(old_blocks[i].text) and i in pairs:
+                        written[j]["source"] = source_hash(new_blocks[pairs[i]].text)
             mine[lesson_record_key(module)] = written
             changed = True
     return dump_records(records) if changed else None

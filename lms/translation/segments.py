@@ -16,12 +16,15 @@ Pure functions: no Flask, no database. docs/translation.md describes the keys.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cache
 from xml.etree import ElementTree
 
 import markdown
 import yaml
+from markdown.blockprocessors import OListProcessor
+from markdown.extensions.footnotes import FootnoteBlockProcessor
 
 from lms.catalog.render import EXTENSIONS
 from lms.catalog.spec import parse_yaml
@@ -104,6 +107,13 @@ def _parser() -> markdown.Markdown:
     return markdown.Markdown(extensions=EXTENSIONS)
 
 
+def _line_pattern(md: markdown.Markdown, name: str) -> re.Pattern[str]:
+    """The pattern of the line that starts a list item or a footnote, as the parser reads it."""
+    processor = md.parser.blockprocessors[name]
+    assert isinstance(processor, OListProcessor | FootnoteBlockProcessor)  # ulist is an OListProcessor
+    return processor.RE
+
+
 def _kind_of(chunk: str) -> str:
     """The kind of block the platform's parser reads a blank-line-separated chunk as."""
     md = _parser()
@@ -113,7 +123,7 @@ def _kind_of(chunk: str) -> str:
     children = list(root)
     if not children:
         first = chunk.split("\n", 1)[0]
-        return "footnote" if md.parser.blockprocessors["footnote"].RE.match(first) else "other"
+        return "footnote" if _line_pattern(md, "footnote").match(first) else "other"
     tag, css = children[0].tag, children[0].get("class") or ""
     if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
         return "heading"
@@ -151,7 +161,7 @@ def lesson_blocks(text: str) -> list[tuple[str, str, str]]:
             continue
         kind = _kind_of(chunk)
         if kind == "list":
-            ulist, olist = md.parser.blockprocessors["ulist"].RE, md.parser.blockprocessors["olist"].RE
+            ulist, olist = _line_pattern(md, "ulist"), _line_pattern(md, "olist")
             for i, line in enumerate(chunk.split("\n")):
                 if i == 0 or ulist.match(line) or olist.match(line):
                     blocks.append(["item", line, glue if i == 0 else "\n"])
@@ -165,7 +175,7 @@ def lesson_blocks(text: str) -> list[tuple[str, str, str]]:
                     continue
                 blocks.append(["row", line, glue if i == 0 else ("\n" + sep + "\n" if i == 2 else "\n")])
         elif kind == "footnote":
-            note = md.parser.blockprocessors["footnote"].RE
+            note = _line_pattern(md, "footnote")
             for i, line in enumerate(chunk.split("\n")):
                 if i == 0 or note.match(line):
                     blocks.append(["footnote", line, glue if i == 0 else "\n"])

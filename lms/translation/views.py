@@ -204,10 +204,12 @@ def editor(course_id: str, lang: str) -> ResponseReturnValue:
                       "success")
                 return redirect(url_for("translation.editor", course_id=course_id, lang=lang, module=module,
                                         filter=shown, ref=ref or None) + f"#s-{_anchor(key)}")
-            draft = drafts.draft_of(course_id)
+            db.session.refresh(draft)  # its head after the save that won
             head = drafts.revision(draft)
             files = drafts.files_of(head)
             info = course_text(files)
+            if info is None:  # the save that won left course.yaml unreadable
+                abort(404)
     segments = [s for s in course_segments(files, info) if s.module == module]
     rows = records.rows(files, info, lang, segments)
     if shown != "all":
@@ -218,9 +220,9 @@ def editor(course_id: str, lang: str) -> ResponseReturnValue:
     all_terms = glossary.terms()
     marks = {m.key: m for m in db.session.scalars(sa.select(TranslationMark).where(
         TranslationMark.course_id == course_id, TranslationMark.lang == lang))}
-    items = []
+    items: list[dict] = []
     for row in rows:
-        old = records.old_source(row.recorded) if row.state == "outdated" else None
+        old = records.old_source(row.recorded) if row.state == "outdated" and row.recorded else None
         items.append({
             "row": row, "anchor": _anchor(row.key), "reference": reference.get(row.key),
             "terms": glossary.found_in(row.segment.text, info.source, all_terms),
