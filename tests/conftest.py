@@ -51,6 +51,9 @@ def app(database_url, tmp_path_factory):
         "SERVER_NAME": "localhost",
         # Queued tasks run at once, in the test's process (tests/test_tasks.py runs a real consumer).
         "LMS_TASKS_IMMEDIATE": True,
+        # Hashing is not what most tests test: a cheap scrypt (tests/test_auth.py proves the
+        # full cost outside the suite's config).
+        "LMS_TEST_CHEAP_PASSWORD_HASH": True,
     })
     with app.app_context():
         upgrade()  # the real migrations build the schema

@@ -206,6 +206,30 @@ def test_passwords_are_stored_hashed_with_scrypt(ctx):
     assert user.password_hash.startswith("scrypt:")
 
 
+@pytest.mark.parametrize("config", [{}, {"LMS_TEST_CHEAP_PASSWORD_HASH": True}])
+def test_outside_the_test_suite_chosen_passwords_get_full_cost_scrypt(app, config):
+    """The suite hashes cheaply (tests/conftest.py); an app not in TESTING mode never does,
+    even when the suite's flag is set by mistake."""
+    from lms import create_app
+    from lms.auth.passwords import check_current_password, set_password
+
+    production = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], **config})
+    assert not production.testing
+    with production.app_context():
+        user = User(personnel_number="full-cost")
+        set_password(user, "Tulip-harbour-91", one_time=False)
+        assert user.password_hash.startswith("scrypt:32768:8:1$")
+        assert check_current_password(user, "Tulip-harbour-91")
+
+
+def test_the_suite_hashes_chosen_passwords_cheaply(app, ctx):
+    from lms.auth.passwords import set_password
+
+    user = User(personnel_number="cheap")
+    set_password(user, "Tulip-harbour-91", one_time=False)
+    assert user.password_hash.startswith("scrypt:1024:8:1$")
+
+
 def test_password_change_is_audited(client, ctx):
     user = make_user(must_change_password=True)
     db.session.commit()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
+from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -23,14 +25,25 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 # one (PBKDF2, 1,000 rounds: a third of a millisecond) and a roster of 5,000 officers is
 # hashed in seconds instead of ten minutes. It must be changed at first sign-in.
 _ONE_TIME_METHOD = "pbkdf2:sha256:1000"
+# A password an officer chooses: scrypt at Werkzeug's full cost (about 32 MB and 50 ms).
+FULL_METHOD = "scrypt:32768:8:1"
+# The test suite's hash where hashing is not what is tested: the same scheme at a tiny cost.
+# Only a TESTING app with LMS_TEST_CHEAP_PASSWORD_HASH gets it (see chosen_method).
+_TEST_METHOD = "scrypt:1024:8:1"
 # The same keys typed on a Russian keyboard layout: "йцукен" is "qwerty".
 _RU_LAYOUT = str.maketrans(
     "йцукенгшщзхъфывапролджэячсмитьбю", "qwertyuiop[]asdfghjkl;'zxcvbnm,."
 )
 
 
+def chosen_method() -> str:
+    """How a chosen password is hashed: full scrypt, except in the test suite's own config."""
+    cheap = current_app.testing and current_app.config.get("LMS_TEST_CHEAP_PASSWORD_HASH")
+    return _TEST_METHOD if cheap else FULL_METHOD
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)  # scrypt, salted
+    return generate_password_hash(password, method=chosen_method())  # salted
 
 
 def one_time_password() -> str:
@@ -43,7 +56,7 @@ def set_password(user: User, password: str, *, one_time: bool) -> None:
 
     A one-time password (handed out by an administrator) must be changed at first sign-in.
     """
-    method = _ONE_TIME_METHOD if one_time else "scrypt"
+    method = _ONE_TIME_METHOD if one_time else chosen_method()
     user.password_hash = generate_password_hash(password, method=method)
     user.must_change_password = one_time
     user.end_sessions()
@@ -94,11 +107,12 @@ def authenticate(personnel_number: str, password: str) -> User | None:
     """The account these credentials open, or None. Unknown number, wrong password and a
     disabled account look the same from outside: same answer, same time spent."""
     user = personnel.find(personnel_number)
+    dummy = _dummy_hash(chosen_method())
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(dummy, password)
         return None
-    if not user.password_hash.startswith("scrypt:32768:"):
-        check_password_hash(_DUMMY_HASH, password)  # a one-time hash is quick to check
+    if not user.password_hash.startswith(chosen_method() + "$"):
+        check_password_hash(dummy, password)  # a one-time hash is quick to check
     if not check_password_hash(user.password_hash, password) or not user.is_active_account:
         return None
     return user
@@ -108,4 +122,7 @@ def check_current_password(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+@cache
+def _dummy_hash(method: str) -> str:
+    """A hash to check when there is no account, so that it takes as long as a real one."""
+    return generate_password_hash("not-a-real-password", method=method)
