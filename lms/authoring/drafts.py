@@ -162,7 +162,7 @@ def published_files(course_id: str, version: int | None = None) -> dict[str, byt
     return fetch(row.source_files)
 
 
-def open_draft(user: User, course_id: str) -> CourseDraft:
+def open_draft(user: User | None, course_id: str) -> CourseDraft:
     """The course's draft; a published course without one gets one from its current files."""
     draft = draft_of(course_id)
     if draft is not None:
@@ -299,7 +299,7 @@ def _add_revision(draft: CourseDraft, user: User | None, files: dict[str, bytes]
     return rev
 
 
-def save(draft: CourseDraft, user: User, base: int, changes: Mapping[str, bytes | None],
+def save(draft: CourseDraft, user: User | None, base: int, changes: Mapping[str, bytes | None],
          action: str = "saved", minor: bool = False) -> DraftRevision | None:
     """Apply changed files (None deletes) made from revision `base`.
 

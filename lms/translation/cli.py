@@ -88,4 +88,4 @@ def import_command(path: str) -> None:
               written=len(report.written), refused=len(report.refused), revision=rev.number if rev else head.number)
     db.session.commit()
     click.echo(f"{course_id}: {report.lang}: {len(report.written)} written, {report.unchanged} unchanged, "
-               f"{len(report.refused)} not written (draft revision {drafts.draft_of(course_id).head})")
+               f"{len(report.refused)} not written (draft revision {draft.head})")

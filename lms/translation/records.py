@@ -247,7 +247,7 @@ def translate_many(files: dict[str, bytes], lang: str, texts: dict[str, str],
             entry["reviewed"] = True
         return entry
 
-    yaml_files: dict[str, object] = {}
+    yaml_files: dict[str, dict] = {}
     modules: set[str] = set()
     for key, text in wanted.items():
         seg = by_key[key]

@@ -57,7 +57,7 @@ def export(course_id: str, files: dict[str, bytes], lang: str) -> bytes:
         raise records.TranslationError("no-course")
     if lang not in info.targets:
         raise records.TranslationError("bad-language")
-    store = xliff.xlifffile(sourcelanguage=info.source, targetlanguage=lang)
+    store: xliff.xlifffile = xliff.xlifffile(sourcelanguage=info.source, targetlanguage=lang)
     for row in records.rows(files, info, lang):
         unit = store.addsourceunit(row.segment.text, filename=course_id, createifmissing=True)
         unit.setid(row.key)
