@@ -21,62 +21,6 @@ from tests.factories import login, make_user
 M1 = "01-admission-basics"
 
 
-def test_two_threads_submitting_the_same_attempt_grade_it_once(app, ctx):
-    version = load_sample()
-    user = make_user(number="race-1")
-    db.session.commit()
-    clients = [app.test_client() for _ in range(2)]
-    for c in clients:
-        login(c, user)
-    enrol(clients[0])
-    clients[0].post(f"/courses/{COURSE}/modules/{M1}/quiz/start")
-    attempt_id = open_attempt_id(clients[0], M1)
-    data = form_of(correct_answers(version, M1), attempt_id)
-    barrier = threading.Barrier(2)
-    statuses = []
-
-    def submit(client):
-        barrier.wait()
-        statuses.append(client.post(f"/attempts/{attempt_id}", data=data).status_code)
-
-    threads = [threading.Thread(target=submit, args=(c,)) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert statuses == [302, 302]
-    db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count(QuizAttempt.id))) == 1
-    answers = db.session.scalar(sa.select(sa.func.count(AttemptAnswer.id)))
-    assert answers == len(version.module(M1)["quiz"]["questions"])
-    graded = db.session.scalars(sa.select(ProgressEvent).where(ProgressEvent.kind == "quiz_submitted")).all()
-    assert len(graded) == 1
-    assert db.session.get(QuizAttempt, attempt_id).score == 100
-
-
-def test_parallel_wrong_passwords_are_all_counted(app, ctx, clock):
-    """Twelve wrong passwords at the same moment: only the free allowance is checked.
-    (The throttle's clock stands still: on a loaded machine a request may come seconds late.)"""
-    make_user(number="race-signin")
-    db.session.commit()
-    clients = [app.test_client() for _ in range(12)]
-    barrier = threading.Barrier(len(clients))
-    statuses = []
-
-    def guess(client):
-        barrier.wait()
-        r = client.post("/login", data={"personnel_number": "race-signin", "password": "guess"})
-        statuses.append(r.status_code)
-
-    threads = [threading.Thread(target=guess, args=(c,)) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    free = app.config["LMS_SIGNIN_FREE_FAILURES"]
-    assert sorted(statuses) == [200] * free + [429] * (len(clients) - free), statuses
-
-
 def _at_once(calls, timeout: float = 60) -> list:
     """Run the calls in real threads released together; return their results in order."""
     barrier = threading.Barrier(len(calls))
@@ -94,6 +38,63 @@ def _at_once(calls, timeout: float = 60) -> list:
     return results
 
 
+def _two_meet(function, *, after: bool):
+    """function, made to wait (at most 3 s) for a second thread to reach the same point, just
+    before it runs or just after: both threads are then past the point where they could race."""
+    held = threading.Barrier(2, timeout=3)
+
+    def meet() -> None:
+        try:
+            held.wait()
+        except threading.BrokenBarrierError:
+            pass
+
+    def wrapped(*args, **kwargs):
+        if not after:
+            meet()
+        result = function(*args, **kwargs)
+        if after:
+            meet()
+        return result
+
+    return wrapped
+
+
+def test_two_threads_submitting_the_same_attempt_grade_it_once(app, ctx):
+    version = load_sample()
+    user = make_user(number="race-1")
+    db.session.commit()
+    clients = [app.test_client() for _ in range(2)]
+    for c in clients:
+        login(c, user)
+    enrol(clients[0])
+    clients[0].post(f"/courses/{COURSE}/modules/{M1}/quiz/start")
+    attempt_id = open_attempt_id(clients[0], M1)
+    data = form_of(correct_answers(version, M1), attempt_id)
+    responses = _at_once([lambda c=c: c.post(f"/attempts/{attempt_id}", data=data) for c in clients], timeout=30)
+    assert [r.status_code if r else None for r in responses] == [302, 302]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(QuizAttempt.id))) == 1
+    answers = db.session.scalar(sa.select(sa.func.count(AttemptAnswer.id)))
+    assert answers == len(version.module(M1)["quiz"]["questions"])
+    graded = db.session.scalars(sa.select(ProgressEvent).where(ProgressEvent.kind == "quiz_submitted")).all()
+    assert len(graded) == 1
+    assert db.session.get(QuizAttempt, attempt_id).score == 100
+
+
+def test_parallel_wrong_passwords_are_all_counted(app, ctx, clock):
+    """Twelve wrong passwords at the same moment: only the free allowance is checked.
+    (The throttle's clock stands still: on a loaded machine a request may come seconds late.)"""
+    make_user(number="race-signin")
+    db.session.commit()
+    clients = [app.test_client() for _ in range(12)]
+    responses = _at_once([
+        lambda c=c: c.post("/login", data={"personnel_number": "race-signin", "password": "guess"}) for c in clients])
+    statuses = [r.status_code if r else None for r in responses]
+    free = app.config["LMS_SIGNIN_FREE_FAILURES"]
+    assert sorted(statuses) == [200] * free + [429] * (len(clients) - free), statuses
+
+
 def test_two_enrol_posts_at_once_enrol_once_and_answer_alike(app, ctx, monkeypatch):
     from lms.learning import progress
     from lms.learning.models import Enrolment
@@ -105,18 +106,7 @@ def test_two_enrol_posts_at_once_enrol_once_and_answer_alike(app, ctx, monkeypat
     for c in clients:
         login(c, user)
     # Both requests look for the enrolment before either makes it: the race, every time.
-    held = threading.Barrier(2, timeout=3)
-    looking = progress.enrolment_of
-
-    def look_then_meet(*args):
-        found = looking(*args)
-        try:
-            held.wait()
-        except threading.BrokenBarrierError:
-            pass
-        return found
-
-    monkeypatch.setattr(progress, "enrolment_of", look_then_meet)
+    monkeypatch.setattr(progress, "enrolment_of", _two_meet(progress.enrolment_of, after=True))
     responses = _at_once([lambda c=c: c.post(f"/courses/{COURSE}/enrol") for c in clients])
     assert [r.status_code for r in responses] == [302, 302]
     assert {r.headers["Location"] for r in responses} == {f"/courses/{COURSE}"}
@@ -171,17 +161,8 @@ def test_two_modules_completed_at_once_complete_the_course_with_one_certificate(
             completion.record_part(user.id, version, module_id, last_parts[module_id])
     db.session.commit()
 
-    held = threading.Barrier(2, timeout=3)
-    checking = completion._complete_course_if_due
-
-    def meet_then_check(*args, **kwargs):
-        try:
-            held.wait()
-        except threading.BrokenBarrierError:
-            pass
-        return checking(*args, **kwargs)
-
-    monkeypatch.setattr(completion, "_complete_course_if_due", meet_then_check)
+    monkeypatch.setattr(completion, "_complete_course_if_due",
+                        _two_meet(completion._complete_course_if_due, after=False))
     user_id, number = user.id, version.version  # plain values: each thread has its own session
 
     def finish(module_id):
