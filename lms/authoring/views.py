@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import (
@@ -837,7 +838,7 @@ def play(course_id: str) -> ResponseReturnValue:
     taken = [c for c in request.args.get("choices", "").split(",") if c][:200]
     if node_id not in scenario["nodes"]:
         abort(404)
-    langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
+    langs = _course_langs(course)
     source = _offered(course.get("source_language"), langs, langs[0])
     lang = _offered(request.args.get("lang"), langs, source)
     state = engine.RunState(node_id=node_id, variables=dict(scenario["variables"]))
@@ -937,7 +938,7 @@ def quiz_preview(course_id: str) -> ResponseReturnValue:
     except drafts.AuthoringError:
         flash(_("The quiz cannot be read yet; correct it in the text editor."), "error")
         return redirect(url_for("authoring.edit_file", course_id=course_id, path=f"{module_id}/quiz.yaml"))
-    langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
+    langs = _course_langs(course)
     source = _offered(course.get("source_language"), langs, langs[0])
     lang = _offered(request.args.get("lang"), langs, source)
     graded = None
@@ -1002,26 +1003,40 @@ RENAME_ERRORS = {
 
 # ---- quiz editor ---------------------------------------------------------------------------------
 
-def _quiz_context(course_id: str, module_id: str):
-    from lms.authoring import course_form, quiz_form
+def _form_context(course_id: str, path: str, read: Callable[[dict], dict], unreadable: str):
+    """The draft, its files, the file at path as `read` gives it, the course languages; 404
+    when the draft has no such file, None (unreadable flashed) when it cannot be read as a form."""
+    from lms.authoring import course_form
 
     draft = _draft_or_404(course_id)
     files = drafts.files_of(drafts.revision(draft))
-    if f"{module_id}/quiz.yaml" not in files:
+    if path not in files:
         abort(404)
     try:
         course = course_form.course_fields(files)
-        data = quiz_form.read(files, module_id)
+        data = read(files)
     except drafts.AuthoringError:
-        flash(_("The quiz cannot be read yet; correct it in the text editor."), "error")
+        flash(unreadable, "error")
         return None
-    langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
-    return draft, files, data, langs
+    return draft, files, data, _course_langs(course)
 
 
-def _quiz_problems(course_id: str, files: dict, module_id: str) -> list:
+def _course_langs(course: dict) -> list[str]:
+    """The languages course.yaml lists (English when it lists none it can use)."""
+    return [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
+
+
+def _quiz_context(course_id: str, module_id: str):
+    from lms.authoring import quiz_form
+
+    return _form_context(course_id, f"{module_id}/quiz.yaml", lambda files: quiz_form.read(files, module_id),
+                         _("The quiz cannot be read yet; correct it in the text editor."))
+
+
+def _problems_in(course_id: str, files: dict, path: str) -> list:
+    """The course check's problems in one file of the draft."""
     _course, problems = drafts.check(course_id, files)
-    return drafts.problems_by_path(course_id, problems).get(f"{module_id}/quiz.yaml", [])
+    return drafts.problems_by_path(course_id, problems).get(path, [])
 
 
 @bp.route("/courses/<course_id>/quiz-editor", methods=["GET", "POST"])
@@ -1073,7 +1088,7 @@ def quiz_editor(course_id: str) -> ResponseReturnValue:
             return redirect(url_for("authoring.quiz_editor", course_id=course_id, module=module_id))
     from lms.authoring import fields
 
-    errors = fields.place(_quiz_problems(course_id, files, module_id), None,
+    errors = fields.place(_problems_in(course_id, files, f"{module_id}/quiz.yaml"), None,
                           {"quiz_id", "pass_mark", "attempts", "shuffle", "draw", "questions"}, {},
                           renames={"id": "quiz_id"}, elsewhere={"questions": "questions"})
     for key, items in refused.items():
@@ -1134,7 +1149,7 @@ def question(course_id: str) -> ResponseReturnValue:
     if not options and not current:
         options = [{"id": "a"}, {"id": "b"}]
     rows = [*options, {}, {}]
-    errors = _question_errors(_quiz_problems(course_id, files, module_id), old.get("id"), index, len(rows), langs)
+    errors = _question_errors(_problems_in(course_id, files, f"{module_id}/quiz.yaml"), old.get("id"), index, len(rows), langs)
     if text_only:  # no form fields to put them beside: every problem of the question above the text link
         errors = {"": [p for items in errors.values() for p in items]}
     return render_template("authoring/question.html", conflict_head=draft.head if status == 409 else None,
@@ -1177,27 +1192,11 @@ SCENARIO_ERRORS = {
 
 def _scenario_form_context(course_id: str, module_id: str):
     """The draft, its files, the scenario as written, the course languages; None when unreadable."""
-    from lms.authoring import course_form, scenario_form
-
-    draft = _draft_or_404(course_id)
-    files = drafts.files_of(drafts.revision(draft))
-    if scenario_form.path_of(module_id) not in files:
-        abort(404)
-    try:
-        course = course_form.course_fields(files)
-        data = scenario_form.read(files, module_id)
-    except drafts.AuthoringError:
-        flash(_("The role-play cannot be read as a form yet; correct it in the text editor."), "error")
-        return None
-    langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
-    return draft, files, data, langs
-
-
-def _scenario_problems(course_id: str, files: dict, module_id: str) -> list:
     from lms.authoring import scenario_form
 
-    _course, problems = drafts.check(course_id, files)
-    return drafts.problems_by_path(course_id, problems).get(scenario_form.path_of(module_id), [])
+    return _form_context(course_id, scenario_form.path_of(module_id),
+                         lambda files: scenario_form.read(files, module_id),
+                         _("The role-play cannot be read as a form yet; correct it in the text editor."))
 
 
 def _role_keys(data: dict) -> list[str]:
@@ -1256,7 +1255,7 @@ def scenario_editor(course_id: str) -> ResponseReturnValue:
     posted = request.form if status != 200 else None
     roles = _role_keys(shown_data) if posted is None else [
         (request.form.get(f"role{k}_key") or "").strip() for k in range(fields.posted_rows(request.form, "roles"))]
-    problems = _scenario_problems(course_id, files, module_id) if status == 200 else []
+    problems = _problems_in(course_id, files, scenario_form.path_of(module_id)) if status == 200 else []
     shown = _scenario_settings_fields(roles, shown_data, langs, posted)
     placed = scenario_form.place(problems, None, _role_keys(data), shown)
     for key, items in form_errors.items():
@@ -1349,7 +1348,7 @@ def scenario_node(course_id: str) -> ResponseReturnValue:
                   *(f"c{k}_{p}_{c}" for p in ("text", "feedback") for c in langs),
                   *(f"c{k}_set_{v}" for v in variables), *(f"c{k}_when_{v}_{h}" for v in variables
                                                             for h in scenario_form.CONDITIONS)}
-    problems = _scenario_problems(course_id, files, module_id) if node_id and status == 200 else []
+    problems = _problems_in(course_id, files, scenario_form.path_of(module_id)) if node_id and status == 200 else []
     placed = scenario_form.place(problems, node_id, _role_keys(data), shown) if node_id else {}
     for key, items in form_errors.items():
         placed.setdefault(key, []).extend(items)
@@ -1579,7 +1578,7 @@ def module_editor(course_id: str) -> ResponseReturnValue:
     except drafts.AuthoringError:
         flash(_("course.yaml cannot be read as a form; correct it in the text editor."), "error")
         return redirect(url_for("authoring.edit_file", course_id=course_id, path=path))
-    langs = [c for c in (course.get("languages") or []) if isinstance(c, str)] or ["en"]
+    langs = _course_langs(course)
     status = 200
     conflict = None
     if request.method == "POST":

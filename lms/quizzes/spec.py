@@ -132,16 +132,7 @@ def _read_sorted(r, path: Path, fld: str, q: dict, question: dict) -> None:
     if not isinstance(categories, list) or len(categories) < 2:
         r.problem(path, f"{fld}.{cats}", f"a {qtype} question needs at least two {cats}")
         categories = []
-    question["categories"] = []
-    for j, c in enumerate(categories):
-        cfld = f"{fld}.{cats}[{j}]"
-        if not isinstance(c, dict):
-            r.problem(path, cfld, "must be a mapping")
-            continue
-        cid = r.ident(path, c.get("id"), f"{cfld}.id")
-        if cid in {x["id"] for x in question["categories"]}:
-            r.problem(path, f"{cfld}.id", f"duplicate id {cid!r} in {cats}")
-        question["categories"].append({"id": cid, "text": r.text(path, c, "text", f"{cfld}.text")})
+    question["categories"] = _choices(r, path, categories, f"{fld}.{cats}", cats)
     category_ids = [c["id"] for c in question["categories"] if c["id"]]
     if qtype == "rate":
         question["tolerance"] = r.integer(path, q, "tolerance", f"{fld}.tolerance", default=0,
@@ -169,6 +160,22 @@ def _read_sorted(r, path: Path, fld: str, q: dict, question: dict) -> None:
             "id": iid, "text": r.text(path, i, "text", f"{ifld}.text"), "category": category,
             "feedback": r.text(path, i, feedback_key, f"{ifld}.{feedback_key}", required=qtype == "rate"),
         })
+
+
+def _choices(r, path: Path, value: list, fld: str, name: str) -> list[dict]:
+    """The {id, text} mappings of a list (a question's categories, a placement's options), ids
+    distinct; every problem named at its field. (The caller says how many it needs.)"""
+    found: list[dict] = []
+    for j, c in enumerate(value):
+        cfld = f"{fld}[{j}]"
+        if not isinstance(c, dict):
+            r.problem(path, cfld, "must be a mapping")
+            continue
+        cid = r.ident(path, c.get("id"), f"{cfld}.id")
+        if cid in {x["id"] for x in found}:
+            r.problem(path, f"{cfld}.id", f"duplicate id {cid!r} in {name}")
+        found.append({"id": cid, "text": r.text(path, c, "text", f"{cfld}.text")})
+    return found
 
 
 # What a rate question adds to the ratings: a written justification per factor, and a
@@ -220,15 +227,7 @@ def _read_case_work(r, path: Path, fld: str, q: dict, question: dict) -> None:
     if not isinstance(options, list) or len(options) < 2:
         r.problem(path, f"{pfld}.options", "a placement needs at least two options")
         options = []
-    for j, o in enumerate(options):
-        ofld = f"{pfld}.options[{j}]"
-        if not isinstance(o, dict):
-            r.problem(path, ofld, "must be a mapping")
-            continue
-        oid = r.ident(path, o.get("id"), f"{ofld}.id")
-        if oid in {x["id"] for x in placement["options"]}:
-            r.problem(path, f"{ofld}.id", f"duplicate id {oid!r} in options")
-        placement["options"].append({"id": oid, "text": r.text(path, o, "text", f"{ofld}.text")})
+    placement["options"] = _choices(r, path, options, f"{pfld}.options", "options")
     option_ids = [o["id"] for o in placement["options"] if o["id"]]
     placement["expert"] = data.get("expert")
     if placement["expert"] not in option_ids:
