@@ -885,7 +885,7 @@ def case_file_ratings(viewer: User, course_id: str, quiz_id: str, question: dict
         for item in question["items"]:
             stats, rating = factors[item["id"]], picked[item["id"]]
             steps = grading.steps_from_expert(question, item, rating)
-            if steps is None:
+            if steps is None or rating is None:  # unrated (steps is None then too)
                 stats.unrated += n
                 continue
             stats.counts[rating] = stats.counts.get(rating, 0) + n

@@ -388,7 +388,7 @@ def case_file() -> ResponseReturnValue:
     module = next((m for m in _quizzes(version) if m["quiz"]["id"] == request.args.get("quiz")), None)
     question = next((q for q in (module["quiz"]["questions"] if module else [])
                      if q["id"] == request.args.get("question") and q["type"] == "rate"), None)
-    if question is None:
+    if module is None or question is None:
         abort(404)
     cohorts = queries.cohorts_in_scope(current_user)
     cohort_id = request.args.get("cohort", type=int)
