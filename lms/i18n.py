@@ -99,7 +99,7 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     chosen = session.get("locale")
-    if chosen in LOCALES:
+    if isinstance(chosen, str) and chosen in LOCALES:
         return chosen
     best = request.accept_languages.best_match(list(LOCALES))
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -117,11 +117,15 @@ class _DocumentFont:
     def make_subset(self, glyph_names, options) -> None:
         self._subset = _subset(self._key, frozenset(glyph_names), self._embeddable, options)
 
+    def _made(self) -> tuple[bytes, dict[str, int]]:
+        assert self._subset is not None  # fpdf2 calls make_subset before these
+        return self._subset
+
     def getGlyphID(self, glyph_name: str) -> int:  # noqa: N802
-        return self._subset[1][glyph_name]
+        return self._made()[1][glyph_name]
 
     def save(self, output) -> None:
-        output.write(self._subset[0])
+        output.write(self._made()[0])
 
 
 _SUBSETS: dict[tuple, tuple[bytes, dict[str, int]]] = {}

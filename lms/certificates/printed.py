@@ -54,5 +54,5 @@ def languages_for(cert: Certificate, requested: str | None, officer_lang: str | 
     """
     if requested and requested in cert.languages:
         return requested, None
-    main = officer_lang if officer_lang in LOCALES else "en"
+    main = officer_lang if officer_lang is not None and officer_lang in LOCALES else "en"
     return main, (None if main == "en" else "en")

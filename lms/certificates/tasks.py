@@ -51,7 +51,7 @@ def draw_part(job_id: int, part: int, ids: list[int]) -> None:
         parts_done, parts = zips.advance(job_id, rest + len(ids) - len(certs), part_finished=True)
         db.session.commit()
         if parts_done == parts:
-            job = db.session.get(CertificateZip, job_id)
+            job = db.session.get_one(CertificateZip, job_id)
             db.session.refresh(job)
             zips.join_parts(instance, job)
             db.session.commit()

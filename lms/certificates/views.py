@@ -259,8 +259,8 @@ def export() -> ResponseReturnValue:
     if request.method == "POST":
         kind = next((k for k in zips.GROUP_KINDS if request.form.get(k)), None)
         group_id = request.form.get(kind, type=int) if kind else None
-        group = queries.export_group(current_user, kind, group_id) if group_id else None
-        if group is None:
+        group = queries.export_group(current_user, kind, group_id) if kind and group_id else None
+        if kind is None or group_id is None or group is None:
             abort(404)
         try:
             job, created = zips.request_zip(current_user, kind, group_id, group)
@@ -330,4 +330,4 @@ def _group_name(job: CertificateZip) -> str:
         cohort = db.session.get(Cohort, job.group_id)
         return cohort.name if cohort else ""
     institution = db.session.get(Institution, job.group_id)
-    return institution.name(current_language()) if institution else ""
+    return institution.name(current_language()).text if institution else ""

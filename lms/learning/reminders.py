@@ -57,7 +57,7 @@ def due(today: date) -> list[Reminder]:
 def compose(reminder: Reminder, config, titles: dict[str, dict]) -> EmailMessage:
     """The message in the officer's language (or the deployment's default)."""
     user = reminder.user
-    lang = user.locale if user.locale in LOCALES else config.get("BABEL_DEFAULT_LOCALE", "en")
+    lang = user.locale if user.locale is not None and user.locale in LOCALES else str(config.get("BABEL_DEFAULT_LOCALE", "en"))
     with force_locale(lang):
         lines = [_("Hello, %(name)s.", name=user.name_native), ""]
         for enrolment, kind in reminder.items:
