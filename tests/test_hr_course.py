@@ -219,6 +219,10 @@ def test_each_case_file_has_documents_expert_ratings_and_a_placement(ctx):
             assert placement["expert"] in [o["id"] for o in placement["options"]], module["id"]
             assert len(placement["options"]) >= 3 and placement["reasoning"].get(lang), module["id"]
             assert placement["graded"] and placement["reason"]["required"], module["id"]
+            # The expert's choice does not give itself away by being by far the longest.
+            lengths = {o["id"]: len(o["text"][lang]) for o in placement["options"]}
+            expert_length = lengths.pop(placement["expert"])
+            assert expert_length <= 1.25 * max(lengths.values()), (module["id"], expert_length, lengths)
             assert q["explanation"].get(lang), module["id"]
         assert q["tolerance"] == 1 and q["justification"]["required"], module["id"]
         # The expert does not rate every factor alike: the case has to be read.
