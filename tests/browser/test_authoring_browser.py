@@ -254,6 +254,7 @@ def test_trainer_writes_publishes_and_corrects_a_course_an_officer_completes(bro
 
     page.goto(f"/authoring/courses/{CID}")
     page.click(f"a[href*='as-officer?module={TALK}']")
+    page.locator(".preview-banner").wait_for()  # the click navigates; wait for the page, not just its URL
     assert page.locator(".preview-banner").count() == 1
     page.click("a[href*='as-officer/role-play']")
     assert "Задержанный жалуется на боль в груди." in page.content()

@@ -118,7 +118,7 @@ def _seed():
         "position_id": db.session.scalar(sa.select(Position.id)),
         "attempt_id": db.session.scalar(sa.select(QuizAttempt.id).where(QuizAttempt.user_id == officer.id)),
         "run_id": db.session.scalar(sa.select(ScenarioRun.id).where(ScenarioRun.user_id == officer.id)),
-        "serial": serial, "version": sample.version, "number": 1, "code": "ar", "lang": "ar",
+        "serial": serial, "version": sample.version, "number": 1, "code": "ar", "lang": "ar", "zip_id": 1,
     }
     users = {Role.OFFICER: officer, Role.TRAINER: trainer, Role.MANAGER: manager, Role.ADMIN: admin}
     values = [OFFICER, NUMBER, TRAINER, ACADEMY, PRISON, COHORT, PLACE, POSITION, serial, "Мария Иванова",
