@@ -215,3 +215,24 @@ def complete_course(client, version: CourseVersion, lang: str) -> None:
             run_id = re.search(r'action="/runs/(\d+)/choose"', run_page).group(1)
             for step, choice in enumerate(engine.best_run(module["scenario"])):
                 client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, step, choice))
+
+
+def lesson_words(course_dir: Path, module_id: str, lang: str) -> int:
+    return len((course_dir / module_id / f"lesson.{lang}.md").read_text().split())
+
+
+def assert_explained_and_answerable(question: dict, lang: str) -> None:
+    """An explanation in `lang`, and a question an officer can answer fully: statements and
+    categories to sort, one best reply of full credit with feedback on each, or a correct option."""
+    assert question["explanation"].get(lang), (question["id"], lang)
+    if question["type"] in ("classify", "rate"):
+        assert len(question["items"]) >= 2 and len(question["categories"]) >= 2, question["id"]
+        if question["type"] == "rate":
+            # The expert's reasoning is what the officer learns from after rating a factor.
+            assert all(i["feedback"].get(lang) for i in question["items"]), question["id"]
+    elif question["type"] == "best_response":
+        # Exactly one best reply, so that an officer choosing it earns the whole question.
+        assert [o["credit"] for o in question["options"]].count(100) == 1, question["id"]
+        assert all(o["feedback"].get(lang) for o in question["options"]), question["id"]
+    else:
+        assert any(o["correct"] for o in question["options"]), question["id"]

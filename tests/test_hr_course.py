@@ -19,7 +19,14 @@ from lms.learning.models import CourseCompletion
 from lms.quizzes.attempts import text_key
 from lms.quizzes.grading import PLACEMENT, correct_options, credit, pair, placement_choice
 from lms.quizzes.models import QuizAttempt
-from tests.course_helpers import complete_course, enrol, load_shipped, shipped_languages
+from tests.course_helpers import (
+    assert_explained_and_answerable,
+    complete_course,
+    enrol,
+    lesson_words,
+    load_shipped,
+    shipped_languages,
+)
 from tests.factories import login, make_user
 from tests.test_exercise_formats import form_from_page
 
@@ -44,20 +51,15 @@ def load_hr() -> CourseVersion:
 
 
 def words(module_id: str, lang: str) -> int:
-    return len((COURSE_DIR / module_id / f"lesson.{lang}.md").read_text().split())
+    return lesson_words(COURSE_DIR, module_id, lang)
 
 
 def explanations_and_answers(question: dict, lang: str) -> None:
-    assert question["explanation"].get(lang), (question["id"], lang)
-    if question["type"] in ("classify", "rate"):
-        assert len(question["items"]) >= 2 and len(question["categories"]) >= 2, question["id"]
+    """The shared check, and this course's stricter one: feedback on every statement and option."""
+    assert_explained_and_answerable(question, lang)
+    if question["type"] == "classify":
         assert all(i["feedback"].get(lang) for i in question["items"]), question["id"]
-    elif question["type"] == "best_response":
-        # Exactly one best reply, so that an officer choosing it earns the whole question.
-        assert [o["credit"] for o in question["options"]].count(100) == 1, question["id"]
-        assert all(o["feedback"].get(lang) for o in question["options"]), question["id"]
-    else:
-        assert any(o["correct"] for o in question["options"]), question["id"]
+    elif question["type"] in ("single", "multiple", "true_false"):
         assert all(o["feedback"].get(lang) for o in question["options"]), question["id"]
 
 

@@ -18,9 +18,11 @@ from lms.scenarios import engine
 from lms.scenarios.models import ScenarioRun
 from tests.course_helpers import (
     assert_course_shape,
+    assert_explained_and_answerable,
     choice_form,
     complete_course,
     enrol,
+    lesson_words,
     load_shipped,
     shipped_languages,
 )
@@ -52,22 +54,10 @@ def load_mi() -> CourseVersion:
 
 
 def words(module_id: str, lang: str) -> int:
-    return len((COURSE_DIR / module_id / f"lesson.{lang}.md").read_text().split())
+    return lesson_words(COURSE_DIR, module_id, lang)
 
 
-def explanations_and_answers(question: dict, lang: str) -> None:
-    assert question["explanation"].get(lang), (question["id"], lang)
-    if question["type"] in ("classify", "rate"):
-        assert len(question["items"]) >= 2 and len(question["categories"]) >= 2, question["id"]
-        if question["type"] == "rate":
-            # The expert's reasoning is what the officer learns from after rating a factor.
-            assert all(i["feedback"].get(lang) for i in question["items"]), question["id"]
-    elif question["type"] == "best_response":
-        # Exactly one best reply, so that an officer choosing it earns the whole question.
-        assert [o["credit"] for o in question["options"]].count(100) == 1, question["id"]
-        assert all(o["feedback"].get(lang) for o in question["options"]), question["id"]
-    else:
-        assert any(o["correct"] for o in question["options"]), question["id"]
+explanations_and_answers = assert_explained_and_answerable
 
 
 def test_modules_follow_the_plan_in_order(ctx):

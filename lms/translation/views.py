@@ -265,6 +265,22 @@ def _set_languages(files: dict[str, bytes], lang: str, offer: bool) -> dict[str,
     return {"course.yaml": drafts.dump_yaml(data)}
 
 
+def _save_languages(draft, files: dict[str, bytes], base: int, lang: str, *, offer: bool) -> bool:
+    """Start translating `lang` or offer it to officers: one draft save and its audit entry,
+    committed here (the view's transaction); False, with a message, when the draft moved on."""
+    kind = "offered" if offer else "started"
+    try:
+        drafts.save(draft, current_user, base, _set_languages(files, lang, offer=offer),
+                    action=f"translation-{kind}")
+    except drafts.ConflictError:
+        db.session.rollback()
+        flash(ERRORS["conflict"], "error")
+        return False
+    audit(current_user, f"translation.{kind}", f"course:{draft.course_id}", lang=lang)
+    db.session.commit()
+    return True
+
+
 @bp.post("/courses/<course_id>/start")
 @access.roles(*TRANSLATORS)
 def start(course_id: str) -> ResponseReturnValue:
@@ -279,15 +295,7 @@ def start(course_id: str) -> ResponseReturnValue:
     elif lang == info.source or lang in info.targets:
         flash(ERRORS["already"], "error")
     else:
-        try:
-            drafts.save(draft, current_user, form.base.data, _set_languages(files, lang, offer=False),
-                        action="translation-started")
-        except drafts.ConflictError:
-            db.session.rollback()
-            flash(ERRORS["conflict"], "error")
-        else:
-            audit(current_user, "translation.started", f"course:{course_id}", lang=lang)
-            db.session.commit()
+        _save_languages(draft, files, form.base.data, lang, offer=False)
     return redirect(url_for("translation.overview", course_id=course_id))
 
 
@@ -306,17 +314,8 @@ def offer(course_id: str, lang: str) -> ResponseReturnValue:
         flash(_("Not saved: the page has expired. Save with the button."), "error")
     elif found["missing"] or found["outdated"]:
         flash(ERRORS["not-complete"], "error")
-    else:
-        try:
-            drafts.save(draft, current_user, form.base.data, _set_languages(files, lang, offer=True),
-                        action="translation-offered")
-        except drafts.ConflictError:
-            db.session.rollback()
-            flash(ERRORS["conflict"], "error")
-        else:
-            audit(current_user, "translation.offered", f"course:{course_id}", lang=lang)
-            db.session.commit()
-            flash(_("The language is offered to officers once the course is published."), "success")
+    elif _save_languages(draft, files, form.base.data, lang, offer=True):
+        flash(_("The language is offered to officers once the course is published."), "success")
     return redirect(url_for("translation.overview", course_id=course_id))
 
 
