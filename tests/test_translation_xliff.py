@@ -177,3 +177,14 @@ def test_translations_survive_publishing_and_courses_load(client, ctx, tmp_path)
     info = course_text(published)
     assert sum(r.state == "outdated" for r in records.rows(published, info, "kk")) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.text("translation_marks"))) == 0
+
+
+def test_the_xliff_library_is_not_loaded_by_a_web_worker_at_start_up():
+    """translate-toolkit (about 8 MiB) is loaded by the exchange itself, not by every worker."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from lms import create_app; create_app(); "
+            "print(any(m == 'translate' or m.startswith('translate.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -13,12 +13,15 @@ shows reported per unit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from defusedxml import ElementTree as SafeTree
-from translate.storage import xliff
 
 from lms.translation import checks, records
 from lms.translation.segments import course_segments, course_text, normalize
+
+if TYPE_CHECKING:
+    from translate.storage import xliff
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -52,6 +55,9 @@ def course_version(files: dict[str, bytes]) -> str:
 
 
 def export(course_id: str, files: dict[str, bytes], lang: str) -> bytes:
+    # translate-toolkit (~8 MiB) is loaded only by the exchange itself, not by every web worker.
+    from translate.storage import xliff
+
     info = course_text(files)
     if info is None:
         raise records.TranslationError("no-course")
@@ -80,6 +86,8 @@ def read(data: bytes) -> tuple[str, str, str, str, list[tuple[str, str, str]]]:
     """(course id, version, source language, target language, [(key, source, target)]) or refusal."""
     if len(data) > MAX_BYTES:
         raise XliffRefusedError("too-big")
+    from translate.storage import xliff  # loaded only when a file is exchanged (see export)
+
     try:
         SafeTree.fromstring(data)  # no DTD, no entities: refused before the real parser sees it
     except Exception as exc:  # noqa: BLE001 (defusedxml and expat raise several kinds)
