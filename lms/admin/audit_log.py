@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from lms.extensions import db
 from lms.org.models import AuditEvent, Cohort, Country, Institution, User
 from lms.org.scope import person_matches
-from lms.reports.queries import day_start
+from lms.timeutil import day_start
 
 ACTION_LABELS = {
     "user.created": _l("Account created"),
