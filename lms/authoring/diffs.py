@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import cast
+
+from lms.catalog.content import ModuleData, Text
 
 CONTEXT = 3
 
@@ -75,15 +78,15 @@ class OfficerChanges:
         return not (self.changes_completion or self.lessons_changed or self.course_fields_changed)
 
 
-def _questions(module: dict) -> dict[str, tuple]:
+def _questions(module: ModuleData) -> dict[str, tuple]:
     """What grading sees of each question: its type and which options are correct."""
-    quiz = module.get("quiz") or {}
     from lms.quizzes.grading import answer_key
 
-    return {q["id"]: answer_key(q) for q in quiz.get("questions", [])}
+    quiz = module["quiz"]
+    return {q["id"]: answer_key(q) for q in quiz["questions"]} if quiz else {}
 
 
-def _graph(module: dict) -> tuple:
+def _graph(module: ModuleData) -> tuple:
     """What a run's score depends on: nodes, choices, their targets, scores and conditions."""
     scenario = module.get("scenario")
     if not scenario:
@@ -112,8 +115,10 @@ def officer_changes(course_id: str, old_files: dict[str, bytes] | None, new_file
         before = old_mods.get(mid)
         if before is None:
             continue
-        for lang in sorted(set(module["lesson"]) | set(before["lesson"])):
-            if module["lesson"].get(lang) != before["lesson"].get(lang):
+        # Checked files (read_course): each lesson as its texts by language.
+        lessons, lessons_before = cast(Text, module["lesson"]), cast(Text, before["lesson"])
+        for lang in sorted(set(lessons) | set(lessons_before)):
+            if lessons.get(lang) != lessons_before.get(lang):
                 changes.lessons_changed.append(f"{mid} ({lang})")
         qa, qb = _questions(before), _questions(module)
         changes.questions_added += [q for q in qb if q not in qa]

@@ -20,6 +20,7 @@ from typing import overload
 import sqlalchemy as sa
 
 from lms.authoring.models import CourseAuthor, CourseDraft, CourseEditor, DraftRevision
+from lms.catalog.content import CourseData
 from lms.catalog.loader import LoadResult, load_course_dir
 from lms.catalog.models import Course, CourseContent, CourseVersion
 from lms.catalog.sources import digest, fetch, store, write_folder
@@ -261,7 +262,7 @@ def rename_course(draft: CourseDraft, user: User, new_id: str, base: int) -> Dra
 
 # ---- saving ----------------------------------------------------------------------------
 
-def check(course_id: str, files: dict[str, bytes], partial: bool = False) -> tuple[dict | None, list[Problem]]:
+def check(course_id: str, files: dict[str, bytes], partial: bool = False) -> tuple[CourseData | None, list[Problem]]:
     """The course-format check of `lms courses check`, on a draft's files (partial: see read_course)."""
     with tempfile.TemporaryDirectory(prefix="lms-draft-") as tmp:
         folder = write_folder(files, Path(tmp) / course_id)

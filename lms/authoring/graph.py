@@ -9,10 +9,12 @@ below the pass score.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from markupsafe import Markup, escape
 
 from lms.authoring.fields import as_dict
+from lms.catalog.content import ScenarioData
 from lms.scenarios import engine
 
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 170, 46, 90, 26, 16
@@ -62,7 +64,9 @@ class Analysis:
     below_pass: bool = False
 
 
-def analyse(scenario: dict) -> Analysis:
+def analyse(raw: dict) -> Analysis:
+    # normalize() gives every node and reply the keys the engine reads.
+    scenario = cast(ScenarioData, raw)
     nodes = scenario["nodes"]
     result = Analysis()
     stack = [scenario["start"]] if scenario["start"] in nodes else []

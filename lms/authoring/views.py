@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable
+from typing import cast
 
 import sqlalchemy as sa
 from flask import (
@@ -42,6 +43,7 @@ from lms.authoring.forms import (
 )
 from lms.authoring.images import ImageRefusedError, prepare_upload
 from lms.authoring.models import CourseAuthor
+from lms.catalog.content import QuizData
 from lms.catalog.models import Course
 from lms.catalog.render import render_lesson
 from lms.extensions import db
@@ -870,7 +872,7 @@ def play(course_id: str) -> ResponseReturnValue:
 
 # ---- quiz preview -------------------------------------------------------------------------------
 
-def _quiz_of(files: dict[str, bytes], module_id: str, course: dict) -> dict:
+def _quiz_of(files: dict[str, bytes], module_id: str, course: dict) -> QuizData:
     """The draft's quiz as the engine reads it, tolerant of what is not finished yet."""
     from lms.authoring import course_form
     from lms.quizzes.spec import SORTED_PARTS
@@ -910,8 +912,9 @@ def _quiz_of(files: dict[str, bytes], module_id: str, course: dict) -> dict:
                                 if isinstance(o, dict) and o.get("id") is not None]}
         questions.append(question)
     pass_mark = raw.get("pass_mark", completion.get("pass_mark", 80))
-    return {"questions": questions, "pass_mark": pass_mark if isinstance(pass_mark, int) else 80,
-            "draw": raw.get("draw") if isinstance(raw.get("draw"), int) else None}
+    # The parts of a quiz that grading reads, each made what the course format says it is.
+    return cast(QuizData, {"questions": questions, "pass_mark": pass_mark if isinstance(pass_mark, int) else 80,
+                           "draw": raw.get("draw") if isinstance(raw.get("draw"), int) else None})
 
 
 def _credit(value) -> int:

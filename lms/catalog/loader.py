@@ -7,10 +7,12 @@ import json
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import sqlalchemy as sa
 from blinker import Namespace
 
+from lms.catalog.content import CourseData, Text
 from lms.catalog.models import Course, CourseMedia, CourseVersion, LessonPage
 from lms.catalog.render import RENDERER_VERSION, render_lesson
 from lms.catalog.sources import read_folder, store
@@ -34,7 +36,7 @@ class LoadResult:
     held: int = 0  # officers held on the previous version (the course says `finish`)
 
 
-def _media_files(folder: Path, course: dict) -> dict[tuple[str, str], bytes]:
+def _media_files(folder: Path, course: CourseData) -> dict[tuple[str, str], bytes]:
     files = {}
     for module in [*course["modules"], *([course["pre_test"]] if course["pre_test"] else [])]:
         for name in module["media"]:
@@ -42,7 +44,7 @@ def _media_files(folder: Path, course: dict) -> dict[tuple[str, str], bytes]:
     return files
 
 
-def content_hash(course: dict, media: dict[tuple[str, str], bytes]) -> str:
+def content_hash(course: CourseData, media: dict[tuple[str, str], bytes]) -> str:
     digest = hashlib.sha256(f"renderer-{RENDERER_VERSION}".encode())
     digest.update(json.dumps(course, sort_keys=True, ensure_ascii=False).encode())
     for key in sorted(media):
@@ -100,17 +102,17 @@ def load_course_dir(folder: Path) -> LoadResult:
     return LoadResult(course["id"], "new-version", course["version"], held=held)
 
 
-def _strip_lessons(course: dict) -> dict[str, dict[str, str]]:
+def _strip_lessons(course: CourseData) -> dict[str, dict[str, str]]:
     """Take the lesson texts out of the stored content (pages keep the rendered HTML);
     what stays is the list of languages each lesson has."""
     lessons = {}
     for module in [*course["modules"], *([course["pre_test"]] if course["pre_test"] else [])]:
-        lessons[module["id"]] = module["lesson"]
+        lessons[module["id"]] = cast(Text, module["lesson"])  # as read_course gives it: the texts
         module["lesson"] = sorted(module["lesson"])
     return lessons
 
 
-def _store_version(course: dict, media: dict, digest: str, lessons: dict, source: dict) -> CourseVersion:
+def _store_version(course: CourseData, media: dict, digest: str, lessons: dict, source: dict) -> CourseVersion:
     version = CourseVersion(
         course_id=course["id"], version=course["version"], content=course, content_hash=digest,
         source_files=source,
@@ -121,7 +123,7 @@ def _store_version(course: dict, media: dict, digest: str, lessons: dict, source
     return version
 
 
-def _store_pages(version: CourseVersion, course: dict, media: dict, lessons: dict) -> None:
+def _store_pages(version: CourseVersion, course: CourseData, media: dict, lessons: dict) -> None:
     for (module_id, name), data in media.items():
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         db.session.add(CourseMedia(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.catalog import cache
+from lms.catalog.content import CourseData, ModuleData
 from lms.extensions import Model
 from lms.i18n import Localized, pick
 from lms.timeutil import UTCDateTime, utcnow
@@ -66,8 +68,8 @@ class CourseVersion(Model):
     __table_args__ = (sa.UniqueConstraint("course_id", "version"),)
 
     @property
-    def content(self) -> dict:
-        """The parsed course, from this process's cache when its content hash was read before."""
+    def content(self) -> CourseData:
+        """The parsed course (typed in lms.catalog.content), from this process's cache when its content hash was read before."""
         key = (self.id, self.content_hash)
         found = cache.CONTENT.get(key)
         if found is None:
@@ -80,20 +82,24 @@ class CourseVersion(Model):
             state = sa.inspect(row, raiseerr=True)
             if state.persistent and not state.modified and self.content_hash:
                 cache.CONTENT.put(key, found)
-        return found
+        return cast(CourseData, found)
 
     @content.setter
-    def content(self, value: dict) -> None:
+    def content(self, value: CourseData) -> None:
         cache.CONTENT.discard((self.id, self.content_hash))
         if self.content_row is None:
-            self.content_row = CourseContent(content=value)
+            self.content_row = CourseContent(content=cast(dict, value))
         else:
-            self.content_row.content = value
+            self.content_row.content = cast(dict, value)
 
     def title(self, lang: str) -> Localized:
         return pick(self.content["title"], lang, self.content["source_language"])
 
-    def module(self, module_id: str) -> dict | None:
+    def is_pre_test(self, module_id: str) -> bool:
+        pre = self.content.get("pre_test")
+        return pre is not None and pre["id"] == module_id
+
+    def module(self, module_id: str) -> ModuleData | None:
         for module in self.content["modules"]:
             if module["id"] == module_id:
                 return module

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from lms.catalog import cache
+from lms.catalog.content import ModuleData
 from lms.catalog.models import Course, CourseContent, CourseVersion, LessonPage
 from lms.errors import NotFoundError
 from lms.extensions import db
@@ -40,17 +41,17 @@ def current_version(course_id: str) -> CourseVersion:
     return with_content([version])[0]
 
 
-def module_with(course_id: str, module_id: str, part: str) -> tuple[CourseVersion, dict]:
+def module_with(course_id: str, module_id: str, part: str) -> tuple[CourseVersion, ModuleData]:
     """The current version and a module of it that has this part (quiz, scenario);
     NotFoundError when there is none."""
     version = current_version(course_id)
     return version, part_of(version, module_id, part)
 
 
-def part_of(version: CourseVersion, module_id: str, part: str) -> dict:
+def part_of(version: CourseVersion, module_id: str, part: str) -> ModuleData:
     """The version's module that has this part (quiz, scenario); NotFoundError when there is none."""
     module = version.module(module_id)
-    if module is None or not module.get(part):
+    if module is None or part not in ("quiz", "scenario") or not module[part]:  # type: ignore[literal-required]
         raise NotFoundError(module_id)
     return module
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import yaml
 
+from lms.catalog.content import CourseData, ModuleData
 from lms.quizzes.spec import read_quiz
 from lms.scenarios.spec import read_scenario
 
@@ -125,7 +127,7 @@ class Reader:
         return value
 
 
-def read_course(course_dir: Path, partial: bool = False) -> tuple[dict | None, list[Problem]]:
+def read_course(course_dir: Path, partial: bool = False) -> tuple[CourseData | None, list[Problem]]:
     """Parse and check one course folder; return (course, problems).
 
     The course is None when there is any problem, unless `partial` asks for what could be
@@ -165,7 +167,7 @@ def read_course(course_dir: Path, partial: bool = False) -> tuple[dict | None, l
     if not isinstance(certificate, dict):
         r.problem(path, "certificate", "must be a mapping")
         certificate = {}
-    course = {
+    course: dict = {
         "id": course_id,
         "version": r.integer(path, data, "version", "version", low=1),
         "source_language": source,
@@ -226,7 +228,8 @@ def read_course(course_dir: Path, partial: bool = False) -> tuple[dict | None, l
             if not module.get("quiz"):
                 r.problem(course_dir / pre_test, "quiz.yaml", "the pre-test needs a quiz")
             course["pre_test"] = module
-    return (course if not r.problems or partial else None), r.problems
+    # The checks above make the dictionary what lms.catalog.content describes.
+    return (cast(CourseData, course) if not r.problems or partial else None), r.problems
 
 
 class IdRegistry:
@@ -245,7 +248,7 @@ class IdRegistry:
             self.seen[key] = r.rel(path)
 
 
-def _read_module(r: Reader, folder: Path, course: dict, ids: IdRegistry) -> dict | None:
+def _read_module(r: Reader, folder: Path, course: dict, ids: IdRegistry) -> ModuleData | None:
     path = folder / "module.yaml"
     data = r.load_yaml(path)
     if data is None:
@@ -262,7 +265,7 @@ def _read_module(r: Reader, folder: Path, course: dict, ids: IdRegistry) -> dict
         objectives = []
     if kind in ("lesson", "scenario") and not objectives:
         r.problem(path, "objectives", "list what an officer can do after the module")
-    module = {
+    module: dict = {
         "id": folder.name,
         "kind": kind,
         "title": r.text(path, data, "title", "title"),
@@ -306,7 +309,7 @@ def _read_module(r: Reader, folder: Path, course: dict, ids: IdRegistry) -> dict
         module["scenario"] = read_scenario(r, scenario_path, ids)
     elif kind == "scenario":
         r.problem(scenario_path, "", "a scenario module needs a scenario")
-    return module
+    return cast(ModuleData, module)
 
 
 def _check_records(r: Reader, path: Path) -> None:
@@ -326,7 +329,7 @@ def _check_records(r: Reader, path: Path) -> None:
                 r.problem(path, f"{lang}.{key}", "each record needs the hash of its source")
 
 
-def read_courses(root: Path) -> tuple[list[dict], list[Problem]]:
+def read_courses(root: Path) -> tuple[list[CourseData], list[Problem]]:
     """Read every course folder under root."""
     root = Path(root)
     if not root.is_dir():

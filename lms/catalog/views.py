@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from lms import access
 from lms.catalog import cache
+from lms.catalog.content import ModuleData
 from lms.catalog.loader import MEDIA_MARK
 from lms.catalog.models import Course, CourseMedia
 from lms.catalog.queries import (
@@ -106,7 +107,7 @@ def module(course_id: str, module_id: str) -> ResponseReturnValue:
     return render_module_page(version, module, tr, html, shown, status, access.enrolment)
 
 
-def render_module_page(version, module: dict, tr: Translator, html: Markup | None, shown: str, status,
+def render_module_page(version, module: ModuleData, tr: Translator, html: Markup | None, shown: str, status,
                        enrolment, **preview) -> str:
     """The officer's module page; the course editor's preview renders it too (with `preview_url`)."""
     ids = [m["id"] for m in version.content["modules"]]

@@ -60,7 +60,8 @@ def _new(completion: CourseCompletion, version: CourseVersion, user: User) -> Ce
 
 
 def certificate_enabled(version: CourseVersion) -> bool:
-    return bool((version.content.get("certificate") or {}).get("enabled"))
+    certificate = version.content.get("certificate")
+    return bool(certificate and certificate["enabled"])
 
 
 def issue(completion: CourseCompletion, version: CourseVersion) -> Certificate | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from blinker import Namespace
 
+from lms.catalog.content import ModuleData
 from lms.catalog.models import CourseVersion
 from lms.extensions import db, insert_if_absent
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress, ProgressEvent
@@ -24,7 +25,7 @@ course_completed = _signals.signal("course-completed")
 PARTS = ("lesson", "quiz", "scenario")
 
 
-def required_parts(module: dict) -> set[str]:
+def required_parts(module: ModuleData) -> set[str]:
     parts = set()
     if module.get("lesson"):
         parts.add("lesson")
@@ -97,7 +98,7 @@ def record_part(user_id: int, version: CourseVersion, module_id: str, part: str)
         enrolment.last_module_id = module_id
         enrolment.last_activity_at = now
     module = version.module(module_id)
-    if module is None or module_id == (version.content.get("pre_test") or {}).get("id"):
+    if module is None or version.is_pre_test(module_id):
         return None
     if progress.completed_at is None and required_parts(module) <= done_parts(progress):
         progress.completed_at = now

@@ -6,6 +6,7 @@ import random
 
 import sqlalchemy as sa
 
+from lms.catalog.content import quiz_of, scenario_of
 from lms.catalog.models import Course, CourseVersion
 from lms.extensions import db
 from lms.learning import progress
@@ -27,18 +28,18 @@ def complete_course_for(user: User, version: CourseVersion) -> None:
     if pre:
         attempt = attempts.start_attempt(user.id, version, pre, rng)
         # A modest pre-test, so the knowledge gain shows in reports.
-        answers = {q["id"]: [choice_ids(q)[0]] for q in pre["quiz"]["questions"]}
+        answers = {q["id"]: [choice_ids(q)[0]] for q in quiz_of(pre)["questions"]}
         attempts.submit(attempt, version, answers)
     for module in version.content["modules"]:
         if module.get("lesson"):
             progress.mark_lesson_read(user.id, version, module["id"])
         if module.get("quiz"):
             attempt = attempts.start_attempt(user.id, version, module, rng)
-            correct = {q["id"]: sorted(correct_options(q)) for q in module["quiz"]["questions"]}
+            correct = {q["id"]: sorted(correct_options(q)) for q in quiz_of(module)["questions"]}
             attempts.submit(attempt, version, correct)
         if module.get("scenario"):
             run = runs.start_run(user.id, version, module)
-            for step, choice_id in enumerate(engine.best_run(module["scenario"])):
+            for step, choice_id in enumerate(engine.best_run(scenario_of(module))):
                 runs.take_choice(run, version, step, choice_id)
 
 

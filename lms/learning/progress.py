@@ -8,6 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from lms.catalog.content import ModuleData
 from lms.catalog.models import CourseVersion
 from lms.errors import NotFoundError
 from lms.extensions import db, rows_matched
@@ -63,7 +64,7 @@ def _progress_rows(user_id: int, course_id: str) -> dict[str, ModuleProgress]:
     }
 
 
-def status_of(module: dict, row: ModuleProgress | None, started: bool) -> ModuleStatus:
+def status_of(module: ModuleData, row: ModuleProgress | None, started: bool) -> ModuleStatus:
     done = completion.done_parts(row)
     state = module_state(row is not None and row.completed_at is not None, started or bool(done))
     return ModuleStatus(state, done, completion.required_parts(module))
@@ -97,11 +98,11 @@ def module_status(user_id: int, version: CourseVersion, module_id: str) -> Modul
 
 @dataclass
 class CourseOverview:
-    modules: list[tuple[dict, ModuleStatus]]
+    modules: list[tuple[ModuleData, ModuleStatus]]
     completed: int
     total: int
     completion: CourseCompletion | None
-    pre_test: dict | None
+    pre_test: ModuleData | None
     pre_test_score: int | None
     pre_test_open: bool
     pre_test_skipped: bool

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from lms.catalog.content import ModuleData
 from lms.catalog.models import Course, CourseVersion
 from lms.catalog.queries import part_of, with_content
 from lms.errors import NotFoundError
@@ -60,7 +61,7 @@ def version_for(user_id: int, course_id: str) -> CourseVersion:
     return with_content([version])[0]
 
 
-def module_for(user_id: int, course_id: str, module_id: str, part: str) -> tuple[CourseVersion, dict]:
+def module_for(user_id: int, course_id: str, module_id: str, part: str) -> tuple[CourseVersion, ModuleData]:
     """The account's version and a module of it that has this part (quiz, scenario);
     NotFoundError when there is none."""
     version = version_for(user_id, course_id)

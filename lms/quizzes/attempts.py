@@ -9,6 +9,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lms.catalog.content import ModuleData, QuestionData, QuizData, TextRuleData, quiz_of
 from lms.catalog.models import CourseVersion
 from lms.catalog.queries import part_of
 from lms.catalog.spec import QUIZ_REVIEW
@@ -52,14 +53,14 @@ def attempts_of(user_id: int, course_id: str, module_id: str) -> list[QuizAttemp
                                    {"user_id": user_id, "course_id": course_id, "module_id": module_id}))
 
 
-def attempts_left(quiz: dict, attempts: list[QuizAttempt]) -> int | None:
+def attempts_left(quiz: QuizData, attempts: list[QuizAttempt]) -> int | None:
     """None means unlimited."""
     if not quiz["attempts"]:
         return None
     return max(0, quiz["attempts"] - sum(1 for a in attempts if a.is_submitted))
 
 
-def layout_for(quiz: dict, rng: random.Random) -> list:
+def layout_for(quiz: QuizData, rng: random.Random) -> list:
     questions = list(quiz["questions"])
     if quiz.get("draw"):  # a pool: this attempt asks `draw` of the questions
         drawn = {q["id"] for q in rng.sample(questions, min(quiz["draw"], len(questions)))}
@@ -85,30 +86,30 @@ def layout_for(quiz: dict, rng: random.Random) -> list:
     return layout
 
 
-def asked(quiz: dict, layout: list) -> dict:
+def asked(quiz: QuizData, layout: list) -> QuizData:
     """The quiz as this attempt asked it: only the questions drawn into its layout."""
     drawn = {qid for qid, _options in layout}
     return {**quiz, "questions": [q for q in quiz["questions"] if q["id"] in drawn]}
 
 
-def start_attempt(user_id: int, version: CourseVersion, module: dict, rng: random.Random | None = None) -> QuizAttempt:
+def start_attempt(user_id: int, version: CourseVersion, module: ModuleData, rng: random.Random | None = None) -> QuizAttempt:
     """Open a new attempt, or return the one already in progress."""
-    quiz = module["quiz"]
+    quiz = quiz_of(module)
     existing = attempts_of(user_id, version.course_id, module["id"])
     open_attempt = next((a for a in existing if not a.is_submitted), None)
     if open_attempt is not None:
         return open_attempt
-    if any(a.passed for a in existing) and not _is_pre_test(version, module):
+    if any(a.passed for a in existing) and not version.is_pre_test(module["id"]):
         raise QuizError("already-passed")
     left = attempts_left(quiz, existing)
     if left == 0:
         raise QuizError("no-attempts-left")
-    if _is_pre_test(version, module) and progress.pre_test_closed(user_id, version):
+    if version.is_pre_test(module["id"]) and progress.pre_test_closed(user_id, version):
         raise QuizError("pre-test-closed")
     attempt = QuizAttempt(
         user_id=user_id, course_id=version.course_id, course_version=version.version,
         module_id=module["id"], quiz_id=quiz["id"], number=len(existing) + 1,
-        is_pre_test=_is_pre_test(version, module),
+        is_pre_test=version.is_pre_test(module["id"]),
         layout=layout_for(quiz, rng or random.SystemRandom()), draft={},
     )
     db.session.add(attempt)
@@ -116,9 +117,6 @@ def start_attempt(user_id: int, version: CourseVersion, module: dict, rng: rando
     completion.log_event(user_id, version, module["id"], "quiz_started", attempt=attempt.id)
     return attempt
 
-
-def _is_pre_test(version: CourseVersion, module: dict) -> bool:
-    return (version.content.get("pre_test") or {}).get("id") == module["id"]
 
 
 def option_key(secret: str, attempt_id: int, question_id: str, option_id: str) -> str:
@@ -170,7 +168,7 @@ def shows_correct_options(policy: str, passed: bool, left: int | None) -> bool:
     return passed or left == 0
 
 
-def clean_answers(quiz: dict, form_answers: dict[str, list[str]]) -> dict[str, list[str]]:
+def clean_answers(quiz: QuizData, form_answers: dict[str, list[str]]) -> dict[str, list[str]]:
     """Keep only known questions and options, in a stable order."""
     answers = {}
     for q in quiz["questions"]:
@@ -189,14 +187,14 @@ TEXT_KEPT_AT_MOST = 10_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # control characters, except tab and newline
 
 
-def text_rules(question: dict) -> dict[str, dict]:
+def text_rules(question: QuestionData) -> dict[str, TextRuleData]:
     """{part id: {required, max_length}} for what the officer writes in a question: a rate
     question's justification of each factor, then the reason for the placement."""
     if question["type"] != "rate":
         return {}
-    rule = question.get("justification", {"required": False, "max_length": TEXT_MAX_DEFAULT})
+    rule = question.get("justification", TextRuleData(required=False, max_length=TEXT_MAX_DEFAULT))
     rules = {i["id"]: rule for i in question["items"]} if rule else {}
-    reason = (question.get("placement") or {}).get("reason")
+    reason = question["placement"].get("reason") if "placement" in question else None
     if reason:
         rules[PLACEMENT] = reason
     return rules
@@ -213,7 +211,7 @@ def text_key(secret: str, attempt_id: int, question_id: str, part_id: str) -> st
     return opaque_key(secret, "quiz-text", attempt_id, question_id, part_id)
 
 
-def texts_from_form(attempt: QuizAttempt, quiz: dict, secret: str, form) -> dict[str, dict[str, str]]:
+def texts_from_form(attempt: QuizAttempt, quiz: QuizData, secret: str, form) -> dict[str, dict[str, str]]:
     """{question id: {part id: text}} from a form's fields named t-<key>; empty texts left out."""
     by_id = {q["id"]: q for q in quiz["questions"]}
     texts: dict[str, dict[str, str]] = {}
@@ -226,7 +224,7 @@ def texts_from_form(attempt: QuizAttempt, quiz: dict, secret: str, form) -> dict
     return texts
 
 
-def text_problems(quiz: dict, layout: list, answers: dict[str, list[str]],
+def text_problems(quiz: QuizData, layout: list, answers: dict[str, list[str]],
                   texts: dict[str, dict[str, str]]) -> dict[tuple[str, str], str]:
     """{(question id, part id): "too-long" | "missing"}: why a submission is refused.
 
@@ -252,7 +250,7 @@ def text_problems(quiz: dict, layout: list, answers: dict[str, list[str]],
     return problems
 
 
-def texts_of(attempt: QuizAttempt, quiz: dict) -> dict[str, dict[str, str]]:
+def texts_of(attempt: QuizAttempt, quiz: QuizData) -> dict[str, dict[str, str]]:
     """What the officer wrote in an attempt: the draft's texts, or as submitted. No query
     for a quiz without written answers."""
     by_id = {q["id"]: q for q in quiz["questions"]}
@@ -265,7 +263,7 @@ def texts_of(attempt: QuizAttempt, quiz: dict) -> dict[str, dict[str, str]]:
     return texts
 
 
-def _write_texts(attempt_id: int, quiz: dict, texts: dict[str, dict[str, str]]) -> None:
+def _write_texts(attempt_id: int, quiz: QuizData, texts: dict[str, dict[str, str]]) -> None:
     db.session.execute(sa.delete(AttemptText).where(AttemptText.attempt_id == attempt_id))
     rows = [{"attempt_id": attempt_id, "question_id": q["id"], "part_id": part,
              "text": clean_text(texts[q["id"]][part])}
@@ -274,7 +272,7 @@ def _write_texts(attempt_id: int, quiz: dict, texts: dict[str, dict[str, str]]) 
         db.session.execute(sa.insert(AttemptText), rows)
 
 
-def save_draft(attempt: QuizAttempt, quiz: dict, form_answers: dict[str, list[str]],
+def save_draft(attempt: QuizAttempt, quiz: QuizData, form_answers: dict[str, list[str]],
                texts: dict[str, dict[str, str]] | None = None) -> None:
     """Keep the answers and texts so far. One conditional UPDATE: a save racing a submit of
     the same attempt either comes first or finds it submitted, and never rewrites it."""
@@ -308,7 +306,7 @@ def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str,
     if claimed != 1:
         return False
     module = part_of(version, attempt.module_id, "quiz")
-    quiz = asked(module["quiz"], attempt.layout)
+    quiz = asked(quiz_of(module), attempt.layout)
     answers = clean_answers(quiz, form_answers)
     graded = grade(quiz, answers)
     positions = {qid: i for i, (qid, _opts) in enumerate(attempt.layout)}

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from lms.catalog.content import ItemData, QuestionData, QuizData
+
 # Question types whose choices are the options, one of which is picked.
 ONE_ANSWER = ("single", "true_false", "best_response")
 # Question types whose statements (classify) or factors (rate) are each put on one of the
@@ -44,23 +46,23 @@ def placement_choice(option_id: str) -> str:
     return f"{PLACEMENT}{option_id}"
 
 
-def placement_choices(question: dict) -> list[str]:
+def placement_choices(question: QuestionData) -> list[str]:
     """A rate question's proposed placement: one choice per option, in the author's order."""
     placement = question.get("placement")
     return [placement_choice(o["id"]) for o in placement["options"]] if placement else []
 
 
-def placement_of(question: dict, selected: set[str]) -> str | None:
+def placement_of(question: QuestionData, selected: set[str]) -> str | None:
     """The placement option chosen; None when none, or more than one, was chosen."""
     chosen = [c[len(PLACEMENT):] for c in placement_choices(question) if c in selected]
     return chosen[0] if len(chosen) == 1 else None
 
 
-def is_graded_placement(question: dict) -> bool:
+def is_graded_placement(question: QuestionData) -> bool:
     return bool(question.get("placement") and question["placement"].get("graded", True))
 
 
-def choice_ids(question: dict) -> list[str]:
+def choice_ids(question: QuestionData) -> list[str]:
     """Every choice an officer can pick in a question, in the author's order."""
     if question["type"] in SORTED:
         return [pair(i["id"], c["id"]) for i in question["items"] for c in question["categories"]
@@ -68,7 +70,7 @@ def choice_ids(question: dict) -> list[str]:
     return [o["id"] for o in question["options"]]
 
 
-def correct_options(question: dict) -> set[str]:
+def correct_options(question: QuestionData) -> set[str]:
     """The choices of a fully right answer."""
     if question["type"] in SORTED:
         right = {pair(i["id"], i["category"]) for i in question["items"]}
@@ -80,12 +82,12 @@ def correct_options(question: dict) -> set[str]:
     return {o["id"] for o in question["options"] if o["correct"]}
 
 
-def is_correct(question: dict, selected: set[str]) -> bool:
+def is_correct(question: QuestionData, selected: set[str]) -> bool:
     """Single and true/false: the one correct option; multiple: exactly the correct set."""
     return credit(question, selected) == 1
 
 
-def classified(question: dict, selected: set[str]) -> dict[str, str | None]:
+def classified(question: QuestionData, selected: set[str]) -> dict[str, str | None]:
     """Statement id -> the category picked for it; None when none, or more than one, was picked."""
     picked: dict[str, list[str]] = {i["id"]: [] for i in question["items"]}
     for choice in selected:
@@ -95,7 +97,7 @@ def classified(question: dict, selected: set[str]) -> dict[str, str | None]:
     return {item_id: cats[0] if len(cats) == 1 else None for item_id, cats in picked.items()}
 
 
-def steps_from_expert(question: dict, item: dict, category: str | None) -> int | None:
+def steps_from_expert(question: QuestionData, item: ItemData, category: str | None) -> int | None:
     """How many scale steps a rating is from the expert's (0: exact); None when unrated."""
     order = [c["id"] for c in question["categories"]]
     if category not in order or item["category"] not in order:
@@ -103,7 +105,7 @@ def steps_from_expert(question: dict, item: dict, category: str | None) -> int |
     return abs(order.index(category) - order.index(item["category"]))
 
 
-def agrees(question: dict, item: dict, category: str | None) -> bool:
+def agrees(question: QuestionData, item: ItemData, category: str | None) -> bool:
     """Whether a statement put in this category counts as right: its own category, or for a
     rate question a scale point at most `tolerance` steps from the expert's rating."""
     if category is None:
@@ -115,13 +117,13 @@ def agrees(question: dict, item: dict, category: str | None) -> bool:
     return steps is not None and steps <= tolerance
 
 
-def item_results(question: dict, selected: set[str]) -> dict[str, bool]:
+def item_results(question: QuestionData, selected: set[str]) -> dict[str, bool]:
     """Classify and rate: statement id -> right (agrees with the expert)."""
     chosen = classified(question, selected)
     return {i["id"]: agrees(question, i, chosen[i["id"]]) for i in question["items"]}
 
 
-def credit(question: dict, selected: set[str]) -> Fraction:
+def credit(question: QuestionData, selected: set[str]) -> Fraction:
     """The share of the question earned by the chosen set (0..1)."""
     valid = set(choice_ids(question))
     chosen = set(selected) & valid
@@ -139,7 +141,7 @@ def credit(question: dict, selected: set[str]) -> Fraction:
     return Fraction(1) if chosen == correct_options(question) else Fraction(0)
 
 
-def grade(quiz: dict, answers: dict[str, list[str]], pass_mark: int | None = None) -> Graded:
+def grade(quiz: QuizData, answers: dict[str, list[str]], pass_mark: int | None = None) -> Graded:
     questions = quiz["questions"]
     earned = {q["id"]: credit(q, set(answers.get(q["id"], []))) for q in questions}
     total = len(questions)
@@ -150,14 +152,14 @@ def grade(quiz: dict, answers: dict[str, list[str]], pass_mark: int | None = Non
                   passed=score >= mark, credit=earned)
 
 
-def answer_key(question: dict) -> tuple:
+def answer_key(question: QuestionData) -> tuple:
     """What grading sees of a question (to tell whether an edit changes what a record means)."""
     credits = tuple((o["id"], o.get("credit")) for o in question.get("options", []))
     return (question["type"], tuple(choice_ids(question)), tuple(sorted(correct_options(question))), credits,
             question.get("tolerance"), is_graded_placement(question))
 
 
-def is_answered(question: dict, selected: set[str]) -> bool:
+def is_answered(question: QuestionData, selected: set[str]) -> bool:
     """Whether the officer gave an answer: for classify, a category for every statement; for
     rate, a rating for every factor and the placement, when the question has one."""
     if question["type"] in SORTED:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
+
+from lms.catalog.content import QuizData
 
 # Question types of quiz.yaml (docs/courses.md), in the order messages list them.
 QUESTION_TYPES = ("single", "multiple", "true_false", "best_response", "classify", "rate")
 
 
-def read_quiz(r, path: Path, course: dict, ids) -> dict | None:
+def read_quiz(r, path: Path, course: dict, ids) -> QuizData | None:
     data = r.load_yaml(path)
     if data is None:
         return None
     quiz_id = r.ident(path, data.get("id"), "id")
     ids.claim(r, path, "id", "quiz", quiz_id)
-    quiz = {
+    quiz: dict = {
         "id": quiz_id,
         "pass_mark": r.integer(path, data, "pass_mark", "pass_mark", default=course["pass_mark"], high=100),
         "attempts": r.integer(path, data, "attempts", "attempts", default=0),
@@ -26,7 +29,7 @@ def read_quiz(r, path: Path, course: dict, ids) -> dict | None:
     questions = data.get("questions")
     if not isinstance(questions, list) or not questions:
         r.problem(path, "questions", "a quiz needs at least one question")
-        return quiz
+        return cast(QuizData, quiz)
     if quiz.get("draw") and quiz["draw"] > len(questions):
         r.problem(path, "draw", f"draws {quiz['draw']} questions but the quiz has {len(questions)}")
     for i, q in enumerate(questions):
@@ -41,7 +44,7 @@ def read_quiz(r, path: Path, course: dict, ids) -> dict | None:
         qtype = q.get("type")
         if qtype not in QUESTION_TYPES:
             r.problem(path, f"{fld}.type", "must be one of " + ", ".join(QUESTION_TYPES))
-        question = {
+        question: dict = {
             "id": qid,
             "type": qtype,
             "text": r.text(path, q, "text", f"{fld}.text"),
@@ -61,7 +64,7 @@ def read_quiz(r, path: Path, course: dict, ids) -> dict | None:
                     r.problem(path, f"{fld}.{key}", f"only a rate question has {key}")
         _read_documents(r, path, fld, q, question)
         quiz["questions"].append(question)
-    return quiz
+    return cast(QuizData, quiz)
 
 
 def _read_options(r, path: Path, fld: str, q: dict, question: dict) -> None:

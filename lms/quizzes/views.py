@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import access
+from lms.catalog.content import ItemData, ModuleData, QuestionData, TextRuleData, quiz_of
 from lms.catalog.queries import Translator, part_of, recorded_version, version_of
 from lms.core.forms import ConfirmForm
 from lms.extensions import db
@@ -55,7 +56,7 @@ def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
         return _render_attempt(open_attempt, attempt_version, module_id, tr, attempts)
     return render_template(
         "quizzes/start.html", version=version, module=module, tr=tr, attempts=attempts,
-        left=quiz_attempts.attempts_left(module["quiz"], attempts),
+        left=quiz_attempts.attempts_left(quiz_of(module), attempts),
         passed=any(a.passed for a in attempts), confirm=ConfirmForm(),
         is_final=is_final_assessment(version, module_id),
     )
@@ -68,13 +69,14 @@ def _secret() -> str:
 def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr,
                     attempts: list[QuizAttempt]) -> ResponseReturnValue:
     module = version.module(module_id)
-    left = quiz_attempts.attempts_left(module["quiz"], attempts)
+    left = quiz_attempts.attempts_left(quiz_of(module), attempts)
     return render_attempt_page(attempt, version, module, tr, bool(request.args.get("confirm")),
                                None if left is None else max(0, left - 1),
-                               texts=quiz_attempts.texts_of(attempt, module["quiz"]), refused=bool(request.args.get("refused")))
+                               texts=quiz_attempts.texts_of(attempt, quiz_of(module)), refused=bool(request.args.get("refused")))
 
 
-def _text_field(attempt: QuizAttempt, qid: str, part: str, rule: dict, texts: dict, problems: dict | None) -> dict:
+def _text_field(attempt: QuizAttempt, qid: str, part: str, rule: TextRuleData, texts: dict,
+                problems: dict | None) -> dict:
     """A written answer's textarea: its opaque name, what is written so far, and its problem."""
     value = texts.get(qid, {}).get(part, "")
     problem = (problems or {}).get((qid, part))
@@ -85,16 +87,16 @@ def _text_field(attempt: QuizAttempt, qid: str, part: str, rule: dict, texts: di
             "problem": problem}
 
 
-def render_attempt_page(attempt: QuizAttempt, version, module: dict, tr, confirming: bool, left_after: int | None,
+def render_attempt_page(attempt: QuizAttempt, version, module: ModuleData, tr, confirming: bool, left_after: int | None,
                         texts: dict | None = None, refused: bool = False, **preview) -> str:
     """The officer's attempt page; the course editor's preview renders it too (with `preview_url`).
 
     texts: what the officer has written so far; refused: the last submission was refused
     for its written answers, so a missing required one is marked too."""
-    by_id = {q["id"]: q for q in module["quiz"]["questions"]}
+    by_id = {q["id"]: q for q in quiz_of(module)["questions"]}
     keys = quiz_attempts.option_keys(attempt, _secret())
     texts = texts or {}
-    problems = (quiz_attempts.text_problems(module["quiz"], attempt.layout, attempt.draft, texts)
+    problems = (quiz_attempts.text_problems(quiz_of(module), attempt.layout, attempt.draft, texts)
                 if refused else None)
     questions = []
     for qid, choice_ids in attempt.layout:
@@ -158,7 +160,7 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
     return redirect(url_for("quizzes.quiz", course_id=course_id, module_id=module_id))
 
 
-def _documents(q: dict, tr) -> list[dict]:
+def _documents(q: QuestionData, tr) -> list[dict]:
     """A question's case file: each document's title and its paragraphs (plain text)."""
     documents = []
     for d in q.get("documents") or []:
@@ -168,7 +170,7 @@ def _documents(q: dict, tr) -> list[dict]:
     return documents
 
 
-def _classify_rows(q: dict, choice_ids: list[str], selected: set[str], tr, keys: dict | None = None) -> list[dict]:
+def _classify_rows(q: QuestionData, choice_ids: list[str], selected: set[str], tr, keys: dict | None = None) -> list[dict]:
     """A classify question's statements in the attempt's order, each with its categories."""
     items = {i["id"]: i for i in q["items"]}
     categories = {c["id"]: c for c in q["categories"]}
@@ -183,7 +185,7 @@ def _classify_rows(q: dict, choice_ids: list[str], selected: set[str], tr, keys:
     return list(rows.values())
 
 
-def _placement_choices(q: dict, choice_ids: list[str], selected: set[str], tr, keys: dict | None = None) -> dict:
+def _placement_choices(q: QuestionData, choice_ids: list[str], selected: set[str], tr, keys: dict | None = None) -> dict:
     """A rate question's placement as this attempt laid it out: its text and options."""
     placement = q["placement"]
     options = {grading.placement_choice(o["id"]): o for o in placement["options"]}
@@ -221,25 +223,25 @@ def answer(attempt_id: int) -> ResponseReturnValue:
         flash(MESSAGES["already-submitted"](), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     answers = form_answers(attempt, request.form)
-    texts = quiz_attempts.texts_from_form(attempt, module["quiz"], _secret(), request.form)
+    texts = quiz_attempts.texts_from_form(attempt, quiz_of(module), _secret(), request.form)
     try:
         if request.form.get("action") == "save":
-            quiz_attempts.save_draft(attempt, module["quiz"], answers, texts)
+            quiz_attempts.save_draft(attempt, quiz_of(module), answers, texts)
             db.session.commit()
             flash(_("Your answers are saved. You can come back and finish later."), "success")
             return redirect(quiz_url)
-        if quiz_attempts.text_problems(module["quiz"], attempt.layout, answers, texts):
+        if quiz_attempts.text_problems(quiz_of(module), attempt.layout, answers, texts):
             # Refused, and nothing lost: the answers and every text are kept as written.
-            quiz_attempts.save_draft(attempt, module["quiz"], answers, texts)
+            quiz_attempts.save_draft(attempt, quiz_of(module), answers, texts)
             db.session.commit()
             flash(_("Your answers are not submitted yet: correct the written answers marked below. "
                     "Everything you wrote is kept."), "error")
             return redirect(quiz_url + "?refused=1")
-        by_id = {q["id"]: q for q in module["quiz"]["questions"]}
+        by_id = {q["id"]: q for q in quiz_of(module)["questions"]}
         unanswered = [qid for qid, _o in attempt.layout
                       if qid in by_id and not grading.is_answered(by_id[qid], set(answers.get(qid, [])))]
         if unanswered and request.form.get("confirm_unanswered") != "yes":
-            quiz_attempts.save_draft(attempt, module["quiz"], answers, texts)
+            quiz_attempts.save_draft(attempt, quiz_of(module), answers, texts)
             db.session.commit()
             flash(_("Some questions have no answer. Answer them, or submit again to confirm."), "warning")
             return redirect(quiz_url + "?confirm=1")
@@ -272,17 +274,17 @@ def review(attempt_id: int) -> ResponseReturnValue:
     tr = Translator(version, current_language())
     answers = {a.question_id: a for a in attempt.answers}
     history = quiz_attempts.attempts_of(attempt.user_id, attempt.course_id, attempt.module_id)
-    left = quiz_attempts.attempts_left(module["quiz"], history)
+    left = quiz_attempts.attempts_left(quiz_of(module), history)
     passed = any(a.passed for a in history) and not attempt.is_pre_test
     # What the review may show follows the course's setting, decided in one place.
     reveal = quiz_attempts.shows_correct_options(quiz_attempts.review_policy(version), passed, left)
     own = attempt.user_id == current_user.id
     return render_review_page(
         attempt, version, module, tr, {qid: (a.selected, a.is_correct) for qid, a in answers.items()}, reveal,
-        left, own and not passed and not attempt.is_pre_test and left != 0, texts=quiz_attempts.texts_of(attempt, module["quiz"]))
+        left, own and not passed and not attempt.is_pre_test and left != 0, texts=quiz_attempts.texts_of(attempt, quiz_of(module)))
 
 
-def _agreement(q: dict, item: dict, category: str | None) -> dict:
+def _agreement(q: QuestionData, item: ItemData, category: str | None) -> dict:
     """How a rating compares with the expert's: exact, within the tolerance (n steps), or off."""
     steps = grading.steps_from_expert(q, item, category)
     if steps is None:
@@ -292,7 +294,7 @@ def _agreement(q: dict, item: dict, category: str | None) -> dict:
     return {"kind": "near" if grading.agrees(q, item, category) else "off", "steps": steps}
 
 
-def _placement_review(q: dict, choice_ids: list[str], selected: set[str], tr, shown: bool, reason: str) -> dict:
+def _placement_review(q: QuestionData, choice_ids: list[str], selected: set[str], tr, shown: bool, reason: str) -> dict:
     """A rate question's placement in the review: the officer's choice and reason, and the
     expert's choice and reasoning once the review may show them (or the officer chose it)."""
     placement = q["placement"]
@@ -306,14 +308,14 @@ def _placement_review(q: dict, choice_ids: list[str], selected: set[str], tr, sh
             "reasoning": tr(placement["reasoning"]) if reveal else None}
 
 
-def render_review_page(attempt: QuizAttempt, version, module: dict, tr, answers: dict[str, tuple[list, bool]],
+def render_review_page(attempt: QuizAttempt, version, module: ModuleData, tr, answers: dict[str, tuple[list, bool]],
                        reveal: bool, left: int | None, can_retry: bool, texts: dict | None = None,
                        **preview) -> str:
     """The officer's review of a submitted attempt; the course editor's preview renders it too.
 
     texts: what the officer wrote (a rate question's justifications and placement reason)."""
     texts = texts or {}
-    by_id = {q["id"]: q for q in module["quiz"]["questions"]}
+    by_id = {q["id"]: q for q in quiz_of(module)["questions"]}
     questions = []
     for qid, choice_ids in attempt.layout:
         q = by_id[qid]
@@ -364,7 +366,7 @@ def render_review_page(attempt: QuizAttempt, version, module: dict, tr, answers:
                              else None),
             } for oid in choice_ids if oid in options]
         questions.append(question)
-    pass_mark = module["quiz"]["pass_mark"]
+    pass_mark = quiz_of(module)["pass_mark"]
     return render_template("quizzes/review.html", attempt=attempt, version=version, module=module,
                            tr=tr, questions=questions, pass_mark=pass_mark, reveal=reveal, left=left,
                            can_retry=can_retry, confirm=ConfirmForm(), **preview)

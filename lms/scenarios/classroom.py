@@ -15,6 +15,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from lms.catalog.content import ModuleData, scenario_of
 from lms.catalog.models import CourseVersion
 from lms.extensions import db
 from lms.learning import completion
@@ -79,7 +80,7 @@ def roster(viewer: User, cohort_id: int | None, officer_ids: list[int]) -> tuple
     return cohort, people
 
 
-def schedule_session(trainer: User, version: CourseVersion, module: dict, held_on: date, place: str,
+def schedule_session(trainer: User, version: CourseVersion, module: ModuleData, held_on: date, place: str,
                      cohort: Cohort | None, invited: list[User]) -> ClassroomSession:
     """A session planned for a date, with the officers on its attendance sheet; the caller commits."""
     if not invited:
@@ -135,7 +136,7 @@ def correct_session(actor: User, session: ClassroomSession, held_on: date, place
 def record_session(
     trainer: User,
     version: CourseVersion,
-    module: dict,
+    module: ModuleData,
     held_on: date,
     place: str,
     cohort: Cohort | None,
@@ -146,7 +147,7 @@ def record_session(
 ) -> ClassroomSession:
     """Record the session (a new one, or one scheduled before) and one run per officer who
     played; the caller commits."""
-    scenario = module["scenario"]
+    scenario = scenario_of(module)
     present = {u.id: u for u in attendees}
     checklist = {item["id"] for item in scenario["observer_checklist"]}
     if not present:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from lms.catalog.content import ReplyData, ScenarioData
+
 MAX_STATES = 200_000
 
 
-def condition_holds(when: dict, variables: dict) -> bool:
+def condition_holds(when: dict[str, dict[str, int]], variables: dict) -> bool:
     for name, cond in (when or {}).items():
         value = variables.get(name, 0)
         if "min" in cond and value < cond["min"]:
@@ -25,15 +27,15 @@ def condition_holds(when: dict, variables: dict) -> bool:
     return True
 
 
-def available_choices(scenario: dict, node_id: str, variables: dict) -> list[dict]:
+def available_choices(scenario: ScenarioData, node_id: str, variables: dict) -> list[ReplyData]:
     node = scenario["nodes"][node_id]
-    return [c for c in node.get("choices", []) if condition_holds(c.get("when"), variables)]
+    return [c for c in node.get("choices", []) if condition_holds(c.get("when", {}), variables)]
 
 
 @dataclass
 class Step:
     node_id: str
-    choice: dict
+    choice: ReplyData
 
 
 @dataclass
@@ -44,7 +46,7 @@ class RunState:
     steps: list[Step] = field(default_factory=list)
     skills: set[str] = field(default_factory=set)
 
-    def is_finished(self, scenario: dict) -> bool:
+    def is_finished(self, scenario: ScenarioData) -> bool:
         return "ending" in scenario["nodes"][self.node_id]
 
 
@@ -52,11 +54,11 @@ class InvalidChoiceError(ValueError):
     """The choice is not offered at this point of the run."""
 
 
-def start(scenario: dict) -> RunState:
+def start(scenario: ScenarioData) -> RunState:
     return RunState(node_id=scenario["start"], variables=dict(scenario.get("variables", {})))
 
 
-def choose(scenario: dict, state: RunState, choice_id: str) -> RunState:
+def choose(scenario: ScenarioData, state: RunState, choice_id: str) -> RunState:
     """Take one choice; return the new state (the old one is left as it was)."""
     if state.is_finished(scenario):
         raise InvalidChoiceError("the run has ended")
@@ -76,7 +78,7 @@ def choose(scenario: dict, state: RunState, choice_id: str) -> RunState:
     )
 
 
-def replay(scenario: dict, choice_ids: list[str]) -> RunState:
+def replay(scenario: ScenarioData, choice_ids: list[str]) -> RunState:
     state = start(scenario)
     for choice_id in choice_ids:
         state = choose(scenario, state, choice_id)
@@ -86,7 +88,7 @@ def replay(scenario: dict, choice_ids: list[str]) -> RunState:
 GOOD, WEAK, UNACCEPTABLE = "good", "weak", "unacceptable"
 
 
-def reply_quality(scenario: dict, step: Step, variables_before: dict) -> str:
+def reply_quality(scenario: ScenarioData, step: Step, variables_before: dict) -> str:
     """How a reply compares with the others offered at its node: the best one (good), some
     points but fewer than the best (weak), or no points where points were to be had."""
     offered = available_choices(scenario, step.node_id, variables_before)
@@ -97,7 +99,7 @@ def reply_quality(scenario: dict, step: Step, variables_before: dict) -> str:
     return WEAK if score > 0 else UNACCEPTABLE
 
 
-def shuffled(choices: list[dict], seed: str) -> list[dict]:
+def shuffled(choices: list[ReplyData], seed: str) -> list[ReplyData]:
     """The choices in an order fixed by the seed: the best reply is not always first, and a
     reload shows the same order."""
     order = list(choices)
@@ -105,7 +107,7 @@ def shuffled(choices: list[dict], seed: str) -> list[dict]:
     return order
 
 
-def best_alternative(scenario: dict, step: Step, variables_before: dict) -> dict | None:
+def best_alternative(scenario: ScenarioData, step: Step, variables_before: dict) -> ReplyData | None:
     """The highest-scoring choice that was offered where the officer lost points."""
     offered = available_choices(scenario, step.node_id, variables_before)
     best = max(offered, key=lambda c: c.get("score", 0), default=None)
@@ -114,7 +116,7 @@ def best_alternative(scenario: dict, step: Step, variables_before: dict) -> dict
     return None
 
 
-def score_bounds(scenario: dict) -> tuple[int, int]:
+def score_bounds(scenario: ScenarioData) -> tuple[int, int]:
     """The lowest and highest total score over every possible run."""
     memo: dict = {}
 
@@ -143,7 +145,7 @@ def score_bounds(scenario: dict) -> tuple[int, int]:
     return walk(scenario["start"], tuple(sorted(scenario.get("variables", {}).items())))
 
 
-def graph_problems(scenario: dict) -> list[tuple[str, str]]:
+def graph_problems(scenario: ScenarioData) -> list[tuple[str, str]]:
     """Return (message, field) for every broken rule of the scenario graph."""
     nodes = scenario.get("nodes", {})
     problems: list[tuple[str, str]] = []
@@ -197,7 +199,7 @@ def graph_problems(scenario: dict) -> list[tuple[str, str]]:
     return problems
 
 
-def best_run(scenario: dict) -> list[str]:
+def best_run(scenario: ScenarioData) -> list[str]:
     """Choice ids of a highest-scoring run (depth-first; scenarios are small DAGs)."""
     memo: dict = {}
 

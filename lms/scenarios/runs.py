@@ -6,6 +6,7 @@ import functools
 
 import sqlalchemy as sa
 
+from lms.catalog.content import ModuleData, ReplyData, ScenarioData, scenario_of
 from lms.catalog.models import CourseVersion
 from lms.catalog.queries import part_of
 from lms.extensions import db, rows_matched
@@ -30,7 +31,7 @@ def runs_of(user_id: int, course_id: str, module_id: str) -> list[ScenarioRun]:
                                    {"user_id": user_id, "course_id": course_id, "module_id": module_id}))
 
 
-def start_run(user_id: int, version: CourseVersion, module: dict) -> ScenarioRun:
+def start_run(user_id: int, version: CourseVersion, module: ModuleData) -> ScenarioRun:
     """A fresh run of the module's role-play. The latest run, when still open with no reply
     and on this version, is exactly that already (a second click on Start, a retried request):
     it is returned instead of opening another; a run with replies is kept and a new one opened."""
@@ -41,7 +42,7 @@ def start_run(user_id: int, version: CourseVersion, module: dict) -> ScenarioRun
         return latest
     run = ScenarioRun(
         user_id=user_id, course_id=version.course_id, course_version=version.version,
-        module_id=module["id"], scenario_id=module["scenario"]["id"], choices=[],
+        module_id=module["id"], scenario_id=scenario_of(module)["id"], choices=[],
     )
     db.session.add(run)
     db.session.flush()
@@ -49,7 +50,7 @@ def start_run(user_id: int, version: CourseVersion, module: dict) -> ScenarioRun
     return run
 
 
-def choice_order(run: ScenarioRun, secret: str, choices: list[dict]) -> list[dict]:
+def choice_order(run: ScenarioRun, secret: str, choices: list[ReplyData]) -> list[ReplyData]:
     """The choices of the run's current step, shuffled per run and step (stable on reload).
 
     The seed mixes the deployment's secret with the run and step, so the order can be
@@ -75,11 +76,11 @@ def take_keyed_choice(run: ScenarioRun, version: CourseVersion, step: int, key: 
     """
     if run.finished_at is not None or step != len(run.choices):
         return False
-    scenario = part_of(version, run.module_id, "scenario")["scenario"]
+    scenario = scenario_of(part_of(version, run.module_id, "scenario"))
     return take_choice(run, version, step, keyed_choice_id(scenario, run.choices, run.id, key, secret))
 
 
-def keyed_choice_id(scenario: dict, taken: list[str], run_id: int, key: str, secret: str) -> str:
+def keyed_choice_id(scenario: ScenarioData, taken: list[str], run_id: int, key: str, secret: str) -> str:
     """The id of the reply a form's key names at the step after `taken` (the editor's preview,
     whose runs are never stored, maps its keys with it too); InvalidChoiceError when none."""
     state = engine.replay(scenario, taken)
@@ -94,7 +95,7 @@ def take_choice(run: ScenarioRun, version: CourseVersion, step: int, choice_id: 
     """Apply a choice at the given step; a repeated or stale step changes nothing (False)."""
     if run.finished_at is not None or step != len(run.choices):
         return False
-    scenario = part_of(version, run.module_id, "scenario")["scenario"]
+    scenario = scenario_of(part_of(version, run.module_id, "scenario"))
     state = engine.replay(scenario, run.choices)
     state = engine.choose(scenario, state, choice_id)  # raises InvalidChoiceError
     # Compare-and-set on the path length, so two tabs cannot both add a step at one node:
@@ -119,7 +120,7 @@ def take_choice(run: ScenarioRun, version: CourseVersion, step: int, choice_id: 
     return True
 
 
-def finish(run: ScenarioRun, scenario: dict, state) -> bool:
+def finish(run: ScenarioRun, scenario: ScenarioData, state) -> bool:
     """Write the outcome on the run when the state is at an ending (True); the editor's
     preview finishes its unstored runs with it too."""
     if not state.is_finished(scenario):

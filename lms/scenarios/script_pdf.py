@@ -14,6 +14,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from lms.catalog.content import ModuleData, scenario_of
 from lms.catalog.models import CourseVersion
 from lms.i18n import pick, text_direction
 
@@ -92,11 +93,11 @@ class _Writer:
         self.para(text, size=size, indent=BOX + 3, gap=2.5)
 
 
-def build_script_pdf(version: CourseVersion, module: dict, lang: str, order: list[str],
+def build_script_pdf(version: CourseVersion, module: ModuleData, lang: str, order: list[str],
                      labels: Labels) -> bytes:
     """The classroom script of the module's scenario in lang: briefing, role cards (one page
     each), the numbered branching conversation and the observer checklist with tick boxes."""
-    scenario = module["scenario"]
+    scenario = scenario_of(module)
     source = version.content["source_language"]
 
     def t(texts: dict | None) -> str:
@@ -139,7 +140,7 @@ def build_script_pdf(version: CourseVersion, module: dict, lang: str, order: lis
     arrow = "«" if rtl else "»"  # points along the line, to the next node
     for node_id in order:
         node = scenario["nodes"][node_id]
-        speaker = t(scenario["roles"][node["speaker"]]["name"]) if node.get("speaker") else ""
+        speaker = t(scenario["roles"][node["speaker"]]["name"]) if node["speaker"] else ""
         if pdf.will_page_break(24):
             pdf.add_page()
         w.para(f"{numbers[node_id]}. {speaker}".strip(), size=12, bold=True, gap=1)

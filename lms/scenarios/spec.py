@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
+from lms.catalog.content import ScenarioData
 from lms.scenarios import engine
 
 ENDINGS = {"good", "mixed", "poor"}
 
 
-def read_scenario(r, path: Path, ids) -> dict | None:
+def read_scenario(r, path: Path, ids) -> ScenarioData | None:
     data = r.load_yaml(path)
     if data is None:
         return None
@@ -18,7 +20,7 @@ def read_scenario(r, path: Path, ids) -> dict | None:
     feedback = data.get("feedback", "immediate")
     if feedback not in ("immediate", "debrief"):
         r.problem(path, "feedback", "must be immediate or debrief")
-    scenario = {
+    scenario: dict = {
         "id": sid,
         "title": r.text(path, data, "title", "title"),
         "briefing": r.text(path, data, "briefing", "briefing"),
@@ -61,7 +63,7 @@ def read_scenario(r, path: Path, ids) -> dict | None:
     nodes = data.get("nodes")
     if not isinstance(nodes, dict) or not nodes:
         r.problem(path, "nodes", "a scenario needs nodes")
-        return scenario
+        return cast(ScenarioData, scenario)
     for node_id, node in nodes.items():
         fld = f"nodes.{node_id}"
         r.ident(path, str(node_id), fld)
@@ -125,6 +127,6 @@ def read_scenario(r, path: Path, ids) -> dict | None:
                     "when": when if isinstance(when, dict) else {},
                 })
         scenario["nodes"][str(node_id)] = parsed
-    for message, where in engine.graph_problems(scenario):
+    for message, where in engine.graph_problems(cast(ScenarioData, scenario)):
         r.problem(path, where, message)
-    return scenario
+    return cast(ScenarioData, scenario)

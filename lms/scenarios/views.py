@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import access
+from lms.catalog.content import ModuleData, ScenarioData, scenario_of
 from lms.catalog.queries import Translator, module_with, part_of, recorded_version, version_of
 from lms.core.forms import ConfirmForm
 from lms.core.views import add_home_links
@@ -59,16 +60,16 @@ def play(course_id: str, module_id: str) -> ResponseReturnValue:
     return render_node(current, run_version, module, tr)
 
 
-def render_briefing(version, module: dict, tr: Translator, history: list, **preview) -> str:
+def render_briefing(version, module: ModuleData, tr: Translator, history: list, **preview) -> str:
     """The officer's briefing page; the course editor's preview renders it too (with `preview_url`)."""
     return render_template("scenarios/briefing.html", version=version, module=module,
-                           scenario=module["scenario"], tr=tr, history=history, confirm=ConfirmForm(),
-                           best=engine.score_bounds(module["scenario"])[1], **preview)
+                           scenario=scenario_of(module), tr=tr, history=history, confirm=ConfirmForm(),
+                           best=engine.score_bounds(scenario_of(module))[1], **preview)
 
 
-def render_node(current: ScenarioRun, run_version, module: dict, tr: Translator, **preview) -> str:
+def render_node(current: ScenarioRun, run_version, module: ModuleData, tr: Translator, **preview) -> str:
     """The officer's page of a run's current step; the course editor's preview renders it too."""
-    scenario = part_of(run_version, module["id"], "scenario")["scenario"]
+    scenario = scenario_of(part_of(run_version, module["id"], "scenario"))
     state = engine.replay(scenario, current.choices)
     last = state.steps[-1] if state.steps else None
     show_feedback = scenario["feedback"] == "immediate" and last is not None and last.choice.get("feedback")
@@ -160,7 +161,7 @@ def debrief(run_id: int) -> ResponseReturnValue:
 def render_debrief(run: ScenarioRun, version, tr: Translator, **preview) -> str:
     """The officer's debrief of a finished run; the course editor's preview renders it too."""
     module = version.module(run.module_id)
-    scenario = module["scenario"]
+    scenario = scenario_of(module)
     state = engine.start(scenario)
     path = []
     for choice_id in run.choices:
@@ -187,14 +188,14 @@ def script(course_id: str, module_id: str) -> ResponseReturnValue:
     if lang not in version.content["languages"]:
         lang = version.content["source_language"]
     tr = Translator(version, lang)
-    scenario = module["scenario"]
+    scenario = scenario_of(module)
     order = _reading_order(scenario)
     return render_template("scenarios/script.html", version=version, module=module, scenario=scenario,
                            tr=tr, script_lang=lang, order=order,
                            numbers={node_id: i + 1 for i, node_id in enumerate(order)})
 
 
-def _reading_order(scenario: dict) -> list[str]:
+def _reading_order(scenario: ScenarioData) -> list[str]:
     """Nodes in the order a reader meets them: breadth first from the start, endings last."""
     seen, queue, order = set(), [scenario["start"]], []
     while queue:
@@ -222,7 +223,7 @@ def script_pdf(course_id: str, module_id: str) -> ResponseReturnValue:
     """The classroom script as an A4 PDF in any course language (?lang=...)."""
     version, module = module_with(course_id, module_id, "scenario")
     lang = _script_lang(version)
-    scenario = module["scenario"]
+    scenario = scenario_of(module)
     # The handout's headings in the script's language when the interface has it.
     with force_locale(lang if lang in LOCALES else current_language()):
         from lms.scenarios import script_pdf as script_pdf_module  # fpdf on first use only
@@ -282,7 +283,7 @@ def classroom_module(course_id: str, module_id: str) -> ResponseReturnValue:
 def classroom_new(course_id: str, module_id: str) -> ResponseReturnValue:
     """Step one (GET): a cohort or chosen officers. Step two: attendance and outcomes."""
     version, module = module_with(course_id, module_id, "scenario")
-    scenario = module["scenario"]
+    scenario = scenario_of(module)
     tr = Translator(version, current_language())
     cohorts = classroom.cohorts_for(current_user)
     q = (request.args.get("q") or "").strip()
@@ -347,7 +348,7 @@ def _session_or_404(session_id: int):
 def classroom_session(session_id: int) -> ResponseReturnValue:
     session, version, module = _session_or_404(session_id)
     return render_template("scenarios/classroom_session.html", session=session, version=version,
-                           module=module, scenario=module["scenario"],
+                           module=module, scenario=scenario_of(module),
                            tr=Translator(version, current_language()),
                            detail=classroom.session_detail(session),
                            invited=classroom.invited_officers(current_user, session))
@@ -359,7 +360,7 @@ def classroom_sheet(session_id: int) -> ResponseReturnValue:
     """The attendance sheet to print, with the invited officers' names filled in."""
     session, version, module = _session_or_404(session_id)
     return render_template("scenarios/classroom_sheet.html", session=session, version=version,
-                           module=module, scenario=module["scenario"],
+                           module=module, scenario=scenario_of(module),
                            tr=Translator(version, current_language()),
                            detail=classroom.session_detail(session),
                            officers=classroom.invited_officers(current_user, session))
@@ -373,7 +374,7 @@ def classroom_record(session_id: int) -> ResponseReturnValue:
     if not session.is_scheduled:
         flash(_("This session is already recorded. Correct it instead."), "info")
         return redirect(url_for("scenarios.classroom_correct", session_id=session.id))
-    scenario = module["scenario"]
+    scenario = scenario_of(module)
     tr = Translator(version, current_language())
     roster = classroom.invited_officers(current_user, session)
     checklist = [(item["id"], tr(item["text"]).text) for item in scenario["observer_checklist"]]
@@ -428,5 +429,5 @@ def classroom_correct(session_id: int) -> ResponseReturnValue:
             flash(_("The correction has been saved and recorded in the audit log."), "success")
             return redirect(url_for("scenarios.classroom_session", session_id=session.id))
     return render_template("scenarios/classroom_correct.html", form=form, session=session, version=version,
-                           module=module, scenario=module["scenario"],
+                           module=module, scenario=scenario_of(module),
                            tr=Translator(version, current_language()))

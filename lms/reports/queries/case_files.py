@@ -9,6 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from lms.catalog.content import QuestionData
 from lms.extensions import db
 from lms.org.models import User
 from lms.quizzes import grading
@@ -87,7 +88,7 @@ def _case_file_answers(viewer: User, course_id: str, quiz_id: str, question_id: 
     )
 
 
-def case_file_ratings(viewer: User, course_id: str, quiz_id: str, question: dict, cohort_id: int | None,
+def case_file_ratings(viewer: User, course_id: str, quiz_id: str, question: QuestionData, cohort_id: int | None,
                       page: int, size: int) -> CaseFileRatings:
     """Per factor of a rate question, how the officers in scope rated it against the expert;
     then, a page at a time (latest first), each officer's ratings and written texts.
@@ -99,7 +100,7 @@ def case_file_ratings(viewer: User, course_id: str, quiz_id: str, question: dict
     factors = {i["id"]: FactorRatings(i["id"]) for i in question["items"]}
     placement: dict[str, int] = {}
     placement_agreeing = total = 0
-    expert_placement = (question.get("placement") or {}).get("expert")
+    expert_placement = question["placement"]["expert"] if "placement" in question else None
     for selected, n in db.session.execute(
         sa.select(sa.cast(answers.c.selected, sa.Text), sa.func.count()).group_by(sa.cast(answers.c.selected, sa.Text))
     ):

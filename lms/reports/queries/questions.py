@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 
+from lms.catalog.content import QuestionData
 from lms.extensions import db
 from lms.org.models import Cohort, User, cohort_members
 from lms.org.scope import (
@@ -108,7 +109,7 @@ def in_cohort(viewer: User, cohort_id: int | None) -> sa.ColumnElement[bool]:
         sa.select(cohort_members.c.user_id).where(cohort_members.c.cohort_id.in_(visible)))
 
 
-def question_analysis(viewer: User, course_id: str, quiz_id: str, questions: list[dict],
+def question_analysis(viewer: User, course_id: str, quiz_id: str, questions: list[QuestionData],
                       cohort_id: int | None = None) -> QuestionAnalysis:
     """Per question of a quiz, over submitted attempts of officers in scope, in every language.
 
@@ -162,14 +163,14 @@ def question_analysis(viewer: User, course_id: str, quiz_id: str, questions: lis
             continue
         _count_wrong(stats[qid], by_id[qid], set(json.loads(selected or "[]")), int(n))
     for qid, st in stats.items():
-        if by_id.get(qid, {}).get("type") in grading.SORTED:
+        if qid in by_id and by_id[qid]["type"] in grading.SORTED:
             for item in by_id[qid]["items"]:  # a fully right answer put every statement right
                 st.items.setdefault(item["id"], ItemStats()).right += st.correct
     group = attempts * DISCRIMINATION_SHARE // 100
     return QuestionAnalysis(attempts, group, stats)
 
 
-def _count_wrong(st: QuestionStats, question: dict, chosen: set[str], n: int) -> None:
+def _count_wrong(st: QuestionStats, question: QuestionData, chosen: set[str], n: int) -> None:
     """Add n answers that were not fully right, all with the same chosen set (grading's rules)."""
     st.partial_credit += grading.credit(question, chosen) * n
     if question["type"] in grading.SORTED:
