@@ -143,12 +143,13 @@ def _register_blueprints(app: Flask) -> None:
     from lms.certificates.views import bp as certificates_bp
     from lms.core.views import bp as core_bp
     from lms.learning.views import bp as learning_bp
+    from lms.org.views import bp as org_bp
     from lms.quizzes.views import bp as quizzes_bp
     from lms.reports.views import bp as reports_bp
     from lms.scenarios.views import bp as scenarios_bp
     from lms.translation.views import bp as translation_bp
 
-    for blueprint in (core_bp, auth_bp, admin_bp, catalog_bp, learning_bp, quizzes_bp, scenarios_bp,
+    for blueprint in (core_bp, auth_bp, admin_bp, org_bp, catalog_bp, learning_bp, quizzes_bp, scenarios_bp,
                       reports_bp, certificates_bp, authoring_bp, translation_bp):
         app.register_blueprint(blueprint)
 

@@ -3,14 +3,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields import DateField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from lms.bounds import clean_line, sensible_date
+from lms.core.forms import REQUIRED
 from lms.i18n import LOCALES, text_direction
 from lms.org import emails, personnel
 from lms.timeutil import today
-
-REQUIRED = DataRequired(message=_l("This field is required."))
 
 
 def _names(prefix: str, label, required: bool = True):
@@ -101,10 +100,6 @@ class RosterForm(FlaskForm):
     file = FileField(_l("Roster file (XLSX or CSV)"), validators=[FileRequired(message=_l("Choose a file."))])
 
 
-class CohortForm(FlaskForm):
-    name = StringField(_l("Name of the cohort"), validators=[REQUIRED, Length(max=200)], filters=[clean_line])
-    institution_id = SelectField(_l("Institution"), coerce=int, validators=[REQUIRED])
-
 
 class AuditFilterForm(Form):
     """Filters of the audit log (GET, so no CSRF token)."""
@@ -114,13 +109,6 @@ class AuditFilterForm(Form):
     actor = StringField(_l("Who (name or personnel number)"), validators=[Optional(), Length(max=100)])
     action = SelectField(_l("Action"), validators=[Optional()])
 
-
-class PeopleFilterForm(Form):
-    """Filters of an account list (GET)."""
-
-    institution = SelectField(_l("Institution"), coerce=int, default=0, validators=[Optional()])
-    role = SelectField(_l("Role"), default="", validators=[Optional()])
-    active = SelectField(_l("Status"), default="", validators=[Optional()])
 
 
 class PositionForm(FlaskForm):

@@ -1,8 +1,8 @@
-"""Administration: countries, institutions, accounts, password resets, audit log; people lists."""
+"""Administration: countries, institutions, positions, accounts, password resets, roster import, audit log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -25,13 +25,10 @@ from sqlalchemy.orm import joinedload
 
 from lms import access
 from lms.admin import audit_log as audit_log_queries
-from lms.admin import roster, roster_files
 from lms.admin.forms import (
     AuditFilterForm,
-    CohortForm,
     CountryForm,
     InstitutionForm,
-    PeopleFilterForm,
     PositionForm,
     RosterForm,
     ScopeGrantForm,
@@ -42,12 +39,12 @@ from lms.auth.passwords import give_one_time_password
 from lms.core.forms import ConfirmForm
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language
-from lms.org import emails, personnel
+from lms.org import emails, personnel, roster, roster_files
+from lms.org import people as people_list
 from lms.org import positions as position_list
 from lms.org.labels import GENDER_LABELS, KIND_LABELS, ROLE_LABELS, SERVICE_LABELS, choices
 from lms.org.models import (
     AuditEvent,
-    Cohort,
     Country,
     Institution,
     Position,
@@ -55,14 +52,6 @@ from lms.org.models import (
     ScopeGrant,
     User,
     audit,
-)
-from lms.org.scope import (
-    can_manage_cohort,
-    can_see_user,
-    cohort_scope_clause,
-    institution_scope_clause,
-    person_matches,
-    user_scope_clause,
 )
 from lms.reports import exports
 from lms.timeutil import today
@@ -302,7 +291,7 @@ def _apply_scope(form: UserForm, user: User) -> bool:
 @bp.get("/admin/users")
 @admin_only
 def users() -> ResponseReturnValue:
-    return _people_list("admin/users.html")
+    return render_template("admin/users.html", **people_list.page(current_user, request.args, PAGE_SIZE))
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -511,73 +500,6 @@ def _audit_rows(batch: list[AuditEvent], lang: str):
         ]
 
 
-# People, as managers and trainers see them --------------------------------------------
-
-def _people_list(template: str) -> ResponseReturnValue:
-    page = max(1, request.args.get("page", 1, type=int))
-    q = (request.args.get("q") or "").strip()
-    lang = current_language()
-    institutions = db.session.scalars(
-        sa.select(Institution).where(institution_scope_clause(current_user)).order_by(Institution.id)
-    ).all()
-    form = PeopleFilterForm(request.args)
-    form.institution.choices = [(0, _("Any institution"))] + [(i.id, str(i.name(lang))) for i in institutions]
-    form.role.choices = [("", _("Any role"))] + choices(ROLE_LABELS)
-    form.active.choices = [("", _("Active and disabled")), ("yes", _("Active only")), ("no", _("Disabled only"))]
-    form.validate()
-    for f in (form.institution, form.role, form.active):
-        if f.errors:
-            f.data = f.default
-    where = [user_scope_clause(current_user)]
-    if q:
-        where.append(person_matches(q))
-    if form.institution.data:
-        where.append(User.institution_id == form.institution.data)
-    if form.role.data:
-        where.append(User.role == Role(form.role.data))
-    if form.active.data:
-        where.append(User.is_active_account.is_(form.active.data == "yes"))
-    stmt = sa.select(User).where(*where)
-    total = db.session.scalar(sa.select(sa.func.count(User.id)).where(*where))
-    args = {k: v for k, v in request.args.items() if k != "page" and v and v != "0"}
-    rows = db.session.scalars(
-        stmt.options(joinedload(User.institution))
-        .order_by(User.name_latin, User.id)
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return render_template(
-        template,
-        people=rows[:PAGE_SIZE],
-        page=page,
-        has_next=len(rows) > PAGE_SIZE,
-        q=q,
-        roles=ROLE_LABELS,
-        genders=GENDER_LABELS,
-        filters=form,
-        total=total,
-        args=args,
-    )
-
-
-@bp.get("/people")
-@access.roles(Role.MANAGER, Role.TRAINER, Role.ADMIN)
-def people() -> ResponseReturnValue:
-    return _people_list("admin/people.html")
-
-
-@bp.get("/people/<int:user_id>")
-@access.roles(Role.MANAGER, Role.TRAINER, Role.ADMIN)
-def person(user_id: int) -> ResponseReturnValue:
-    user = db.get_or_404(User, user_id)
-    if not can_see_user(current_user, user):
-        abort(404)  # do not reveal that the account exists
-    return render_template(
-        "admin/person.html", person=user, roles=ROLE_LABELS, genders=GENDER_LABELS,
-        services=SERVICE_LABELS,
-    )
-
-
 # Roster import -------------------------------------------------------------------------
 
 @bp.route("/admin/roster", methods=["GET", "POST"])
@@ -622,77 +544,3 @@ def roster_template(fmt: str) -> ResponseReturnValue:
         abort(404)
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename=roster-template.{fmt}"})
-
-
-# Cohorts --------------------------------------------------------------------------------
-
-def _cohort_or_404(cohort_id: int) -> Cohort:
-    cohort = db.session.scalar(sa.select(Cohort).where(Cohort.id == cohort_id, cohort_scope_clause(current_user)))
-    if cohort is None:
-        abort(404)
-    return cohort
-
-
-@bp.get("/cohorts")
-@access.roles(Role.TRAINER, Role.ADMIN)
-def cohorts() -> ResponseReturnValue:
-    stmt = (sa.select(Cohort).where(cohort_scope_clause(current_user))
-            .options(joinedload(Cohort.institution), joinedload(Cohort.trainer)).order_by(Cohort.name))
-    return render_template("admin/cohorts.html", cohorts=db.session.scalars(stmt).all())
-
-
-@bp.route("/cohorts/new", methods=["GET", "POST"])
-@access.roles(Role.TRAINER, Role.ADMIN)
-def cohort_new() -> ResponseReturnValue:
-    form = CohortForm()
-    lang = current_language()
-    form.institution_id.choices = [
-        (i.id, str(i.name(lang)))
-        for i in db.session.scalars(sa.select(Institution).where(institution_scope_clause(current_user)))
-    ]
-    if form.validate_on_submit():
-        cohort = Cohort(name=form.name.data.strip(), institution_id=form.institution_id.data,
-                        trainer_id=current_user.id)
-        db.session.add(cohort)
-        db.session.flush()
-        audit(current_user, "cohort.created", f"cohort:{cohort.id}")
-        db.session.commit()
-        flash(_("The cohort has been created. Now add its officers."), "success")
-        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
-    return render_template("admin/cohort_new.html", form=form)
-
-
-@bp.route("/cohorts/<int:cohort_id>", methods=["GET", "POST"])
-@access.roles(Role.TRAINER, Role.ADMIN)
-def cohort(cohort_id: int) -> ResponseReturnValue:
-    cohort = _cohort_or_404(cohort_id)
-    may_manage = can_manage_cohort(current_user, cohort)
-    if request.method == "POST" and not may_manage:
-        abort(403)
-    form = ConfirmForm()
-    q = (request.args.get("q") or "").strip()
-    candidates: Sequence[User] = []
-    if q and may_manage:
-        candidates = db.session.scalars(
-            sa.select(User).where(
-                user_scope_clause(current_user), User.role == Role.OFFICER, person_matches(q),
-            ).order_by(User.name_latin).limit(50)
-        ).all()
-    if form.validate_on_submit():
-        add = request.form.getlist("add", type=int)
-        remove = set(request.form.getlist("remove", type=int))
-        if add:
-            allowed = db.session.scalars(
-                sa.select(User).where(User.id.in_(add), user_scope_clause(current_user), User.role == Role.OFFICER)
-            ).all()
-            for user in allowed:
-                if user not in cohort.members:
-                    cohort.members.append(user)
-        if remove:
-            cohort.members = [m for m in cohort.members if m.id not in remove]
-        audit(current_user, "cohort.members_changed", f"cohort:{cohort.id}")
-        db.session.commit()
-        flash(_("The cohort has been saved."), "success")
-        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
-    return render_template("admin/cohort.html", cohort=cohort, confirm=form, q=q, candidates=candidates,
-                           may_manage=may_manage)

@@ -16,12 +16,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from lms.core.forms import REQUIRED
 from lms.i18n import LOCALES, RTL_LANGUAGES
 
-REQUIRED = DataRequired(message=_l("This field is required."))
 ID_RULE = Regexp(r"^[a-z0-9][a-z0-9-]*$",
                  message=_l("Use lowercase Latin letters, digits and '-', starting with a letter or digit."))
 

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import Length
 
-REQUIRED = DataRequired(message=_l("This field is required."))
+from lms.core.forms import REQUIRED
 
 
 class VerifyForm(FlaskForm):

@@ -47,7 +47,7 @@ def home_links(user) -> list[dict]:
     for provider in _HOME_LINK_PROVIDERS:
         links.extend(provider(user))
     if user.role in (Role.MANAGER, Role.TRAINER, Role.ADMIN):
-        links.append({"url": url_for("admin.people"), "label": _("People")})
+        links.append({"url": url_for("org.people"), "label": _("People")})
     if user.role == Role.ADMIN:
         links.append({"url": url_for("admin.index"), "label": _("Administration")})
     return links

@@ -7,14 +7,13 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from lms.bounds import clean_line, sensible_date
+from lms.core.forms import REQUIRED
 from lms.learning.forms import MultiCheckboxField
 from lms.org.models import User
 from lms.timeutil import today
-
-REQUIRED = DataRequired(message=_l("This field is required."))
 
 
 class RosterForm(FlaskForm):

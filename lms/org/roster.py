@@ -8,12 +8,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from lms.admin import roster_files
 from lms.auth.passwords import give_one_time_password
 from lms.bounds import clean_line
 from lms.extensions import db
 from lms.i18n import LOCALES
-from lms.org import personnel
+from lms.org import personnel, roster_files
 from lms.org import positions as position_list
 from lms.org.models import Gender, Institution, Role, Service, User
 
