@@ -26,7 +26,7 @@ from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import progress as learning
 from lms.learning import versions
-from lms.learning.course_access import access_to, course_access, course_page
+from lms.learning.course_access import access_to, course_access, course_page, progress_refusal
 from lms.org.models import Role
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
@@ -153,11 +153,9 @@ def mark_read(course_id: str, module_id: str) -> ResponseReturnValue:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if not access_to(current_user, course_id).may_take_part:
-        flash(_("Enrol in the course to record your progress."), "info")
-        return redirect(url_for("catalog.course", course_id=course_id))
-    if learning.pre_test_pending(current_user.id, version, module_id):
-        return pre_test_first(course_id)
+    if (refusal := progress_refusal(current_user, version, module_id, "lesson")) is not None:
+        flash(refusal.message, refusal.category)
+        return redirect(url_for("catalog.course", course_id=course_id) + refusal.anchor)
     done = learning.mark_lesson_read(current_user.id, version, module_id)
     db.session.commit()
     if done:
@@ -174,11 +172,6 @@ def mark_read(course_id: str, module_id: str) -> ResponseReturnValue:
     return redirect(url_for("catalog.course", course_id=course_id))
 
 
-def pre_test_first(course_id: str) -> ResponseReturnValue:
-    """Progress waits for the officer's choice about the pre-test: take it or skip it."""
-    flash(_("Before the first module, take the pre-test or choose to skip it."), "warning")
-    return redirect(url_for("catalog.course", course_id=course_id) + "#pretest-h")
-
 
 @bp.post("/courses/<course_id>/pre-test/skip")
 @access.signed_in
@@ -186,9 +179,9 @@ def skip_pre_test(course_id: str) -> ResponseReturnValue:
     version = versions.version_for(current_user.id, course_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if not access_to(current_user, course_id).may_take_part:
-        flash(_("Enrol in the course to record your progress."), "info")
-        return redirect(url_for("catalog.course", course_id=course_id))
+    if (refusal := progress_refusal(current_user, version, None, "lesson")) is not None:
+        flash(refusal.message, refusal.category)
+        return redirect(url_for("catalog.course", course_id=course_id) + refusal.anchor)
     if not learning.skip_pre_test(current_user.id, version):
         flash(_("The pre-test is no longer open."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))

@@ -16,12 +16,14 @@ import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from lms.catalog.models import Course, CourseVersion
 from lms.catalog.queries import with_content
+from lms.errors import NotFoundError
 from lms.extensions import db
 from lms.learning.models import Enrolment, ModuleProgress, ProgressEvent
-from lms.learning.progress import enrolment_of
+from lms.learning.progress import enrolment_of, pre_test_pending
 from lms.org.models import Role, User
 
 
@@ -53,6 +55,39 @@ def access_to(user: User, course_id: str) -> CourseAccess:
     """`course_access` for a course by id (the course row and the enrolment, two lookups)."""
     course = db.session.get(Course, course_id)
     return course_access(user, bool(course and course.is_open), enrolment_of(user.id, course_id))
+
+
+# What the officer is told, on the course page, when progress cannot be recorded yet: by what
+# they tried (mark a lesson read, start a quiz, start a role-play).
+ENROL_FIRST = {
+    "lesson": _l("Enrol in the course to record your progress."),
+    "quiz": _l("Enrol in the course to take its quizzes."),
+    "scenario": _l("Enrol in the course to play its role-plays."),
+}
+PRE_TEST_FIRST = _l("Before the first module, take the pre-test or choose to skip it.")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why progress in a module cannot be recorded now, as the course page answers it."""
+
+    message: str
+    category: str  # of the flashed message
+    anchor: str  # where on the course page the officer is taken
+
+
+def progress_refusal(user: User, version: CourseVersion, module_id: str | None, part: str) -> Refusal | None:
+    """Whether the account may record progress in this module now (`part`: lesson, quiz or
+    scenario; module_id None for the course as a whole): None, or why not — not enrolled, or
+    the pre-test not yet taken or skipped. A course the account may not see is not found."""
+    rights = access_to(user, version.course_id)
+    if not rights.visible:
+        raise NotFoundError(version.course_id)
+    if not rights.may_take_part:
+        return Refusal(str(ENROL_FIRST[part]), "info", "")
+    if module_id is not None and pre_test_pending(user.id, version, module_id):
+        return Refusal(str(PRE_TEST_FIRST), "warning", "#pretest-h")
+    return None
 
 
 @dataclass(frozen=True)

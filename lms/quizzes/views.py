@@ -14,9 +14,8 @@ from lms.catalog.queries import Translator, part_of, recorded_version, version_o
 from lms.core.forms import ConfirmForm
 from lms.extensions import db
 from lms.i18n import current_language
-from lms.learning import progress as learning
 from lms.learning import versions
-from lms.learning.course_access import access_to, course_page
+from lms.learning.course_access import course_page, progress_refusal
 from lms.org.models import User
 from lms.org.scope import can_see_user
 from lms.quizzes import attempts as quiz_attempts
@@ -137,15 +136,9 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
     version, module = versions.module_for(current_user.id, course_id, module_id, "quiz")
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    course_rights = access_to(current_user, course_id)
-    if not course_rights.visible:
-        abort(404)
-    if not course_rights.may_take_part:
-        flash(_("Enrol in the course to take its quizzes."), "info")
-        return redirect(url_for("catalog.course", course_id=course_id))
-    if learning.pre_test_pending(current_user.id, version, module_id):
-        flash(_("Before the first module, take the pre-test or choose to skip it."), "warning")
-        return redirect(url_for("catalog.course", course_id=course_id) + "#pretest-h")
+    if (refusal := progress_refusal(current_user, version, module_id, "quiz")) is not None:
+        flash(refusal.message, refusal.category)
+        return redirect(url_for("catalog.course", course_id=course_id) + refusal.anchor)
     try:
         quiz_attempts.start_attempt(current_user.id, version, module)
         db.session.commit()

@@ -25,9 +25,8 @@ from lms.core.forms import ConfirmForm
 from lms.core.views import add_home_links
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language, person_label
-from lms.learning import progress as learning
 from lms.learning import versions
-from lms.learning.course_access import access_to, course_page
+from lms.learning.course_access import course_page, progress_refusal
 from lms.org.models import Role, User
 from lms.org.scope import can_see_user
 from lms.scenarios import classroom, engine, forms, runs
@@ -97,15 +96,9 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
     version, module = versions.module_for(current_user.id, course_id, module_id, "scenario")
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    course_rights = access_to(current_user, course_id)
-    if not course_rights.visible:
-        abort(404)
-    if not course_rights.may_take_part:
-        flash(_("Enrol in the course to play its role-plays."), "info")
-        return redirect(url_for("catalog.course", course_id=course_id))
-    if learning.pre_test_pending(current_user.id, version, module_id):
-        flash(_("Before the first module, take the pre-test or choose to skip it."), "warning")
-        return redirect(url_for("catalog.course", course_id=course_id) + "#pretest-h")
+    if (refusal := progress_refusal(current_user, version, module_id, "scenario")) is not None:
+        flash(refusal.message, refusal.category)
+        return redirect(url_for("catalog.course", course_id=course_id) + refusal.anchor)
     runs.start_run(current_user.id, version, module)
     db.session.commit()
     return redirect(url_for("scenarios.play", course_id=course_id, module_id=module_id))
