@@ -87,6 +87,18 @@ def _unknown_variable(course):
     _edit_yaml(course / "02-role-play-admission" / "scenario.yaml", change)
 
 
+def _box_title_in_guillemets(course):
+    # A translator's «» around a box title: Markdown would print the line as typed.
+    path = course / M1 / "lesson.ar.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + '\n!!! note «نقطة أساسية»\n    نص الإطار.\n', encoding="utf-8")
+
+
+def _unknown_box_kind(course):
+    path = course / M1 / "lesson.ru.md"
+    path.write_text(path.read_text(encoding="utf-8") + '\n!!! danger "Осторожно"\n    Текст.\n', encoding="utf-8")
+
+
 def _missing_lesson_language(course):
     (course / M1 / "lesson.tg.md").unlink()
 
@@ -104,6 +116,8 @@ BROKEN = {
     "broken next": (_broken_next, "next 'nowhere' does not exist"),
     "unreachable node": (_unreachable, "nodes.orphan: node cannot be reached from start"),
     "unknown variable": (_unknown_variable, "unknown variable 'mood'"),
+    "box title not in straight quotes": (_box_title_in_guillemets, 'lesson.ar.md: line '),
+    "unknown box kind": (_unknown_box_kind, 'box not understood: write it as !!! note "Title"'),
 }
 
 

@@ -61,6 +61,7 @@ MESSAGES = [
     N_("lesson is empty"),
     N_("images must be files in media/, not links to other hosts"),
     N_("image does not exist in media/"),
+    N_('box not understood: write it as !!! note "Title", the title in straight double quotes (kinds: %(kinds)s)'),
     N_("an assessment module needs a quiz"),
     N_("a scenario module needs a scenario"),
     N_("a quiz needs at least one question"),

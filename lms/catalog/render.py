@@ -26,8 +26,10 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align", "style"},
     "ol": {"start"},
 }
+# The kinds of box a lesson may have (`!!! note "Title"`), each styled by the site.
+BOX_KINDS = ("note", "warning", "example", "tip", "important")
 ALLOWED_CLASSES = {
-    "div": {"admonition", "note", "warning", "example", "tip", "important", "footnote"},
+    "div": {"admonition", "footnote", *BOX_KINDS},
     "p": {"admonition-title"},
     "a": {"footnote-ref", "footnote-backref"},
     "sup": {"footnote-ref"},

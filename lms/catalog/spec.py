@@ -14,6 +14,7 @@ from typing import cast
 import yaml
 
 from lms.catalog.content import CourseData, ModuleData
+from lms.catalog.render import BOX_KINDS
 from lms.quizzes.spec import read_quiz
 from lms.scenarios.spec import read_scenario
 
@@ -25,6 +26,9 @@ QUIZ_REVIEW = ("after_last_attempt", "after_each_attempt", "never")
 ON_NEW_VERSION = ("move_on", "finish")
 IMAGE_SUFFIXES = {".svg", ".png", ".webp", ".jpg", ".jpeg"}
 IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*([^)\s]+)")
+# A box line as the Markdown admonition extension reads it: `!!! note "Title"` (straight quotes);
+# anything else starting with !!! would show on the page as it was typed.
+BOX_RE = re.compile(r'!!! ?([\w\-]+)(?: +"(.*?)")? *')
 # libyaml's safe loader when PyYAML has it: the same data, about ten times faster, which
 # matters because the web editor checks the whole course on every save.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -293,6 +297,11 @@ def _read_module(r: Reader, folder: Path, course: dict, ids: IdRegistry) -> Modu
             text = lesson_path.read_text(encoding="utf-8")
             if not text.strip():
                 r.problem(lesson_path, "", "lesson is empty")
+            for n, line in enumerate(text.splitlines(), 1):
+                box = BOX_RE.fullmatch(line) if line.startswith("!!!") else None
+                if line.startswith("!!!") and (box is None or box.group(1) not in BOX_KINDS):
+                    r.problem(lesson_path, f"line {n}", "box not understood: write it as !!! note \"Title\", "
+                              f"the title in straight double quotes (kinds: {', '.join(BOX_KINDS)})")
             for target in IMAGE_RE.findall(text):
                 if target.startswith(("http:", "https:", "//")):
                     r.problem(lesson_path, target, "images must be files in media/, not links to other hosts")
