@@ -313,3 +313,72 @@ def test_a_rating_one_step_from_the_experts_still_agrees_and_two_steps_do_not(ct
         two_steps = {pair(k, v) for k, v in far.items() if v}
         two_steps.add(placement_choice(q["placement"]["expert"]))
         assert credit(q, two_steps) < 1, module["id"]
+
+
+# Final assessment (module 14): it draws on every lesson and case file on the list, explains each
+# answer from the sources the lessons cite, and gives no answer away ------------------------------
+
+FINAL = "14-final-assessment"
+CASE_FILE_NUMBER = {"04-case-file-practice-1": 1, "09-case-file-practice-2": 2, "13-case-file-practice-3": 3}
+# The sources the lessons cite, as an explanation names them.
+LESSON_SOURCES = [
+    "Nelson Mandela Rules", "Mandela Rule", "Bangkok Rules", "resolution 2396", "Council of Europe Guidelines",
+    "Council of Europe Handbook", "UNODC", "Andrews", "Bonta", "VERA-2R", "CREST", "Monahan", "Vergani",
+    "Radicalisation Awareness Network", "Hardy", "Neumann", "Sumpter", "CTED", "Convention on the Rights of the Child",
+    "Global Center",
+]
+
+
+def final_assessment(content: dict) -> dict:
+    final = content["modules"][-1]
+    assert final["id"] == FINAL and final["kind"] == "assessment" and not final.get("lesson"), final["id"]
+    return final
+
+
+def test_final_assessment_covers_every_lesson_and_case_file(ctx):
+    content = load_hr().content
+    final = final_assessment(content)
+    quiz = final["quiz"]
+    questions = quiz["questions"]
+    assert len(questions) >= 20 and quiz["attempts"] > 1 and final["objectives"]
+    assert {"single", "multiple", "true_false", "best_response", "classify"} <= {q["type"] for q in questions}
+    for question in questions:
+        for lang in content["languages"]:
+            explanations_and_answers(question, lang)
+    explanations = [q["explanation"]["en"] for q in questions]
+    cited = set().union(*(lessons_cited(text) for text in explanations))
+    lessons = {int(m["id"][:2]) for m in content["modules"] if m["kind"] == "lesson"}
+    assert lessons <= cited, sorted(lessons - cited)
+    for module in case_files_listed(content):
+        number = CASE_FILE_NUMBER[module["id"]]
+        assert any(f"case file {number}" in text.lower() for text in explanations), module["id"]
+
+
+def test_final_assessment_explains_from_the_sources_the_lessons_cite(ctx):
+    content = load_hr().content
+    lessons = " ".join((COURSE_DIR / m["id"] / "lesson.en.md").read_text() for m in content["modules"]
+                       if (COURSE_DIR / m["id"] / "lesson.en.md").exists())
+    for question in final_assessment(content)["quiz"]["questions"]:
+        named = [s for s in LESSON_SOURCES if s in question["explanation"]["en"]]
+        # Every explanation names a source, and no source that the lessons do not cite.
+        assert named, question["id"]
+        assert all(s in lessons for s in named), (question["id"], [s for s in named if s not in lessons])
+
+
+def test_final_assessment_gives_no_answer_away(ctx):
+    questions = final_assessment(load_hr().content)["quiz"]["questions"]
+    # True/false statements are about as often true as false.
+    answers = [next(o["id"] for o in q["options"] if o.get("correct")) for q in questions if q["type"] == "true_false"]
+    assert answers and abs(answers.count("true") - answers.count("false")) <= 1, answers
+    places, longest = set(), []
+    one_answer = [q for q in questions if q["type"] in ("single", "best_response")]
+    for q in one_answer:
+        best = next(i for i, o in enumerate(q["options"]) if o.get("correct") or o.get("credit") == 100)
+        places.add(best)
+        lengths = [len(o["text"]["en"]) for o in q["options"]]
+        others = max(n for i, n in enumerate(lengths) if i != best)
+        # The right answer is never the longest by far, and mostly not the longest at all.
+        assert lengths[best] <= 1.2 * others, (q["id"], lengths)
+        longest.append(lengths[best] > others)
+    assert sum(longest) <= len(one_answer) // 3, sum(longest)
+    assert len(places) > 2, places
