@@ -21,6 +21,7 @@ from lms.catalog.queries import (
     published_versions,
     version_of,
 )
+from lms.core.answers import to_course_page
 from lms.core.forms import ConfirmForm
 from lms.extensions import db
 from lms.i18n import current_language
@@ -154,8 +155,7 @@ def mark_read(course_id: str, module_id: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if (refusal := progress_refusal(current_user, version, module_id, "lesson")) is not None:
-        flash(refusal.message, refusal.category)
-        return redirect(url_for("catalog.course", course_id=course_id) + refusal.anchor)
+        return to_course_page(course_id, refusal)
     done = learning.mark_lesson_read(current_user.id, version, module_id)
     db.session.commit()
     if done:
@@ -180,8 +180,7 @@ def skip_pre_test(course_id: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if (refusal := progress_refusal(current_user, version, None, "lesson")) is not None:
-        flash(refusal.message, refusal.category)
-        return redirect(url_for("catalog.course", course_id=course_id) + refusal.anchor)
+        return to_course_page(course_id, refusal)
     if not learning.skip_pre_test(current_user.id, version):
         flash(_("The pre-test is no longer open."), "info")
         return redirect(url_for("catalog.course", course_id=course_id))

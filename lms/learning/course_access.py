@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from lms.catalog.content import ModuleData
 from lms.catalog.models import Course, CourseVersion
-from lms.catalog.queries import with_content
+from lms.catalog.queries import part_of, with_content
 from lms.errors import NotFoundError
 from lms.extensions import db
 from lms.learning.models import Enrolment, ModuleProgress, ProgressEvent
@@ -88,6 +89,18 @@ def progress_refusal(user: User, version: CourseVersion, module_id: str | None, 
     if module_id is not None and pre_test_pending(user.id, version, module_id):
         return Refusal(str(PRE_TEST_FIRST), "warning", "#pretest-h")
     return None
+
+
+def part_page(user: User, course_id: str, module_id: str, part: str) -> tuple[CourseVersion, ModuleData, Refusal | None]:
+    """A module's quiz or role-play page (`part`): the account's version, the module, and why the
+    account may not take part yet (not enrolled), if so. Not found when the account may not see
+    the course or the module has no such part."""
+    page = course_page(user, course_id)
+    if page is None or not page.access.visible:
+        raise NotFoundError(course_id)
+    module = part_of(page.version, module_id, part)
+    refusal = None if page.access.may_take_part else Refusal(str(ENROL_FIRST[part]), "info", "")
+    return page.version, module, refusal
 
 
 @dataclass(frozen=True)

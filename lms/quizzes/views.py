@@ -11,11 +11,12 @@ from flask_login import current_user
 from lms import access
 from lms.catalog.content import ItemData, ModuleData, QuestionData, TextRuleData, quiz_of
 from lms.catalog.queries import Translator, part_of, recorded_version, version_of
+from lms.core.answers import to_course_page
 from lms.core.forms import ConfirmForm
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import versions
-from lms.learning.course_access import course_page, progress_refusal
+from lms.learning.course_access import part_page, progress_refusal
 from lms.org.models import User
 from lms.org.scope import can_see_user
 from lms.quizzes import attempts as quiz_attempts
@@ -36,16 +37,9 @@ MESSAGES = {
 @bp.get("/courses/<course_id>/modules/<module_id>/quiz")
 @access.signed_in
 def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
-    page = course_page(current_user, course_id)
-    if page is None:
-        abort(404)
-    version, course_rights = page.version, page.access
-    module = part_of(version, module_id, "quiz")
-    if not course_rights.visible:
-        abort(404)
-    if not course_rights.may_take_part:
-        flash(_("Enrol in the course to take its quizzes."), "info")
-        return redirect(url_for("catalog.course", course_id=course_id))
+    version, module, refusal = part_page(current_user, course_id, module_id, "quiz")
+    if refusal is not None:
+        return to_course_page(course_id, refusal)
     attempts = quiz_attempts.attempts_of(current_user.id, course_id, module_id)
     tr = Translator(version, current_language())
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
@@ -137,8 +131,7 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if (refusal := progress_refusal(current_user, version, module_id, "quiz")) is not None:
-        flash(refusal.message, refusal.category)
-        return redirect(url_for("catalog.course", course_id=course_id) + refusal.anchor)
+        return to_course_page(course_id, refusal)
     try:
         quiz_attempts.start_attempt(current_user.id, version, module)
         db.session.commit()

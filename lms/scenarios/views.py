@@ -21,12 +21,13 @@ from flask_login import current_user
 from lms import access
 from lms.catalog.content import ModuleData, ScenarioData, scenario_of
 from lms.catalog.queries import Translator, module_with, part_of, recorded_version, version_of
+from lms.core.answers import to_course_page
 from lms.core.forms import ConfirmForm
 from lms.core.views import add_home_links
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language, person_label
 from lms.learning import versions
-from lms.learning.course_access import course_page, progress_refusal
+from lms.learning.course_access import part_page, progress_refusal
 from lms.org.models import Role, User
 from lms.org.scope import can_see_user
 from lms.scenarios import classroom, engine, forms, runs
@@ -39,16 +40,9 @@ bp = Blueprint("scenarios", __name__, template_folder="templates")
 @bp.get("/courses/<course_id>/modules/<module_id>/scenario")
 @access.signed_in
 def play(course_id: str, module_id: str) -> ResponseReturnValue:
-    page = course_page(current_user, course_id)
-    if page is None:
-        abort(404)
-    version, course_rights = page.version, page.access
-    module = part_of(version, module_id, "scenario")
-    if not course_rights.visible:
-        abort(404)
-    if not course_rights.may_take_part:
-        flash(_("Enrol in the course to play its role-plays."), "info")
-        return redirect(url_for("catalog.course", course_id=course_id))
+    version, module, refusal = part_page(current_user, course_id, module_id, "scenario")
+    if refusal is not None:
+        return to_course_page(course_id, refusal)
     tr = Translator(version, current_language())
     history = runs.runs_of(current_user.id, course_id, module_id)
     current = history[-1] if history and history[-1].finished_at is None else None
@@ -97,8 +91,7 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if (refusal := progress_refusal(current_user, version, module_id, "scenario")) is not None:
-        flash(refusal.message, refusal.category)
-        return redirect(url_for("catalog.course", course_id=course_id) + refusal.anchor)
+        return to_course_page(course_id, refusal)
     runs.start_run(current_user.id, version, module)
     db.session.commit()
     return redirect(url_for("scenarios.play", course_id=course_id, module_id=module_id))
