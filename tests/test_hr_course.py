@@ -1,8 +1,9 @@
 """The shipped course on managing high-risk and violent extremist prisoners loads, lists only the
 modules that exist, in the order of the writers' shared plan, each lesson meets the brief's shape,
-the pre-test measures what the course teaches, study minutes add up, no certificate is offered
-while the course is incomplete, and an officer can complete what has been written so far in each of
-its languages."""
+the pre-test measures what the course teaches, the case files share lesson 3's scale and factors,
+the role-plays are walked on every path and pass only through a good ending, study minutes add up,
+no certificate is offered while the course is incomplete, and an officer can complete what has been
+written so far in each of its languages."""
 
 import re
 
@@ -15,12 +16,16 @@ from markupsafe import escape
 from lms.catalog.models import CourseVersion
 from lms.config import PROJECT_ROOT
 from lms.extensions import db
-from lms.learning.models import CourseCompletion
+from lms.learning.models import CourseCompletion, ModuleProgress
+from lms.org.models import Role
 from lms.quizzes.attempts import text_key
 from lms.quizzes.grading import PLACEMENT, correct_options, credit, pair, placement_choice
 from lms.quizzes.models import QuizAttempt
+from lms.scenarios import engine
+from lms.scenarios.models import ScenarioRun
 from tests.course_helpers import (
     assert_explained_and_answerable,
+    choice_form,
     complete_course,
     enrol,
     lesson_words,
@@ -382,3 +387,133 @@ def test_final_assessment_gives_no_answer_away(ctx):
         longest.append(lengths[best] > others)
     assert sum(longest) <= len(one_answer) // 3, sum(longest)
     assert len(places) > 2, places
+
+
+# Role-plays (modules 7 and 12): every path walked, passing only through a good ending ------------
+
+ROLE_PLAYS = ["07-role-play-admission-interview", "12-role-play-family-visit"]
+
+
+def role_plays(content: dict) -> list[dict]:
+    modules = [m for m in content["modules"] if m["kind"] == "scenario"]
+    assert [m["id"] for m in modules] == [r for r in ROLE_PLAYS if (COURSE_DIR / r).is_dir()], modules
+    return modules
+
+
+def runs_by_ending(scenario: dict) -> dict[str, list[tuple[int, list[str]]]]:
+    """Every run the engine allows (scenarios are small acyclic graphs), by the kind of ending it
+    reaches: its total score and the replies chosen."""
+    found: dict[str, list[tuple[int, list[str]]]] = {}
+
+    def walk(state: engine.RunState, taken: list[str]) -> None:
+        if state.is_finished(scenario):
+            found.setdefault(scenario["nodes"][state.node_id]["ending"], []).append((state.score, taken))
+            return
+        for choice in engine.available_choices(scenario, state.node_id, state.variables):
+            walk(engine.choose(scenario, state, choice["id"]), [*taken, choice["id"]])
+
+    walk(engine.start(scenario), [])
+    return found
+
+
+def test_role_plays_meet_the_brief(ctx):
+    content = load_hr().content
+    modules = role_plays(content)
+    assert modules
+    for module in modules:
+        s = module["scenario"]
+        assert module["objectives"] and module["estimated_minutes"] > 0, module["id"]
+        assert 12 <= len(s["nodes"]), (module["id"], len(s["nodes"]))
+        assert {n["ending"] for n in s["nodes"].values() if n.get("ending")} == {"good", "mixed", "poor"}
+        # Role cards for the officer, the other side of the conversation and an observer.
+        assert {"officer", "observer"} <= set(s["roles"]) and {"prisoner", "visitor"} & set(s["roles"]), module["id"]
+        assert len(s["observer_checklist"]) >= 5, module["id"]
+        for lang in content["languages"]:
+            # People and places plainly fictional.
+            assert "fictional" in s["briefing"][lang].lower(), (module["id"], lang)
+            for role in s["roles"].values():
+                assert role["card"].get(lang) and role["name"].get(lang), (module["id"], lang)
+            for node_id, node in s["nodes"].items():
+                assert node.get("ending") is None or node["debrief"].get(lang), (module["id"], node_id)
+                # Feedback on every reply, saying why it works or does not.
+                assert all(c["feedback"].get(lang) for c in node["choices"]), (module["id"], node_id, lang)
+        # The best reply is not always in the same place, and never by position alone.
+        places = {[c["score"] for c in n["choices"]].index(max(c["score"] for c in n["choices"]))
+                  for n in s["nodes"].values() if len(n["choices"]) > 1}
+        assert len(places) > 1, (module["id"], places)
+
+
+def test_the_best_run_shows_everything_the_observer_watches_for(ctx):
+    """The observer's checklist is what a good run demonstrates: each item is shown by a reply on
+    the best run, and no reply claims a skill the checklist does not name."""
+    for module in role_plays(load_hr().content):
+        s = module["scenario"]
+        checklist = {item["id"] for item in s["observer_checklist"]}
+        state = engine.start(s)
+        shown: set[str] = set()
+        for choice_id in engine.best_run(s):
+            choice = next(c for c in s["nodes"][state.node_id]["choices"] if c["id"] == choice_id)
+            shown |= set(choice["skills"])
+            state = engine.choose(s, state, choice_id)
+        assert shown == checklist, (module["id"], checklist - shown)
+
+
+def test_role_plays_pass_only_through_a_good_ending(ctx):
+    """Every path is walked: no run that ends mixed or poor reaches the pass score, and the best run
+    reaches it with a good ending."""
+    for module in role_plays(load_hr().content):
+        s = module["scenario"]
+        runs = runs_by_ending(s)
+        best_other = max(score for kind in ("mixed", "poor") for score, _ in runs[kind])
+        best_good = max(score for score, _ in runs["good"])
+        assert best_other < s["pass_score"] <= best_good, (module["id"], best_other, s["pass_score"], best_good)
+        best = engine.replay(s, engine.best_run(s))
+        assert s["nodes"][best.node_id]["ending"] == "good" and best.score == best_good, module["id"]
+
+
+def test_a_mixed_ending_does_not_complete_a_role_play(client, ctx):
+    """Played through the pages: the highest-scoring run that ends mixed is recorded as not passed and
+    leaves the module open; the best run then completes it."""
+    version = load_hr()
+    user = make_user(number="hr-rp-mixed")
+    db.session.commit()
+    login(client, user)
+    enrol(client, COURSE)
+    for module in role_plays(version.content):
+        s = module["scenario"]
+        best_mixed = max(runs_by_ending(s)["mixed"])[1]
+        base = f"/courses/{COURSE}/modules/{module['id']}"
+        for choices, ending, passed in ((best_mixed, "mixed", False), (engine.best_run(s), "good", True)):
+            client.post(f"{base}/scenario/start")
+            page = client.get(f"{base}/scenario").get_data(as_text=True)
+            run_id = int(re.search(r'action="/runs/(\d+)/choose"', page).group(1))
+            for step, choice in enumerate(choices):
+                client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, step, choice))
+            run = db.session.get(ScenarioRun, run_id)
+            db.session.refresh(run)
+            assert (run.ending, run.passed) == (ending, passed), (module["id"], run.score)
+            progress = db.session.scalar(sa.select(ModuleProgress).where(
+                ModuleProgress.user_id == user.id, ModuleProgress.module_id == module["id"]))
+            assert (progress is not None and progress.completed_at is not None) == passed, module["id"]
+
+
+def test_a_trainer_prints_each_role_play_for_the_classroom(client, ctx):
+    """The printed script carries the briefing, every role card (the observer's included), the
+    checklist and every reply; the PDF is produced too."""
+    version = load_hr()
+    trainer = make_user(number="hr-rp-trainer", role=Role.TRAINER)
+    db.session.commit()
+    login(client, trainer)
+    for module in role_plays(version.content):
+        s = module["scenario"]
+        base = f"/courses/{COURSE}/modules/{module['id']}/script"
+        response = client.get(f"{base}?lang=en")
+        assert response.status_code == 200, module["id"]
+        page = response.get_data(as_text=True)
+        texts = [s["briefing"]["en"].split("\n")[0], *(r["card"]["en"].split("\n")[0] for r in s["roles"].values()),
+                 *(item["text"]["en"] for item in s["observer_checklist"]),
+                 *(c["text"]["en"] for n in s["nodes"].values() for c in n["choices"])]
+        for text in texts:
+            assert str(escape(text)) in page, (module["id"], text[:60])
+        pdf = client.get(f"{base}.pdf?lang=en")
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf", module["id"]
