@@ -14,6 +14,7 @@ from flask import current_app
 from markupsafe import escape
 
 from lms.catalog.models import CourseVersion
+from lms.certificates.models import Certificate
 from lms.config import PROJECT_ROOT
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, ModuleProgress
@@ -24,6 +25,7 @@ from lms.quizzes.models import QuizAttempt
 from lms.scenarios import engine
 from lms.scenarios.models import ScenarioRun
 from tests.course_helpers import (
+    assert_course_shape,
     assert_explained_and_answerable,
     choice_form,
     complete_course,
@@ -174,6 +176,17 @@ def test_course_can_be_completed_in_each_language(client, ctx, lang):
     complete_course(client, version, lang)
     completion = db.session.scalar(sa.select(CourseCompletion).where(CourseCompletion.user_id == user.id))
     assert completion is not None and completion.final_score == 100
+    # Every module of the plan exists: completing the course earns its certificate and its hours.
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.user_id == user.id))
+    assert certificate is not None and certificate.hours == version.content["certificate"]["hours"] == 8.5
+
+
+def test_complete_course_meets_the_shape_every_course_brief_asks(ctx):
+    content = load_hr().content
+    assert [m["id"] for m in content["modules"]] == PLAN
+    # Eight lessons, two role-plays, a pre-test, the final assessment last, minutes that add up and
+    # certificate hours that do not exceed them.
+    assert_course_shape(content, min_lessons=len(PLAN_LESSONS), min_role_plays=2)
 
 
 # Case-file practice (modules 4, 9 and 13): one scale and one set of factors for every case, so that
