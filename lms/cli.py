@@ -84,6 +84,7 @@ def backup_command(file: Path | None, folder: Path | None, keep: int | None, wit
 
     from lms import backup
     from lms.extensions import db
+    from lms.org.models import audit
 
     if (file is None) == (folder is None):
         raise click.UsageError("Give either FILE or --dir.")
@@ -98,6 +99,9 @@ def backup_command(file: Path | None, folder: Path | None, keep: int | None, wit
         manifest = backup.create(db.engine, Path(current_app.instance_path), target, with_private_keys)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    # Recorded after the archive is written, so the archive itself does not hold the event.
+    audit(None, "backup.created_with_private_keys" if with_private_keys else "backup.created", target.name)
+    db.session.commit()
     click.echo(f"Backup written to {target} ({manifest['database']}, revision {manifest['revision']}, "
                f"{len(manifest['public_keys'])} public keys, {len(manifest['private_keys'])} private keys).")
     if folder is not None and keep is not None:

@@ -18,7 +18,7 @@ from lms.certificates.printed import payload, qr_text
 from lms.certificates.signing import verify_payload
 from lms.extensions import db
 from lms.learning.models import CourseCompletion
-from lms.org.models import User
+from lms.org.models import AuditEvent, User
 from lms.quizzes.models import QuizAttempt
 from tests.course_helpers import load_sample
 from tests.factories import login, make_user
@@ -123,6 +123,9 @@ def test_private_keys_only_with_the_flag_and_restored_with_mode_0600(app, popula
     archive = tmp_path / "with-keys.tar.gz"
     result = _run(app, "backup", str(archive), "--with-private-keys")
     assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.target == archive.name)) \
+            == "backup.created_with_private_keys"
     assert _members(archive)[f"keys/{populated['key']}.key"] == 0o600
     result = _run(restored_app, "restore", str(archive))
     assert result.exit_code == 0, result.output
@@ -152,6 +155,10 @@ def test_dated_backups_in_a_folder_keep_only_the_newest(app, ctx, tmp_path):
     with tarfile.open(folder / newest[0]) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
     assert manifest["format"] == "lms-backup"
+    # Who can read the whole database is an admin's concern: the audit log says a backup was made.
+    db.session.expire_all()
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.like("backup.%"))).all()
+    assert [(e.action, e.target, e.actor_id) for e in events] == [("backup.created", newest[0], None)]
 
 
 def test_restore_refuses_what_is_not_a_backup(restored_app, tmp_path):

@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "certificate.reissued": _l("Certificate issued again"),
     "report.exported": _l("Report exported"),
     "certificates.exported": _l("Certificates exported"),
+    "backup.created": _l("Backup made"),
+    "backup.created_with_private_keys": _l("Backup made, with the private signing keys"),
     "signin.repeated_failures": _l("Repeated failed sign-ins to an account"),
     "signin.repeated_failures_from_address": _l("Repeated failed sign-ins from one address"),
     "scope.granted": _l("Extra scope granted"),
