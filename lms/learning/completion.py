@@ -48,6 +48,19 @@ def done_parts(progress: ModuleProgress | None) -> set[str]:
     }
 
 
+def hold_enrolment(user_id: int, course_id: str) -> None:
+    """Take the officer's enrolment row for the rest of this transaction (a row lock on
+    PostgreSQL, the database's write lock on SQLite) before reading what a request decides on,
+    so that two requests of the same officer in one course (a double click, two tabs) run one
+    after the other and the second sees what the first wrote."""
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+        .values(last_activity_at=Enrolment.last_activity_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def log_event(user_id: int, version: CourseVersion, module_id: str | None, kind: str, **detail) -> None:
     """Record what the officer did. Every event is activity: the enrolment is in progress
     from its first event on (see lms.learning.status)."""

@@ -34,7 +34,9 @@ def runs_of(user_id: int, course_id: str, module_id: str) -> list[ScenarioRun]:
 def start_run(user_id: int, version: CourseVersion, module: ModuleData) -> ScenarioRun:
     """A fresh run of the module's role-play. The latest run, when still open with no reply
     and on this version, is exactly that already (a second click on Start, a retried request):
-    it is returned instead of opening another; a run with replies is kept and a new one opened."""
+    it is returned instead of opening another; a run with replies is kept and a new one opened.
+    Two starts at the same moment open one run: the enrolment is held first."""
+    completion.hold_enrolment(user_id, version.course_id)
     history = runs_of(user_id, version.course_id, module["id"])
     latest = history[-1] if history else None
     if latest is not None and latest.finished_at is None and not latest.choices \
