@@ -1,9 +1,9 @@
-"""The shipped course on managing high-risk and violent extremist prisoners loads, lists only the
-modules that exist, in the order of the writers' shared plan, each lesson meets the brief's shape,
-the pre-test measures what the course teaches, the case files share lesson 3's scale and factors,
-the role-plays are walked on every path and pass only through a good ending, study minutes add up,
-no certificate is offered while the course is incomplete, and an officer can complete what has been
-written so far in each of its languages."""
+"""The shipped course on managing high-risk and violent extremist prisoners loads and lists every
+module of the writers' shared plan, in its order; each lesson meets the brief's shape, the pre-test
+measures what the course teaches, the case files share lesson 3's scale and factors, the role-plays
+are walked on every path and pass only through a good ending, the final assessment draws on every
+lesson and case file, study minutes add up, the certificate's hours match them, and an officer can
+complete the course, and earn its certificate, in each of its languages."""
 
 import re
 
@@ -86,10 +86,9 @@ def quizzes(content: dict) -> list[tuple[str, dict]]:
 def test_modules_exist_and_follow_the_plan_in_order(ctx):
     content = load_hr().content
     ids = [m["id"] for m in content["modules"]]
-    # Only modules of the plan, in its order, starting with the first lesson; nothing on disk left
-    # out of the list, and nothing listed that is not on disk.
-    assert ids and ids[0] == PLAN[0], ids
-    assert ids == [m for m in PLAN if m in ids], ids
+    # Every module of the plan, in its order: the course is whole, nothing dropped or moved; nothing
+    # on disk left out of the list, and nothing listed that is not on disk.
+    assert ids == PLAN, ids
     on_disk = sorted(p.name for p in COURSE_DIR.iterdir() if p.is_dir() and p.name != content["pre_test"]["id"])
     assert on_disk == sorted(ids)
     assert content["audience"] == ["prison", "probation"]
@@ -154,17 +153,18 @@ def test_best_reply_is_not_always_in_the_same_place(ctx):
     assert len(places) > 1, places
 
 
-def test_minutes_add_up_and_no_certificate_while_incomplete(ctx):
+def test_minutes_add_up_and_the_certificate_hours_match_them(ctx):
     content = load_hr().content
     total = sum(m["estimated_minutes"] for m in [*content["modules"], content["pre_test"]])
     assert content["estimated_minutes"] == total
     raw = yaml.safe_load((COURSE_DIR / "course.yaml").read_text())
-    listed = [m["id"] for m in content["modules"]]
-    if listed != PLAN:
-        # A certificate would certify a course that does not yet teach what the issue asks.
-        assert raw["certificate"]["enabled"] is False
-    else:
-        assert raw["certificate"]["enabled"] and 0 <= total / 60 - raw["certificate"]["hours"] < 0.5
+    # The plan is whole, so the course gives a certificate; its hours are the study time rounded down
+    # to the half hour, as the motivational interviewing course's are: never more, and less by under
+    # half an hour.
+    assert [m["id"] for m in content["modules"]] == PLAN
+    assert raw["certificate"]["enabled"] is True
+    assert raw["certificate"]["hours"] * 2 == int(raw["certificate"]["hours"] * 2)
+    assert 0 <= total / 60 - raw["certificate"]["hours"] < 0.5, (total, raw["certificate"]["hours"])
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -530,3 +530,72 @@ def test_a_trainer_prints_each_role_play_for_the_classroom(client, ctx):
             assert str(escape(text)) in page, (module["id"], text[:60])
         pdf = client.get(f"{base}.pdf?lang=en")
         assert pdf.status_code == 200 and pdf.mimetype == "application/pdf", module["id"]
+
+
+def test_the_longest_reply_is_not_always_the_best(ctx):
+    """An officer cannot pass a role-play by picking the longest reply: in several decisions a weaker
+    reply (a lecture, a promise, an over-friendly answer) is at least as long as the best one."""
+    for module in role_plays(load_hr().content):
+        longer_weak = 0
+        for node in module["scenario"]["nodes"].values():
+            choices = node["choices"]
+            if len(choices) < 2:
+                continue
+            best = max(c["score"] for c in choices)
+            best_length = max(len(c["text"]["en"]) for c in choices if c["score"] == best)
+            longer_weak += any(len(c["text"]["en"]) >= best_length for c in choices if c["score"] < best)
+        assert longer_weak >= 2, (module["id"], longer_weak)
+
+
+def test_the_admission_note_records_only_what_the_officer_heard(ctx):
+    """Role-play 7: every run that reaches the admission note (whose good reply records the swollen
+    wrist and the complaint against the escort) has passed the moment when Jamshid tells of them."""
+    module = next((m for m in role_plays(load_hr().content) if m["id"] == "07-role-play-admission-interview"), None)
+    assert module is not None
+    s = module["scenario"]
+    note = next(n for n, node in s["nodes"].items() if any("wrist" in c["text"]["en"] for c in node["choices"])
+                and all(s["nodes"][c["next"]].get("ending") for c in node["choices"]))
+    told = next(n for n, node in s["nodes"].items() if "wrist" in node["text"]["en"] and "pushed" in node["text"]["en"])
+    runs = 0
+
+    def walk(state: engine.RunState, seen: set[str]) -> None:
+        nonlocal runs
+        if state.node_id == note:
+            runs += 1
+            assert told in seen, sorted(seen)
+            return
+        if state.is_finished(s):
+            return
+        for choice in engine.available_choices(s, state.node_id, state.variables):
+            after = engine.choose(s, state, choice["id"])
+            walk(after, seen | {after.node_id})
+
+    walk(engine.start(s), {s["start"]})
+    assert runs
+
+
+def test_the_visit_report_on_offer_never_claims_what_did_not_happen(ctx):
+    """Role-play 12: once the officer has let a condition slide (a gift taken, a message let through,
+    an item passed across the table, minutes added), no report on offer says that the gift was refused,
+    that a warning was given or that the visit ended on time; the honest one owns up to the lapse."""
+    module = next((m for m in role_plays(load_hr().content) if m["id"] == "12-role-play-family-visit"), None)
+    assert module is not None
+    s = module["scenario"]
+    reports = 0
+
+    def walk(state: engine.RunState) -> None:
+        nonlocal reports
+        if state.is_finished(s):
+            return
+        offered = engine.available_choices(s, state.node_id, state.variables)
+        if all(s["nodes"][c["next"]].get("ending") for c in offered) and state.variables.get("lapse", 0) >= 1:
+            reports += 1
+            texts = [c["text"]["en"] for c in offered]
+            assert not any("refused" in t or "Warned" in t or "to 12:00" in t for t in texts), texts
+            assert any("did not apply every visit condition" in t for t in texts), texts
+            return
+        for choice in offered:
+            walk(engine.choose(s, state, choice["id"]))
+
+    walk(engine.start(s))
+    assert reports
