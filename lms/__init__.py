@@ -24,6 +24,7 @@ from lms.i18n import (
     date_text,
     datetime_text,
     list_html,
+    localized_html,
     select_locale,
     text_direction,
 )
@@ -229,6 +230,7 @@ def _register_template_helpers(app: Flask) -> None:
     # The one list of right-to-left languages (lms.i18n), for any template that needs a direction.
     app.add_template_global(text_direction, "dir_of")
     app.add_template_global(bdi, "bdi")  # a value in another script, isolated (lms.i18n.bdi)
+    app.add_template_global(localized_html, "text")  # course text, with its language when it fell back
 
     @app.after_request
     def security_headers(response):

@@ -181,6 +181,17 @@ def bdi(value) -> Markup:
     return Markup("<bdi>{}</bdi>").format(value)
 
 
+def localized_html(loc: Localized | None) -> Markup:
+    """Course text in a page (`text(...)` in templates): in a <span>, marked with its own
+    language and direction when it fell back to another language than the page's. A function,
+    not a template macro: a quiz page shows dozens of them, and a macro call costs far more."""
+    if not isinstance(loc, Localized):  # no text (None, undefined) is an empty span, as it always was
+        return Markup(f"<span>{escape(loc or '')}</span>")  # noqa: S704 (escaped)
+    if loc.is_fallback:
+        return Markup(f'<span lang="{escape(loc.lang)}" dir="{text_direction(loc.lang)}">{escape(loc.text)}</span>')  # noqa: S704 (escaped)
+    return Markup(f"<span>{escape(loc.text)}</span>")  # noqa: S704 (escaped)
+
+
 def own_direction(text: str) -> str | None:
     """"ltr" or "rtl" from the first letter that has a direction (as dir="auto" decides), or None."""
     import unicodedata

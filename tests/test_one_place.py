@@ -137,9 +137,22 @@ def test_fallback_text_takes_its_direction_from_the_one_list(app, lang, directio
     from lms.i18n import Localized
 
     with app.test_request_context("/"):
-        macro = app.jinja_env.get_template("_status.html").module.text
-        html = str(macro(Localized("x", lang, True)))
+        text = app.jinja_env.globals["text"]  # course text in every template (lms.i18n.localized_html)
+        html = str(text(Localized("x", lang, True)))
     assert f'dir="{direction}"' in html
+
+
+def test_course_text_is_escaped_and_marked_with_its_language_only_when_it_fell_back(app):
+    """Course text in every page (`text(...)`, a function rather than a template macro for speed)."""
+    from lms.i18n import Localized
+
+    with app.test_request_context("/"):
+        text = app.jinja_env.globals["text"]
+        assert str(text(Localized('<b>"A" & B</b>', "ru", False))) == "<span>&lt;b&gt;&#34;A&#34; &amp; B&lt;/b&gt;</span>"
+        assert str(text(Localized("<i>", "ar", True))) == '<span lang="ar" dir="rtl">&lt;i&gt;</span>'
+        assert str(text(None)) == "<span></span>"
+        page = app.jinja_env.from_string("{{ text(t) }}").render(t=Localized("x<", "en", True))
+    assert page == '<span lang="en" dir="ltr">x&lt;</span>'
 
 
 def test_no_template_or_form_names_a_right_to_left_language_itself():
