@@ -15,7 +15,7 @@ from lms import access, frame, i18n, static_urls
 from lms.bounds import reject_out_of_range_numbers
 from lms.config import from_environment, instance_path
 from lms.errors import NotFoundError
-from lms.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from lms.extensions import Migrations, babel, compress, csrf, db, limiter, login_manager
 from lms.i18n import (
     LOCALES,
     about_duration,
@@ -47,7 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _sqlite_write_ahead_log(app)
     # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order).
     app.teardown_appcontext(_end_session)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    app.extensions["migrate"] = Migrations(app, str(Path(app.root_path).parent / "migrations"))
     babel.init_app(app, locale_selector=select_locale)
     i18n.init_app(app)  # the interface languages are the catalogs found (docs/languages.md)
     csrf.init_app(app)

@@ -12,7 +12,13 @@ from flask.cli import FlaskGroup
 def main() -> None:
     from lms import create_app
 
-    FlaskGroup(create_app=create_app, help="Training platform for prison and probation services.")()
+    def create_app_with_migrations() -> Flask:
+        # The `db` commands (Flask-Migrate) are loaded by the command line only, not by web workers.
+        app = create_app()
+        app.extensions["migrate"].load()
+        return app
+
+    FlaskGroup(create_app=create_app_with_migrations, help="Training platform for prison and probation services.")()
 
 
 def register_commands(app: Flask) -> None:

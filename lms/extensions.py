@@ -8,7 +8,6 @@ from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
-migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
@@ -62,3 +60,25 @@ def insert_if_absent(model: type[Base], index_elements: list[str], **values) -> 
     from sqlalchemy.dialects import sqlite
 
     return sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+
+
+class Migrations:
+    """Flask-Migrate for one app, loaded when migrations are first asked for.
+
+    Alembic and Flask-Migrate take about 10 MiB of a process, and a web worker never runs a
+    migration: this stands in app.extensions["migrate"] until something reads it (Flask-Migrate's
+    functions, the tests), and `lms` loads it at once for its `db` commands (lms/cli.py)."""
+
+    def __init__(self, app, directory: str) -> None:
+        self.app = app
+        self.directory = directory
+
+    def load(self):
+        from flask_migrate import Migrate
+
+        # Replaces this stand-in in app.extensions["migrate"] and adds the `db` commands.
+        Migrate(self.app, db, directory=self.directory)
+        return self.app.extensions["migrate"]
+
+    def __getattr__(self, name: str):
+        return getattr(self.load(), name)

@@ -12,22 +12,33 @@ in the caller's process, for tests that are not about the queue itself.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
-from huey import Huey, RedisHuey, SqliteHuey, crontab
-from huey.api import TaskWrapper
+
+if TYPE_CHECKING:
+    from huey import Huey
 
 EXTENSION = "lms.tasks"
 
 
-def init_app(app: Flask) -> Huey:
-    """The queue of this app, configured from its settings (app.extensions["lms.tasks"])."""
+def init_app(app: Flask) -> None:
+    """The queue of this app, made from its settings on first use (app.extensions["lms.tasks"]).
+
+    huey and the database and Redis clients its stores bring take about 15 MiB of a process;
+    a web worker that never puts a job on the queue does not load them."""
+    app.extensions[EXTENSION] = {"huey": None, "registered": [], "tasks": {}}
+
+
+def _make_queue(app: Flask) -> Huey:
+    from huey import RedisHuey, SqliteHuey, crontab
+
     immediate = bool(app.config.get("LMS_TASKS_IMMEDIATE"))
+    huey: Huey
     if url := app.config.get("LMS_TASKS_REDIS_URL"):
-        huey: Huey = RedisHuey("lms", url=url, immediate=immediate)
+        huey = RedisHuey("lms", url=url, immediate=immediate)
     else:
         path = app.config.get("LMS_TASKS_SQLITE") or str(Path(app.instance_path) / "tasks.sqlite3")
         huey = SqliteHuey("lms", filename=path, immediate=immediate)
@@ -40,18 +51,17 @@ def init_app(app: Flask) -> Huey:
         with app.app_context():
             db.engine.dispose(close=False)
 
-    app.extensions[EXTENSION] = {"huey": huey, "tasks": {}, "pid": os.getpid()}
+    for name, func, every in app.extensions[EXTENSION]["registered"]:
+        in_app = _in_app_context(app, func)
+        if every is not None:
+            task = huey.periodic_task(crontab(**every), name=name)(in_app)
+        else:
+            task = huey.task(name=name)(in_app)
+        app.extensions[EXTENSION]["tasks"][name] = task
     return huey
 
 
-def queue(app: Flask | None = None) -> Huey:
-    return (app or current_app).extensions[EXTENSION]["huey"]
-
-
-def register(app: Flask, name: str, func: Callable, *, every: crontab | None = None) -> TaskWrapper:
-    """Make func a task of app's queue named name (periodic if every is given)."""
-    huey = queue(app)
-
+def _in_app_context(app: Flask, func: Callable) -> Callable:
     @functools.wraps(func)
     def in_app(*args, **kwargs):
         from lms.extensions import db
@@ -62,16 +72,28 @@ def register(app: Flask, name: str, func: Callable, *, every: crontab | None = N
             finally:
                 db.session.remove()
 
-    if every is not None:
-        task = huey.periodic_task(every, name=name)(in_app)
-    else:
-        task = huey.task(name=name)(in_app)
-    app.extensions[EXTENSION]["tasks"][name] = task
-    return task
+    return in_app
+
+
+def queue(app: Flask | None = None) -> Huey:
+    state = (app or current_app).extensions[EXTENSION]
+    if state["huey"] is None:
+        state["huey"] = _make_queue(app or current_app._get_current_object())  # type: ignore[attr-defined]
+    return state["huey"]
+
+
+def register(app: Flask, name: str, func: Callable, *, every: dict[str, str] | None = None) -> None:
+    """Make func a task of app's queue named name; periodic if every is given, as huey's
+    crontab arguments (e.g. {"minute": "*/15"}). Call it from create_app, before the queue is used."""
+    state = app.extensions[EXTENSION]
+    if state["huey"] is not None:
+        raise RuntimeError("tasks are registered in create_app, before the queue is first used")
+    state["registered"].append((name, func, every))
 
 
 def enqueue(name: str, *args) -> None:
     """Put a call of the task named name on the queue (commit what it reads first)."""
+    queue(current_app)
     current_app.extensions[EXTENSION]["tasks"][name](*args)
 
 

@@ -155,3 +155,25 @@ def test_pages_are_compressed_for_slow_links(client):
     import gzip
 
     assert b"<html" in gzip.decompress(response.data)
+
+
+def test_a_web_worker_loads_neither_migrations_nor_the_task_queue_at_start_up(tmp_path):
+    """Alembic with Flask-Migrate (about 10 MiB) and huey with the clients of its stores (about
+    15 MiB) are loaded where they are used: by the `lms db` commands, the tests, and the first
+    job put on the queue; a web worker that serves pages keeps that memory."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, LMS_INSTANCE_PATH=str(tmp_path), LMS_DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3")
+    code = ("import sys; from lms import create_app; create_app(); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'flask_migrate', 'huey'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True, env=env)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    # The command line still has its migration commands.
+    cli = subprocess.run([sys.executable, "-c", "from lms.cli import main; main()", "db", "upgrade"],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert cli.returncode == 0, cli.stderr
+    current = subprocess.run([sys.executable, "-c", "from lms.cli import main; main()", "db", "current"],
+                             capture_output=True, text=True, timeout=120, env=env)
+    assert "(head)" in current.stdout, current.stdout + current.stderr

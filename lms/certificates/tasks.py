@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, current_app
-from huey import crontab
 
 from lms import tasks
 from lms.certificates import queries, zips
@@ -18,7 +17,7 @@ PROGRESS_EVERY = 10
 def register(app: Flask) -> None:
     tasks.register(app, "certificates.zip", start_zip)
     tasks.register(app, "certificates.zip_part", draw_part)
-    tasks.register(app, "certificates.clean_zips", clean_zips, every=crontab(minute="*/15"))
+    tasks.register(app, "certificates.clean_zips", clean_zips, every={"minute": "*/15"})
 
 
 def start_zip(job_id: int) -> None:
