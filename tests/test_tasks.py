@@ -1,4 +1,5 @@
-"""The task queue with a real consumer: `lms worker` in its own process, on the SQLite store."""
+"""The task queue with a real consumer: `lms worker` in its own process, on the SQLite store
+and on the Redis store (a private redis-server on a loopback port)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from lms import tasks
@@ -18,16 +20,19 @@ from lms.extensions import db
 from lms.org.models import Role
 from tests.course_helpers import load_sample
 from tests.factories import login, make_country, make_user
+from tests.redis_server import RedisServer
 from tests.test_certificates import _zip_serials, certify, signed_institution
 
 EXPORT = "/certificates/manage/export"
 
 
-def _start_worker(app, log: Path) -> subprocess.Popen:
+def _start_worker(app, log: Path, redis_url: str | None = None) -> subprocess.Popen:
     env = dict(os.environ, LMS_INSTANCE_PATH=app.instance_path,
                LMS_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
                LMS_ZIP_PART_SIZE="2", LMS_TASKS_IMMEDIATE="0")
     env.pop("LMS_REDIS_URL", None)
+    if redis_url:
+        env["LMS_REDIS_URL"] = redis_url  # the queue in Redis, as on several app servers
     lms = Path(sys.executable).with_name("lms")
     return subprocess.Popen([str(lms), "worker", "--workers", "2"], env=env, stdout=log.open("wb"),
                             stderr=subprocess.STDOUT)
@@ -43,7 +48,51 @@ def _stop(worker: subprocess.Popen) -> None:
             worker.wait(timeout=10)
 
 
+@pytest.fixture
+def redis_url():
+    server = RedisServer()
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def redis_app(app, redis_url):
+    """The suite's app with its queue in Redis, as a server with LMS_REDIS_URL runs it."""
+    from lms import create_app
+
+    twin = create_app({**app.config, "LMS_TASKS_REDIS_URL": redis_url, "LMS_TASKS_IMMEDIATE": False})
+    yield twin
+    with twin.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_a_zip_waits_on_the_queue_until_a_real_consumer_makes_it(app, ctx, tmp_path):
+    queue = tasks.queue(app)
+    queue.immediate = False  # this test is about the queue: the SQLite store in the instance folder
+    try:
+        _zip_through_a_real_consumer(app, tmp_path)
+    finally:
+        queue.immediate = True
+
+
+def test_the_redis_store_serves_a_real_consumer(redis_app, redis_url, app, ctx, tmp_path):
+    from huey import RedisHuey
+
+    queue = tasks.queue(redis_app)
+    assert isinstance(queue, RedisHuey)
+    sqlite_queue = tasks.queue(app)
+    sqlite_queue.immediate = False
+    try:
+        sqlite_queue.flush()
+        _zip_through_a_real_consumer(redis_app, tmp_path, redis_url)
+        # Nothing went through the SQLite file: the web process and the consumer met in Redis.
+        assert len(sqlite_queue) == 0
+    finally:
+        sqlite_queue.immediate = True
+
+
+def _zip_through_a_real_consumer(app, tmp_path: Path, redis_url: str | None = None) -> None:
     version = load_sample()
     prison = signed_institution(make_country("KZ"), "Prison A")
     certs = [certify(make_user(institution=prison, name=f"Officer {i}"), version) for i in range(3)]
@@ -51,7 +100,6 @@ def test_a_zip_waits_on_the_queue_until_a_real_consumer_makes_it(app, ctx, tmp_p
     db.session.commit()
 
     queue = tasks.queue(app)
-    queue.immediate = False  # this test is about the queue: the SQLite store in the instance folder
     worker = None
     log = tmp_path / "worker.log"
     try:
@@ -65,7 +113,7 @@ def test_a_zip_waits_on_the_queue_until_a_real_consumer_makes_it(app, ctx, tmp_p
         assert client.get(status_url).get_json() == {"status": "queued", "done": 0, "total": 3, "download": None}
         assert len(queue) == 1
 
-        worker = _start_worker(app, log)
+        worker = _start_worker(app, log, redis_url)
         deadline = time.monotonic() + 120
         state = client.get(status_url).get_json()
         while state["status"] in ("queued", "running") and time.monotonic() < deadline and worker.poll() is None:
@@ -86,5 +134,4 @@ def test_a_zip_waits_on_the_queue_until_a_real_consumer_makes_it(app, ctx, tmp_p
         if worker is not None:
             _stop(worker)
         queue.flush()
-        queue.immediate = True
     assert worker.returncode is not None
