@@ -432,7 +432,7 @@ def runs_by_ending(scenario: dict) -> dict[str, list[tuple[int, list[str]]]]:
 # The word each language's briefing uses to say that the people and places are invented
 # (Arabic «متخيَّل», matched without its shadda; Tajik «тахайюлӣ», matched without its ending;
 # Kazakh «ойдан құрастырылған»); a language not listed is checked for the English word.
-FICTIONAL = {"en": "fictional", "ar": "متخي", "tg": "тахайюл", "kk": "ойдан құрастырылған"}
+FICTIONAL = {"en": "fictional", "ru": "вымышлен", "ar": "متخي", "tg": "тахайюл", "kk": "ойдан құрастырылған"}
 
 
 def test_role_plays_meet_the_brief(ctx):
