@@ -430,8 +430,10 @@ def qr_image(text: str) -> Image.Image:
     code = zxingcpp.create_barcode(text.encode("ascii"), zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     image = code.to_image(scale=4, add_quiet_zones=False)
     height, width = image.shape
-    # Greyscale: fpdf2 2.8 embeds 1-bit images with misaligned rows.
-    return Image.frombuffer("L", (width, height), bytes(memoryview(image)), "raw", "L", 0, 1)
+    # Greyscale: fpdf2 2.8 embeds 1-bit images with misaligned rows. The image is a buffer
+    # (one byte per pixel, row by row), which zxing-cpp 3.1's type stubs do not declare.
+    pixels = bytes(memoryview(image))  # type: ignore[arg-type]
+    return Image.frombuffer("L", (width, height), pixels, "raw", "L", 0, 1)
 
 
 def _pair(first: str, second: str | None) -> str:
