@@ -236,3 +236,27 @@ def assert_explained_and_answerable(question: dict, lang: str) -> None:
         assert all(o["feedback"].get(lang) for o in question["options"]), question["id"]
     else:
         assert any(o["correct"] for o in question["options"]), question["id"]
+
+
+def assert_role_play_scripts_print(client, version: CourseVersion, lang: str = "en") -> None:
+    """A trainer's printed script of each role-play carries what a classroom needs: the briefing,
+    every role card (the observer's included), the observer checklist and every reply; the PDF is
+    produced too."""
+    from markupsafe import escape
+
+    modules = [m for m in version.content["modules"] if m["kind"] == "scenario"]
+    assert modules
+    for module in modules:
+        s = module["scenario"]
+        assert s is not None
+        base = f"/courses/{version.course_id}/modules/{module['id']}/script"
+        response = client.get(f"{base}?lang={lang}")
+        assert response.status_code == 200, module["id"]
+        page = response.get_data(as_text=True)
+        texts = [s["briefing"][lang].split("\n")[0], *(r["card"][lang].split("\n")[0] for r in s["roles"].values()),
+                 *(item["text"][lang] for item in s["observer_checklist"]),
+                 *(c["text"][lang] for n in s["nodes"].values() for c in n["choices"])]
+        for text in texts:
+            assert str(escape(text)) in page, (module["id"], text[:60])
+        pdf = client.get(f"{base}.pdf?lang={lang}")
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf", module["id"]
