@@ -31,6 +31,8 @@ def test_sign_in_and_home_pages_in_arabic_and_kazakh(page, ctx, artifacts, code)
     db.session.commit()
     page.goto("/login")
     page.click(f"nav.languages a[hreflang={code}]")
+    # Wait for the page in the chosen language: read mid-navigation, the document has no element yet.
+    page.locator(f"html[lang={code}]").wait_for(state="attached")
     direction = page.evaluate("getComputedStyle(document.documentElement).direction")
     assert direction == ("rtl" if code == "ar" else "ltr")
     page.screenshot(path=str(artifacts / f"sign-in-{code}.png"), full_page=True)
