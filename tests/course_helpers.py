@@ -260,3 +260,28 @@ def assert_role_play_scripts_print(client, version: CourseVersion, lang: str = "
             assert str(escape(text)) in page, (module["id"], text[:60])
         pdf = client.get(f"{base}.pdf?lang={lang}")
         assert pdf.status_code == 200 and pdf.mimetype == "application/pdf", module["id"]
+
+
+def assert_only_the_good_ending_completes(client, user_id: int, course_id: str, modules: list, mixed_run) -> None:
+    """Played through the pages, for each role-play module: the run `mixed_run(scenario)` (the
+    highest-scoring one that ends mixed) is recorded as not passed and leaves the module open; the
+    best run then completes it."""
+    from lms.learning.models import ModuleProgress
+    from lms.scenarios import engine
+    from lms.scenarios.models import ScenarioRun
+
+    for module in modules:
+        s = module["scenario"]
+        base = f"/courses/{course_id}/modules/{module['id']}"
+        for choices, ending, passed in ((mixed_run(s), "mixed", False), (engine.best_run(s), "good", True)):
+            client.post(f"{base}/scenario/start")
+            page = client.get(f"{base}/scenario").get_data(as_text=True)
+            run_id = int(re.search(r'action="/runs/(\d+)/choose"', page).group(1))
+            for step, choice in enumerate(choices):
+                client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, step, choice))
+            run = db.session.get(ScenarioRun, run_id)
+            db.session.refresh(run)
+            assert (run.ending, run.passed) == (ending, passed), (module["id"], run.score)
+            progress = db.session.scalar(sa.select(ModuleProgress).where(
+                ModuleProgress.user_id == user_id, ModuleProgress.module_id == module["id"]))
+            assert (progress is not None and progress.completed_at is not None) == passed, module["id"]

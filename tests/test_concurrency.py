@@ -258,47 +258,45 @@ def test_two_skip_pre_test_posts_at_once_record_one_skip(app, ctx):
     assert len(skips) == 1
 
 
-def test_two_role_play_starts_at_once_open_one_run(app, ctx, monkeypatch):
-    """A double click on "Start the role-play": both requests looked for an open run before
-    either had opened one, and each opened its own. The enrolment is now held first."""
-    from lms.scenarios import runs as scenario_runs
-    from lms.scenarios.models import ScenarioRun
-
+def _two_tabs_on_a_role_play(app, number: str):
+    """One officer, enrolled, signed in in two tabs: (the account, the tabs, the role-play's start URL)."""
     version = load_sample()
-    user = make_user(number="race-rp-2")
+    user = make_user(number=number)
     db.session.commit()
     clients = [app.test_client() for _ in range(2)]
     for c in clients:
         login(c, user)
     enrol(clients[0])
     module_id = next(m["id"] for m in version.content["modules"] if m.get("scenario"))
+    return user, clients, f"/courses/{COURSE}/modules/{module_id}/scenario"
+
+
+def _runs_of(user):
+    from lms.scenarios.models import ScenarioRun
+
+    db.session.expire_all()
+    return db.session.scalars(sa.select(ScenarioRun).where(ScenarioRun.user_id == user.id)).all()
+
+
+def test_two_role_play_starts_at_once_open_one_run(app, ctx, monkeypatch):
+    """A double click on "Start the role-play": both requests looked for an open run before
+    either had opened one, and each opened its own. The enrolment is now held first."""
+    from lms.scenarios import runs as scenario_runs
+
+    user, clients, page_url = _two_tabs_on_a_role_play(app, "race-rp-2")
     # Each request, having looked for an open run, waits (up to 3 s) for the other to have looked too.
     monkeypatch.setattr(scenario_runs, "runs_of", _two_meet(scenario_runs.runs_of, after=True))
-    url = f"/courses/{COURSE}/modules/{module_id}/scenario/start"
-    responses = _at_once([lambda c=c: c.post(url) for c in clients])
+    responses = _at_once([lambda c=c: c.post(f"{page_url}/start") for c in clients])
     assert [r.status_code for r in responses] == [302, 302]
-    db.session.expire_all()
-    runs = db.session.scalars(sa.select(ScenarioRun).where(ScenarioRun.user_id == user.id)).all()
+    runs = _runs_of(user)
     assert len(runs) == 1 and runs[0].finished_at is None
 
 
 def test_a_second_start_of_a_role_play_opens_no_second_run(app, ctx):
     """A second click on "Start the role-play" (another tab, a retried request) leaves one open run."""
-    from lms.scenarios.models import ScenarioRun
-
-    version = load_sample()
-    user = make_user(number="race-rp")
-    db.session.commit()
-    clients = [app.test_client() for _ in range(2)]
-    for c in clients:
-        login(c, user)
-    enrol(clients[0])
-    module_id = next(m["id"] for m in version.content["modules"] if m.get("scenario"))
-    url = f"/courses/{COURSE}/modules/{module_id}/scenario/start"
-    clients[0].post(url)
-    clients[1].post(url)
-    db.session.expire_all()
-    runs = db.session.scalars(sa.select(ScenarioRun).where(ScenarioRun.user_id == user.id)).all()
+    user, clients, page_url = _two_tabs_on_a_role_play(app, "race-rp")
+    clients[0].post(f"{page_url}/start")
+    clients[1].post(f"{page_url}/start")
+    runs = _runs_of(user)
     assert len(runs) == 1 and runs[0].finished_at is None
-    page = clients[0].get(f"/courses/{COURSE}/modules/{module_id}/scenario").get_data(as_text=True)
-    assert f'action="/runs/{runs[0].id}/choose"' in page
+    assert f'action="/runs/{runs[0].id}/choose"' in clients[0].get(page_url).get_data(as_text=True)
