@@ -227,6 +227,29 @@ def test_the_translation_page_counts_each_language_and_module(client, ctx):
     assert 'id="col-ar" lang="ar" dir="rtl"' in html and 'id="col-kk" lang="kk" dir="ltr"' in html
 
 
+def test_the_translation_page_reads_each_course_file_once_for_all_languages(client, ctx, monkeypatch):
+    """The page counts four languages; parsing every YAML file again for each of them made it
+    take seconds for a full course."""
+    _editor_session(client)
+    import lms.catalog.spec as spec
+    import lms.translation.records as records_module
+    import lms.translation.segments as segments_module
+    parsed: list[str] = []
+    real = spec.parse_yaml
+
+    def counting(text):
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(segments_module, "parse_yaml", counting)
+    monkeypatch.setattr(records_module, "parse_yaml", counting)
+    assert client.get(f"/translation/courses/{COURSE}").status_code == 200
+    files = drafts.published_files(COURSE)
+    read_again = {text[:40] for text in parsed if parsed.count(text) > 1}
+    assert read_again <= {files["course.yaml"].decode()[:40]}, read_again  # course.yaml: its languages, then its texts
+    assert len(parsed) >= len([p for p in files if p.endswith(".yaml")])
+
+
 def test_the_editor_shows_source_target_reference_terms_and_the_old_source(client, ctx):
     _editor_session(client)
     text = drafts.published_files(COURSE)[LESSON].decode()

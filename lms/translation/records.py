@@ -145,13 +145,17 @@ def lesson_record_key(module: str) -> str:
 
 # ---- status ----------------------------------------------------------------------------
 
-def rows(files: dict[str, bytes], info: CourseText, lang: str, segments: list[Segment] | None = None) -> list[Row]:
-    """Every segment of the course with its status in lang."""
-    segments = course_segments(files, info) if segments is None else segments
+def rows(files: dict[str, bytes], info: CourseText, lang: str, segments: list[Segment] | None = None,
+         parsed: dict[str, object] | None = None) -> list[Row]:
+    """Every segment of the course with its status in lang.
+
+    parsed: YAML data by path already read from these files (see course_segments), filled as
+    files are read; the caller must not change the data in it."""
+    data_cache: dict[str, object] = {} if parsed is None else parsed
+    segments = course_segments(files, info, data_cache) if segments is None else segments
     records = read_records(files).get(lang) or {}
     if not isinstance(records, dict):
         records = {}
-    data_cache: dict[str, object] = {}
     lesson_cache: dict[str, LessonAlignment] = {}
     out: list[Row] = []
     by_module: dict[str, list[Segment]] = {}

@@ -238,8 +238,11 @@ def course_text(files: dict[str, bytes]) -> CourseText | None:
     return CourseText(source, langs, translating, modules)
 
 
-def course_segments(files: dict[str, bytes], info: CourseText) -> list[Segment]:
-    """Every segment of a course in the order a reader meets it."""
+def course_segments(files: dict[str, bytes], info: CourseText, parsed: dict[str, object] | None = None) -> list[Segment]:
+    """Every segment of a course in the order a reader meets it.
+
+    parsed, when given, is filled with each YAML file's data by path, so that a page reading the
+    same files for several languages parses each of them once (records.rows takes it too)."""
     languages = {*info.languages, *info.translating, info.source}
     found: list[Segment] = []
     for prefix in ["", *info.modules]:
@@ -251,6 +254,9 @@ def course_segments(files: dict[str, bytes], info: CourseText) -> list[Segment]:
                 data = parse_yaml(files[path].decode("utf-8"))
             except (yaml.YAMLError, UnicodeDecodeError):  # the course check reports it
                 data = None
+            else:
+                if parsed is not None:
+                    parsed[path] = data
             found.extend(yaml_segments(path, data, languages, info.source))
         lesson = f"{prefix}/lesson.{info.source}.md"
         if prefix and lesson in files:

@@ -109,12 +109,13 @@ def overview(course_id: str) -> ResponseReturnValue:
     if info is None:
         flash(ERRORS["no-course"], "error")
         return redirect(url_for("authoring.course", course_id=course_id))
-    segments = course_segments(files, info)
+    parsed: dict[str, object] = {}  # each YAML file parsed once for every language
+    segments = course_segments(files, info, parsed)
     table = {}
     totals = {}
     for lang in info.targets:
         per_module: dict[str, dict[str, int]] = {}
-        rows = records.rows(files, info, lang, segments)
+        rows = records.rows(files, info, lang, segments, parsed)
         for row in rows:
             per_module.setdefault(_module_of(row), dict.fromkeys(records.STATES, 0))[row.state] += 1
         table[lang] = per_module
@@ -210,13 +211,14 @@ def editor(course_id: str, lang: str) -> ResponseReturnValue:
             info = course_text(files)
             if info is None:  # the save that won left course.yaml unreadable
                 abort(404)
-    segments = [s for s in course_segments(files, info) if s.module == module]
-    rows = records.rows(files, info, lang, segments)
+    parsed: dict[str, object] = {}
+    segments = [s for s in course_segments(files, info, parsed) if s.module == module]
+    rows = records.rows(files, info, lang, segments, parsed)
     if shown != "all":
         rows = [r for r in rows if r.state == shown or r.key in errors]
     reference = {}
     if ref:
-        reference = {r.key: r.target for r in records.rows(files, info, ref, segments)}
+        reference = {r.key: r.target for r in records.rows(files, info, ref, segments, parsed)}
     all_terms = glossary.terms()
     marks = {m.key: m for m in db.session.scalars(sa.select(TranslationMark).where(
         TranslationMark.course_id == course_id, TranslationMark.lang == lang))}
