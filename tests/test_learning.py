@@ -282,3 +282,30 @@ def test_officers_cannot_assign_courses(client, ctx):
     load_sample()
     _officer(client)
     assert client.get(f"/courses/{COURSE}/assign").status_code == 403
+
+
+def _shown_numbers(html: str) -> tuple[list[int], list[str], list[str]]:
+    body, _, notes = html.partition('<div class="footnote">')
+    refs = re.findall(r'<a class="footnote-ref" href="#fn:([^"]+)">(\d+)</a>', body)
+    listed = re.findall(r'<li id="fn:([^"]+)">', notes)
+    return [int(n) for _, n in refs], [i for i, _ in refs], listed
+
+
+def test_footnotes_are_numbered_in_reading_order_in_lists_too():
+    """A note in a list item was numbered after the notes of the paragraphs below the list."""
+    from pathlib import Path
+
+    from lms.catalog.render import render_lesson
+
+    text = "Before.[^a]\n\n- in a list[^b]\n- again[^a]\n\nAfter.[^c]\n\n[^a]: A\n[^b]: B\n[^c]: C\n"
+    numbers, ids, listed = _shown_numbers(render_lesson(text, lambda _: None))
+    assert numbers == [1, 2, 1, 3] and listed == ["a", "b", "c"]
+    checked = 0
+    for lesson in sorted(Path(__file__).parents[1].glob("courses/*/*/lesson.*.md")):
+        numbers, ids, listed = _shown_numbers(render_lesson(lesson.read_text(), lambda _: None))
+        first = list(dict.fromkeys(ids))
+        assert [first.index(i) + 1 for i in ids] == numbers, lesson  # each note keeps its first number
+        assert list(dict.fromkeys(numbers)) == list(range(1, len(first) + 1)), lesson  # 1, 2, 3 as one reads
+        assert listed[:len(first)] == first, lesson  # the notes at the end in the same order
+        checked += bool(ids)
+    assert checked >= 40

@@ -6,12 +6,15 @@ from collections.abc import Callable
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
 
 from lms.safe_url import local_url
 
 # Bump when rendering changes, so loading the same files renders their lessons again.
-RENDERER_VERSION = 4
+RENDERER_VERSION = 5
 EXTENSIONS = ["tables", "admonition", "footnotes", "sane_lists", "toc"]
 ALLOWED_TAGS = {
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "table", "thead", "tbody",
@@ -36,10 +39,40 @@ ALLOWED_CLASSES = {
 }
 
 
+class _ReadingOrder(Treeprocessor):
+    """Numbers footnotes in the order a reader meets them. Python-Markdown numbers them in
+    the order its inline pass visits them, which reaches a list's items after the paragraphs
+    around the list: a note in a list item was numbered after the notes below the list."""
+
+    def __init__(self, footnotes: FootnoteExtension) -> None:
+        super().__init__()
+        self.footnotes = footnotes
+
+    def run(self, root) -> None:
+        prefix = "#" + self.footnotes.makeFootnoteId("")
+        refs = [a for a in root.iter("a")
+                if a.get("class") == "footnote-ref" and (a.get("href") or "").startswith(prefix)]
+        order: list[str] = []
+        for a in refs:
+            if a.get("href")[len(prefix):] not in order:
+                order.append(a.get("href")[len(prefix):])
+        for a in refs:
+            a.text = self.footnotes.getConfig("SUPERSCRIPT_TEXT").format(order.index(a.get("href")[len(prefix):]) + 1)
+        # The footnote extension's next step sorts the notes at the end by this list.
+        self.footnotes.footnote_order[:] = [*order, *(i for i in self.footnotes.footnote_order if i not in order)]
+
+
+class _ReadingOrderFootnotes(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (the library names it)
+        footnotes = next(e for e in md.registeredExtensions if isinstance(e, FootnoteExtension))
+        # After the inline pass (20), before the footnotes are sorted (19).
+        md.treeprocessors.register(_ReadingOrder(footnotes), "footnote-reading-order", 19.5)
+
+
 def render_lesson(text: str, media_url: Callable[[str], str | None]) -> str:
     """Render lesson Markdown and sanitize it; media_url maps 'media/x.svg' to a URL or None."""
     md = markdown.Markdown(
-        extensions=EXTENSIONS,
+        extensions=[*EXTENSIONS, _ReadingOrderFootnotes()],
         extension_configs={
             "footnotes": {"BACKLINK_TITLE": "%d"},
             "toc": {"slugify": slugify_unicode, "baselevel": 2},  # the page has the h1
