@@ -78,20 +78,25 @@ def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Da
     """Counts of one course in the viewer's scope, in one grouped query.
 
     One pass over the enrolments in scope gives the statuses, the scores (looked up for
-    completed enrolments only) and the month of each recent completion; the groups (a few
+    completed enrolments only) and the completions in each recent month; the groups (a few
     thousand at most, whatever the number of officers) are then added up per breakdown.
+    The months are counted in columns, not grouped by: the groups stay the officers'
+    (institution, gender, service, position), few enough for PostgreSQL to add them up in
+    a hash table instead of sorting every enrolment in scope (on disk at 100,000 officers).
     """
     status = status_expr(today)
     scores = score_joins()
     final, pre = scores.final, scores.pre
     both = sa.and_(final.is_not(None), pre.is_not(None))
-    # Month of a recent completion as its index in the series (0 = oldest), by comparing
-    # with the moments the deployment's months start (bound as UTC): the same on every
-    # database, whatever its session time zone.
+    # Completions in each recent month (0 = oldest), by comparing with the moments the
+    # deployment's months start (bound as UTC): the same on every database, whatever its
+    # session time zone. The last month counts everything since it began.
     starts = [_month_back(today, months - 1 - i) for i in range(months)]
     done = Enrolment.completed_at
-    month = sa.case(*((done >= day_start(starts[i]), i) for i in reversed(range(months))), else_=None)
-    keys = (User.institution_id, User.gender, User.service, User.position, month)
+    bounds = [day_start(start) for start in starts]
+    in_month = [sa.and_(done >= bounds[i], done < bounds[i + 1]) if i + 1 < months else done >= bounds[i]
+                for i in range(months)]
+    keys = (User.institution_id, User.gender, User.service, User.position)
     rows = db.session.execute(
         scores.apply(
             sa.select(
@@ -107,6 +112,7 @@ def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Da
                 sa.func.coalesce(sa.func.sum(sa.case((both, pre))), 0),
                 count_if(both),
                 count_if(Enrolment.pre_test_skipped_at.is_not(None)),
+                *(count_if(condition) for condition in in_month),
             )
             .select_from(Enrolment)
             .join(User, user_of(Enrolment.user_id)),
@@ -115,15 +121,16 @@ def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Da
         .where(Enrolment.course_id == course_id, officers_in_scope(viewer))
         .group_by(*keys)
     ).all()
-    # Fold the month buckets away, then add the groups up per breakdown (a few hundred).
+    # Take the month columns off, then add the groups up per breakdown (a few hundred).
     counted = [0] * months
     merged: dict[tuple, list] = {}
-    for inst_id, gender, service, position, month_key, *numbers in rows:
+    for inst_id, gender, service, position, *numbers in rows:
+        for i, n in enumerate(numbers[-months:]):
+            counted[i] += int(n)
+        numbers = numbers[:-months]
         key = (inst_id, str(gender), str(service), position or "")
         acc = merged.get(key)
         merged[key] = numbers if acc is None else list(map(operator.add, acc, numbers))
-        if month_key is not None:
-            counted[int(month_key)] += int(numbers[1])
     sums: dict[str, dict] = {name: {} for name in ("total", "inst", "service", "position", "gender")}
     for (inst_id, gender, service, position), numbers in merged.items():
         by_name: dict[str, object] = {"total": None, "inst": inst_id, "service": service,
