@@ -128,6 +128,21 @@ def test_explanations_point_to_lessons_of_the_plan(ctx):
         assert cited and cited <= PLAN_LESSONS, (module_id, question["id"], cited)
 
 
+def test_an_explanation_on_children_living_with_a_parent_points_to_lesson_11(ctx):
+    """Mandela Rule 29 (a child living with a parent in prison) is taught in lesson 11: every
+    explanation that cites it sends the officer there, in every language."""
+    content = load_hr().content
+    cited = 0
+    for module_id, question in quizzes(content):
+        if "Rule 29" not in question["explanation"]["en"]:
+            continue
+        cited += 1
+        assert 11 in lessons_cited(question["explanation"]["en"]), (module_id, question["id"])
+        for lang in content["languages"]:
+            assert "11" in question["explanation"][lang], (module_id, question["id"], lang)
+    assert cited >= 2
+
+
 def test_pre_test_measures_the_course(ctx):
     content = load_hr().content
     pre = content["pre_test"]
@@ -512,6 +527,18 @@ def test_a_trainer_prints_each_role_play_for_the_classroom(client, ctx):
     db.session.commit()
     login(client, trainer)
     assert_role_play_scripts_print(client, version)
+
+
+def test_replies_at_a_step_never_read_the_same(ctx):
+    """The classroom script prints every reply of a step, those offered only after certain earlier
+    replies too: no two of them have the same words, in any language, so a trainer can tell which
+    one a group chose (the two admission notes and the two visit reports say what sets them apart)."""
+    content = load_hr().content
+    for module in role_plays(content):
+        for node_id, node in module["scenario"]["nodes"].items():
+            for lang in content["languages"]:
+                texts = [c["text"][lang] for c in node["choices"]]
+                assert len(set(texts)) == len(texts), (module["id"], node_id, lang)
 
 
 def test_the_longest_reply_is_not_always_the_best(ctx):
