@@ -119,6 +119,43 @@ def test_each_lesson_meets_the_brief(ctx):
             assert cited and max(cited) <= int(module["id"][:2]), (module["id"], question["id"])
 
 
+def test_every_box_has_a_title_in_every_language(ctx):
+    """A box without a title shows the Markdown's English word for its kind ("Warning") on a page in
+    any language: every box of every lesson, the case-file introductions too, has its own title."""
+    content = load_hr().content
+    boxes = 0
+    for lesson in sorted(COURSE_DIR.glob("*/lesson.*.md")):
+        for line in lesson.read_text().splitlines():
+            if line.startswith("!!!"):
+                boxes += 1
+                assert re.fullmatch(r'!!! [a-z]+ "[^"]+"', line), (lesson.parent.name, lesson.name, line)
+    assert boxes and {p.name.split(".")[1] for p in COURSE_DIR.glob("*/lesson.*.md")} == set(content["languages"])
+
+
+def test_a_living_unit_is_called_a_unit(ctx):
+    """One word for one thing: the English says 'unit' (the glossary's term) for a part of the prison
+    where prisoners live, never 'wing' or 'block', and the Kazakh and Tajik texts use their glossary
+    words for it (бөлімше, шӯъба), not «блок» or «корпус»."""
+    avoid = {"en": re.compile(r"\b(wings?|blocks?)\b", re.I), "kk": re.compile(r"блок|корпус", re.I),
+             "tg": re.compile(r"блок", re.I)}
+
+    def texts(node):
+        if isinstance(node, dict):
+            yield from ((lang, node[lang]) for lang in avoid if isinstance(node.get(lang), str))
+            for value in node.values():
+                yield from texts(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from texts(value)
+
+    for path in sorted(COURSE_DIR.glob("*/*.yaml")):
+        for lang, text in texts(yaml.safe_load(path.read_text())):
+            assert not avoid[lang].search(text), (path.parent.name, lang, text)
+    for lang, pattern in avoid.items():
+        for lesson in sorted(COURSE_DIR.glob(f"*/lesson.{lang}.md")):
+            assert not pattern.search(lesson.read_text()), (lesson.parent.name, lang)
+
+
 def test_explanations_point_to_lessons_of_the_plan(ctx):
     """The pre-test and quizzes send officers to lessons that the plan holds (never to a role-play,
     a case file or a number that does not exist)."""
@@ -234,7 +271,9 @@ def test_each_case_file_has_documents_expert_ratings_and_a_placement(ctx):
     modules = case_files_listed(content)
     assert modules
     for module in modules:
-        words = len((COURSE_DIR / module["id"] / "lesson.en.md").read_text().split())
+        # Words on the page: a box's marker (`!!! note`) is not shown, its title is.
+        text = re.sub(r"^!!! [a-z]+", "", (COURSE_DIR / module["id"] / "lesson.en.md").read_text(), flags=re.M)
+        words = len(text.split())
         assert 300 <= words <= 600, (module["id"], words)
         assert module["kind"] == "assessment" and module["objectives"], module["id"]
         q = rate_question(module)
