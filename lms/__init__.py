@@ -11,7 +11,7 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, NotFound, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import access, frame, i18n, static_urls
+from lms import access, csrf_tokens, frame, i18n, static_urls
 from lms.bounds import reject_out_of_range_numbers
 from lms.config import from_environment, instance_path
 from lms.errors import NotFoundError
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     i18n.init_app(app)  # the interface languages are the catalogs found (docs/languages.md)
     csrf.init_app(app)
+    csrf_tokens.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
     static_urls.init_app(app)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from lms import access
@@ -110,16 +111,30 @@ def module(course_id: str, module_id: str) -> ResponseReturnValue:
 
 def render_module_page(version, module: ModuleData, tr: Translator, html: Markup | None, shown: str, status,
                        enrolment, **preview) -> str:
-    """The officer's module page; the course editor's preview renders it too (with `preview_url`)."""
+    """The officer's module page; the course editor's preview renders it too (with `preview_url`).
+
+    Its content depends on the account only through its role, whether it is enrolled and its
+    progress in this module: rendered once per process for each of those (and the version,
+    module and languages), with the request's own CSRF token put in on every request."""
     ids = [m["id"] for m in version.content["modules"]]
     index = ids.index(module["id"]) if module["id"] in ids else -1
-    previous_id = ids[index - 1] if index > 0 else None
-    next_id = ids[index + 1] if 0 <= index < len(ids) - 1 else None
-    return render_template(
-        "catalog/module.html", version=version, module=module, tr=tr, html=html,
+    context = dict(
+        version=version, module=module, tr=tr, html=html,
         lesson_lang=shown, lesson_fallback=bool(html) and shown != tr.ui_lang, status=status,
-        previous_id=previous_id, next_id=next_id, enrolment=enrolment, confirm=ConfirmForm(), **preview,
+        previous_id=ids[index - 1] if index > 0 else None,
+        next_id=ids[index + 1] if 0 <= index < len(ids) - 1 else None, enrolment=enrolment,
     )
+    if preview:
+        body = Markup(render_template("catalog/_module_body.html", **context, **preview,  # noqa: S704 (our template)
+                                      csrf_value=generate_csrf()))
+        return render_template("catalog/module.html", module=module, tr=tr, body=body)
+    key = (version.id, version.content_hash, module["id"], tr.lang, tr.ui_lang, current_user.role.value,
+           enrolment is not None, status.status, frozenset(status.done), request.script_root)
+    body = cache.MODULE_PAGES.get(key)
+    if body is None:
+        body = render_template("catalog/_module_body.html", **context, csrf_value=cache.TOKEN_MARK)
+        cache.MODULE_PAGES.put(key, body)
+    return render_template("catalog/module.html", module=module, tr=tr, body=cache.with_token(body))
 
 
 def wrap_tables(html: str) -> Markup:

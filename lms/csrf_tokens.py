@@ -1,0 +1,42 @@
+"""The signed CSRF token of a session, made once per process instead of on every page.
+
+Flask-WTF keeps a random token in the session and puts a signed copy of it in each form,
+signing it again on every request that shows a form (every signed-in page has one: sign
+out). The signature covers only the session's token and the secret key (tokens do not
+expire: WTF_CSRF_TIME_LIMIT is None), so a copy signed once is as valid as a new one, on any
+app server with the same key. Each process remembers the signed copy of the sessions it has
+served and hands it to Flask-WTF (which reads it from `g`) before the page is made. Nothing
+here is state another server would need.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request, session
+
+from lms.catalog.cache import Bounded
+
+# Signed token by the session's own token, for the sessions this process served lately.
+SIGNED = Bounded(20_000)
+FIELD = "csrf_token"  # Flask-WTF's default field name, in the session and in g
+
+
+def _reuse() -> None:
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return  # a new visitor: no session to look into (and no Vary: Cookie for it)
+    raw = session.get(FIELD)
+    if isinstance(raw, str) and (signed := SIGNED.get(raw)) is not None:
+        setattr(g, FIELD, signed)
+
+
+def _remember(response):
+    signed = g.get(FIELD)
+    if signed is not None:
+        raw = session.get(FIELD)
+        if isinstance(raw, str) and SIGNED.get(raw) is None:
+            SIGNED.put(raw, signed)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_reuse)
+    app.after_request(_remember)
