@@ -125,9 +125,9 @@ def render_module_page(version, module: ModuleData, tr: Translator, html: Markup
         next_id=ids[index + 1] if 0 <= index < len(ids) - 1 else None, enrolment=enrolment,
     )
     if preview:
-        body = Markup(render_template("catalog/_module_body.html", **context, **preview,  # noqa: S704 (our template)
-                                      csrf_value=generate_csrf()))
-        return render_template("catalog/module.html", module=module, tr=tr, body=body)
+        shown_body = Markup(render_template("catalog/_module_body.html", **context, **preview,  # noqa: S704 (our template)
+                                            csrf_value=generate_csrf()))
+        return render_template("catalog/module.html", module=module, tr=tr, body=shown_body)
     key = (version.id, version.content_hash, module["id"], tr.lang, tr.ui_lang, current_user.role.value,
            enrolment is not None, status.status, frozenset(status.done), request.script_root)
     body = cache.MODULE_PAGES.get(key)
