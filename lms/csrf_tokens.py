@@ -11,13 +11,30 @@ here is state another server would need.
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Flask, current_app, g, request, session
+from markupsafe import Markup, escape
 
 from lms.catalog.cache import Bounded
 
 # Signed token by the session's own token, for the sessions this process served lately.
 SIGNED = Bounded(20_000)
 FIELD = "csrf_token"  # Flask-WTF's default field name, in the session and in g
+
+
+# Stands in a cached page part for the request's CSRF token: random per process, so no course
+# text can contain it, and replaced by each request's own token (`with_token`).
+TOKEN_MARK = Markup(f"csrf-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
+
+
+def with_token(html: str) -> Markup:
+    """A cached page part with this request's CSRF token where it was marked."""
+    if TOKEN_MARK in html:
+        from flask_wtf.csrf import generate_csrf
+
+        html = html.replace(TOKEN_MARK, str(escape(generate_csrf())))
+    return Markup(html)  # noqa: S704 (rendered by our templates, token escaped)
 
 
 def _reuse() -> None:

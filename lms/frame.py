@@ -1,19 +1,28 @@
 """The page frame (header, menus, footer) that every page repeats.
 
 Its translated texts and links are the same for every page in one language and role, so
-each process makes them once per (language, role) and keeps them; only the links that
-carry the page's own address (the language choice) are made per request. Nothing here is
-state another server would need.
+each process makes them once per (language, role) and keeps them, with the header itself
+rendered once for each; per request only the account's name, its CSRF token and the address
+of the page (which the language links carry) are put in. Nothing here is state another
+server would need.
 """
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from lms.i18n import LOCALES, current_language
+from lms.csrf_tokens import TOKEN_MARK, with_token
+from lms.i18n import current_language
+
+# Stand in the cached header for the account's name and the page's address (random per
+# process, so no text can contain them).
+NAME_MARK = Markup(f"name-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
+HERE_MARK = Markup(f"here-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
 
 
 def _parts(signed_in: bool) -> dict:
@@ -31,25 +40,34 @@ def _parts(signed_in: bool) -> dict:
         "logout_url": url_for("auth.logout"),
         "css_url": url_for("static", filename="lms.css"),
         "icon_url": url_for("static", filename="favicon.svg"),
+        # A language link is this address, the language's code, then the page's own address.
+        "language_url": url_for("core.set_language", code="en")[:-2],
         "nav": Markup(render_template("_nav.html")) if signed_in else Markup(""),  # noqa: S704 (our template)
     }
     return parts
 
 
 def frame() -> dict:
-    """The frame of this request's page: cached texts and links, and the language links."""
+    """The frame of this request's page: cached texts and links, and the header with this
+    account's name, token and the page's address put in."""
     signed_in = bool(current_user and current_user.is_authenticated)
     role = current_user.role.value if signed_in else None
-    key = (current_language(), role, request.script_root)
+    with_menus = signed_in and not current_user.must_change_password
+    key = (current_language(), role, with_menus, request.script_root)
     cache = current_app.extensions["lms_frame"]
-    parts = cache.get(key)
-    if parts is None or current_app.debug:
-        parts = cache[key] = _parts(signed_in)
-    # One address built per request; the other languages differ only in their code.
+    found = cache.get(key)
+    if found is None or current_app.debug:
+        parts = _parts(signed_in)
+        header = render_template("_header.html", f=parts, signed_in=signed_in, with_menus=with_menus,
+                                 token=TOKEN_MARK, name=NAME_MARK, here=HERE_MARK)
+        found = cache[key] = (parts, header)
+    parts, header = found
+    # The page's own address, as the language links carry it (the part after the code).
     here = url_for("core.set_language", code="en", next=request.full_path.rstrip("?"))
-    at = here.index("/language/en") + len("/language/")
-    languages = [(code, name, f"{here[:at]}{code}{here[at + 2:]}") for code, name in LOCALES.items()]
-    return {**parts, "languages": languages}
+    header = header.replace(HERE_MARK, str(escape(here[here.index("/language/en") + len("/language/en"):])))
+    if signed_in:
+        header = with_token(header.replace(NAME_MARK, str(escape(current_user.name_native))))
+    return {**parts, "header": Markup(header)}  # noqa: S704 (our template; the values put in are escaped)
 
 
 def init_app(app: Flask) -> None:

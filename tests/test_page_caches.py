@@ -18,7 +18,7 @@ from tests.factories import login, make_user
 
 M1 = "01-admission-basics"
 PAGE = f"/courses/{COURSE}/modules/{M1}"
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+TOKEN = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
 
 
 def _signed_in(app, user):
@@ -115,3 +115,49 @@ def test_module_page_follows_the_interface_language(app, ctx):
     assert "What you will be able to do" not in page
     client.get(f"/language/en?next={PAGE}")
     assert "What you will be able to do" in client.get(PAGE).get_data(as_text=True)
+
+
+def test_page_header_shows_each_account_its_own_name_and_token_and_links_to_this_page(app, ctx):
+    load_sample()
+    first = make_user(number="hdr-1", name="Айгерим <Первая>")
+    second = make_user(number="hdr-2", name="Бахыт «Второй»")
+    new = make_user(number="hdr-3", name="Нурлан Новый", must_change_password=True)
+    db.session.commit()
+    one, two, three = _signed_in(app, first), _signed_in(app, second), _signed_in(app, new)
+    page_one = one.get("/about").get_data(as_text=True)
+    page_two = two.get("/learning").get_data(as_text=True)
+    # The name is escaped like any text, in both the bar and the phone menu; never the other account's.
+    assert page_one.count('<span class="who" dir="auto">Айгерим &lt;Первая&gt;</span>') == 2
+    assert "Бахыт" not in page_one
+    assert page_two.count('<span class="who" dir="auto">Бахыт «Второй»</span>') == 2
+    assert "Айгерим" not in page_two
+    assert _tokens(page_one) and _tokens(page_two) and not _tokens(page_one) & _tokens(page_two)
+    # The language links lead back to the page they are on (in both the bar and the menu).
+    assert page_one.count('href="/language/ru?next=/about"') == 2
+    assert page_two.count('href="/language/kk?next=/learning"') == 2
+    assert 'href="/language/ar?next=/about"' not in page_two
+    # The header is in the account's language, with that language marked as the current one.
+    one.get("/language/ru?next=/about")
+    russian = one.get("/about").get_data(as_text=True)
+    assert "Выйти" in russian and "Sign out" not in russian
+    assert 'hreflang="ru" aria-current="true"' in russian and 'hreflang="en" aria-current' not in russian
+    # An account that must change its one-time password has no menus, only sign-out.
+    page_three = three.get("/account/password").get_data(as_text=True)
+    assert 'class="main-nav"' not in page_three and "Нурлан Новый" in page_three
+    assert 'class="main-nav"' in two.get("/about").get_data(as_text=True)
+    # The menus are the role's: a trainer's has the reports, an officer's does not.
+    trainer = make_user(role=Role.TRAINER, number="hdr-4")
+    db.session.commit()
+    assert 'href="/reports/"' in _signed_in(app, trainer).get("/about").get_data(as_text=True)
+    assert 'href="/reports/"' not in one.get("/about").get_data(as_text=True)
+    # The sign-in page has no account in it.
+    anonymous = app.test_client().get("/login").get_data(as_text=True)
+    assert 'class="who"' not in anonymous and "Айгерим" not in anonymous and 'class="main-nav"' not in anonymous
+    # Sign-out works with the token the header carries.
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        (token,) = _tokens(page_two)
+        assert two.post("/logout", data={"csrf_token": token}).status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert two.get("/learning").status_code == 302  # signed out: to the sign-in page

@@ -8,10 +8,7 @@ Each cache holds a bounded number of entries and starts again empty when full.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
-
-from markupsafe import Markup, escape
 
 
 class Bounded:
@@ -44,16 +41,3 @@ LESSONS = Bounded(1024)
 # language, role, enrolled, progress in the module, script root): everything on it that is
 # not the account's own is rendered once per process (catalog/views.py).
 MODULE_PAGES = Bounded(2048)
-
-# Stands in a cached page part for the request's CSRF token: random per process, so no course
-# text can contain it, and replaced by each request's own token (`with_token`).
-TOKEN_MARK = Markup(f"csrf-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
-
-
-def with_token(html: str) -> Markup:
-    """A cached page part with this request's CSRF token where it was marked."""
-    if TOKEN_MARK in html:
-        from flask_wtf.csrf import generate_csrf
-
-        html = html.replace(TOKEN_MARK, str(escape(generate_csrf())))
-    return Markup(html)  # noqa: S704 (rendered by our templates, token escaped)

@@ -24,6 +24,7 @@ from lms.catalog.queries import (
 )
 from lms.core.answers import to_course_page
 from lms.core.forms import ConfirmForm
+from lms.csrf_tokens import TOKEN_MARK, with_token
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import progress as learning
@@ -132,9 +133,9 @@ def render_module_page(version, module: ModuleData, tr: Translator, html: Markup
            enrolment is not None, status.status, frozenset(status.done), request.script_root)
     body = cache.MODULE_PAGES.get(key)
     if body is None:
-        body = render_template("catalog/_module_body.html", **context, csrf_value=cache.TOKEN_MARK)
+        body = render_template("catalog/_module_body.html", **context, csrf_value=TOKEN_MARK)
         cache.MODULE_PAGES.put(key, body)
-    return render_template("catalog/module.html", module=module, tr=tr, body=cache.with_token(body))
+    return render_template("catalog/module.html", module=module, tr=tr, body=with_token(body))
 
 
 def wrap_tables(html: str) -> Markup:
