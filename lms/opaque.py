@@ -8,13 +8,18 @@ same names again to read a form back.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
+
+# Base32 (RFC 4648, lower case) of every 10-bit value as its two letters: the first 10 bytes
+# of a digest are 80 bits, so 8 look-ups give the 16 letters base64.b32encode would (a quiz
+# page derives dozens of keys, and b32encode is written in Python).
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
+_SHIFTS = (70, 60, 50, 40, 30, 20, 10, 0)
 
 
 def opaque_key(secret: str, purpose: str, *parts: object) -> str:
     """A 16-letter name for (purpose, *parts) that only the secret's holder can derive."""
     message = "\x1f".join([purpose, *(str(p) for p in parts)]).encode()
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
-    return base64.b32encode(digest[:10]).decode().lower()
+    number = int.from_bytes(hmac.digest(secret.encode(), message, "sha256")[:10], "big")
+    return "".join([_PAIRS[(number >> shift) & 1023] for shift in _SHIFTS])

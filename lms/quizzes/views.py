@@ -118,7 +118,7 @@ def render_attempt_page(attempt: QuizAttempt, version, module: ModuleData, tr, c
                 for oid in choice_ids if oid in options]
         questions.append(question)
     return render_template("quizzes/attempt.html", attempt=attempt, version=version, module=module,
-                           tr=tr, questions=questions, confirm=ConfirmForm(), confirming=confirming,
+                           tr=tr, questions=questions, confirming=confirming,
                            unanswered=[i for i, q in enumerate(questions, 1) if q["unanswered"]],
                            left_after=left_after,
                            is_final=is_final_assessment(version, module["id"]), **preview)

@@ -79,8 +79,7 @@ def render_node(current: ScenarioRun, run_version, module: ModuleData, tr: Trans
     return render_template(
         "scenarios/node.html", version=run_version, module=module, scenario=scenario, tr=tr, run=current,
         node=scenario["nodes"][state.node_id],
-        offered=offered, last=last if show_feedback else None, quality=quality, step=step,
-        confirm=ConfirmForm(), **preview,
+        offered=offered, last=last if show_feedback else None, quality=quality, step=step, **preview,
     )
 
 
