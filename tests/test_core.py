@@ -177,3 +177,46 @@ def test_a_web_worker_loads_neither_migrations_nor_the_task_queue_at_start_up(tm
     current = subprocess.run([sys.executable, "-c", "from lms.cli import main; main()", "db", "current"],
                              capture_output=True, text=True, timeout=120, env=env)
     assert "(head)" in current.stdout, current.stdout + current.stderr
+
+
+_FIRST_PAGE = """
+import sys
+from lms import create_app
+from lms.extensions import db
+
+app = create_app()
+with app.app_context():
+    db.create_all()
+compiled = []
+compile_template = app.jinja_env.compile
+app.jinja_env.compile = lambda source, name=None, *args, **kw: compiled.append(name) or compile_template(
+    source, name, *args, **kw)
+assert app.test_client().get("/login").status_code == 200
+print("compiled", sorted(set(compiled)))
+print("signing library loaded", "cryptography" in sys.modules)
+from lms.certificates.keys import KeyStore
+KeyStore(app.instance_path + "/keys").current()
+print("after signing", "cryptography" in sys.modules)
+"""
+
+
+def test_a_new_worker_serves_its_first_page_without_compiling_templates_or_loading_cryptography(tmp_path):
+    """A worker's cold start: the templates compiled by an earlier worker are read from the
+    instance folder's template cache, and cryptography (about 6 MiB) waits for the first
+    certificate signed or checked."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, LMS_INSTANCE_PATH=str(tmp_path), LMS_DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3")
+
+    def worker() -> list[str]:
+        out = subprocess.run([sys.executable, "-c", _FIRST_PAGE], capture_output=True, text=True, timeout=120,
+                             env=env)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip().splitlines()[-3:]
+
+    first = worker()
+    assert "auth/login.html" in first[0] and "base.html" in first[0]
+    assert first[1:] == ["signing library loaded False", "after signing True"]
+    assert worker() == ["compiled []", "signing library loaded False", "after signing True"]

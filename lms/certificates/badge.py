@@ -19,17 +19,19 @@ import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import base58
 import rfc8785
 from babel.numbers import format_decimal
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from lms.certificates.keys import SigningKey, as_public_key, raw_public
 from lms.certificates.models import Certificate
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from lms.certificates.printed import plain_hours, verify_url
 from lms.i18n import date_text
 from lms.timeutil import utcnow
@@ -80,7 +82,7 @@ def public_key_of_did(did: str) -> Ed25519PublicKey:
     raw = from_multibase(did.removeprefix("did:key:"))
     if not raw.startswith(_ED25519_PUB) or len(raw) != 34:
         raise InvalidProofError("not an Ed25519 did:key")
-    return Ed25519PublicKey.from_public_bytes(raw[2:])
+    return as_public_key(raw[2:])
 
 
 # eddsa-jcs-2022 ----------------------------------------------------------------------------
@@ -160,6 +162,8 @@ def verify_proof(secured: Mapping) -> dict:
     if method != verification_method(public_key):
         raise InvalidProofError("the verification method is not the key of its did:key")
     signature = from_multibase(value)
+    from cryptography.exceptions import InvalidSignature  # loaded on first use (keys.py)
+
     try:
         public_key.verify(signature, _hash_data(signed_document, options))
     except InvalidSignature as exc:

@@ -13,24 +13,32 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
-_RAW = (serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+# cryptography (about 6 MiB and 50 ms) is loaded on first use: a web worker that serves
+# lessons never signs or verifies anything (tests/test_core.py holds it).
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
     """First 16 hex digits of the SHA-256 of the raw public key."""
-    return hashlib.sha256(public_key.public_bytes(*_RAW)).hexdigest()[:16]
+    return hashlib.sha256(raw_public(public_key)).hexdigest()[:16]
 
 
 def raw_public(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes(*_RAW)
+    from cryptography.hazmat.primitives import serialization
+
+    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 def as_public_key(value: Ed25519PublicKey | bytes | str) -> Ed25519PublicKey:
     """A public key given as a key, its raw 32 bytes or their base64 text (as published)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     if isinstance(value, Ed25519PublicKey):
         return value
     if isinstance(value, str):
@@ -62,6 +70,9 @@ class KeyStore:
             self._create(first=True)
         kid = pointer.read_text().strip()
         if kid not in self._cache:
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
             pem = (self.folder / f"{kid}.key").read_bytes()
             private = serialization.load_pem_private_key(pem, password=None)
             assert isinstance(private, Ed25519PrivateKey)
@@ -81,7 +92,7 @@ class KeyStore:
         self.current()
         keys = {}
         for path in sorted(self.folder.glob("*.pub")):
-            keys[path.stem] = Ed25519PublicKey.from_public_bytes(base64.b64decode(path.read_text()))
+            keys[path.stem] = as_public_key(path.read_text())
         return keys
 
     def published(self) -> dict[str, str]:
@@ -89,6 +100,9 @@ class KeyStore:
         return {kid: base64.b64encode(raw_public(k)).decode() for kid, k in self.public_keys().items()}
 
     def _create(self, first: bool) -> str:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         private = Ed25519PrivateKey.generate()
         kid = key_id(private.public_key())

@@ -16,8 +16,6 @@ import re
 import zlib
 from collections.abc import Mapping
 
-from cryptography.exceptions import InvalidSignature
-
 from lms.certificates.keys import SigningKey, as_public_key
 from lms.certificates.serial import normalise
 
@@ -82,6 +80,8 @@ def verify_payload(text: str, public_keys: Mapping) -> dict:
     kid = fields["key"]
     if kid not in public_keys:
         raise InvalidPayloadError("signed by an unknown key")
+    from cryptography.exceptions import InvalidSignature  # loaded on first use (keys.py)
+
     try:
         as_public_key(public_keys[kid]).verify(sig, data)
     except (InvalidSignature, ValueError) as exc:
