@@ -8,7 +8,7 @@ DEBIAN_TEST_PACKAGES := chromium postgresql poppler-utils zbar-tools nodejs npm 
 VERIFIER := tests/verifier
 VERIFIER_STAMP := $(VERIFIER)/node_modules/.installed
 
-.PHONY: run test venv translations messages check-courses system-test-deps verifier lint typecheck test-sqlite test-postgres cluster-test cluster-test-short bench clean
+.PHONY: run test venv translations messages check-courses system-test-deps verifier lint typecheck test-sqlite test-postgres cluster-test cluster-test-short bench bench-soak clean
 
 run: venv translations
 	$(BIN)/lms db upgrade
@@ -92,6 +92,12 @@ check-courses: venv
 bench: venv translations
 	@command -v wrk >/dev/null || (SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/lesson.py
+
+# Five minutes on the officer's pages after the bench, worker memory every 20 s; and a
+# killed worker's restart, forked from the loaded master and loading the app itself.
+bench-soak: venv translations
+	@command -v wrk >/dev/null || (SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/lesson.py --seconds 5 --soak 300 --cold-start
 
 clean:
 	rm -rf $(VENV) *.egg-info test-artifacts .pgtest $(VERIFIER)/node_modules
