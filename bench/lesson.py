@@ -340,6 +340,9 @@ def main() -> None:
             before = {pid: rss_kib(pid) for pid in worker_pids(app.pid)}
             for key, _label, path, signed in PAGES:
                 results[key].update(wrk(url + path, args.seconds, cookie if signed else None))
+            # The yardstick again: on a shared machine the load may change during the run, and
+            # then every ratio after the change is off (printed as a warning below).
+            results["login_again"] = wrk(url + "/login", args.seconds)
             for key, kind, name in (("quiz_submit", "quiz", "quiz.txt"), ("roleplay_post", "roleplay", "roleplay.txt")):
                 results[key] = wrk(url + "/", args.seconds, requests_file=tmp / name)
                 written, posted = rows_written(db_file, results[key]["requests"], kind)
@@ -365,6 +368,10 @@ def main() -> None:
     print(table(results))
     print(f"POST rows checked: quiz attempts graded {results['quiz_submit']['rows_written']}, "
           f"role-play steps stored {results['roleplay_post']['rows_written']} (one per request)")
+    drift = results["login_again"]["rps"] / results["login"]["rps"]
+    print(f"sign-in page measured again after the pages: {results['login_again']['rps']:.0f} req/s, "
+          f"{drift:.2f} x the first" + ("" if 0.85 <= drift <= 1.15 else
+                                        " -- the machine's load changed during the run: the ratios are not reliable"))
     print(f"worker RSS {results['worker_rss_mib_before']} → {results['worker_rss_mib_after']} MiB; "
           f"gunicorn answered {results['start_seconds']} s after start; load average at start {results['load']:.2f}")
     if "worker_restart_seconds" in results:
