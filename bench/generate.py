@@ -205,7 +205,16 @@ def generate(officers: int, courses: int, per_officer: int, seed: int) -> dict:
         ORDER BY e.user_id, e.k
     """)
 
-    score = f"60 + {sql.rnd('en.id', 20)} % 41"
+    def final_score(enrolment_id: str) -> str:
+        return f"60 + {sql.rnd(enrolment_id, 20)} % 41"
+
+    def pre_test_score(enrolment_id: str) -> str:
+        return f"10 + {sql.rnd(enrolment_id, 21)} % 70"
+
+    def takes_pre_test(enrolment: str) -> str:
+        return f"{enrolment}.last_activity_at IS NOT NULL AND {sql.rnd(enrolment + '.id', 22)} < {PRE_TEST}"
+
+    score = final_score("en.id")
     run("course_completions", f"""
         INSERT INTO course_completions (user_id, course_id, course_version, completed_at, final_score)
         SELECT en.user_id, en.course_id, 1, en.completed_at, {score}
@@ -214,7 +223,7 @@ def generate(officers: int, courses: int, per_officer: int, seed: int) -> dict:
 
     # Quiz attempts: the pre-test (number 1) for 70 % of started enrolments, when they
     # enrolled; the final quiz, with the completion's score, when they completed.
-    pre_score = f"10 + {sql.rnd('en.id', 21)} % 70"
+    pre_score = pre_test_score("en.id")
     common = "user_id, course_id, course_version, module_id, quiz_id, number, is_pre_test, layout, draft, " \
              "started_at, submitted_at, score, passed"
     run("quiz_attempts", f"""
@@ -227,13 +236,21 @@ def generate(officers: int, courses: int, per_officer: int, seed: int) -> dict:
                    {sql.boolean('1 = 1')} AS is_pre_test, {sql.json('[]')} AS layout, {sql.json('{}')} AS draft,
                    en.enrolled_at AS started_at, en.enrolled_at AS submitted_at, {pre_score} AS score
             FROM enrolments en
-            WHERE en.last_activity_at IS NOT NULL AND {sql.rnd('en.id', 22)} < {PRE_TEST}
+            WHERE {takes_pre_test('en')}
             UNION ALL
             SELECT en.id, 1, en.user_id, en.course_id, 1, {_quote(QUIZ_MODULE)}, {_quote(quiz['id'])}, 1,
                    {sql.boolean('1 = 0')}, {sql.json('[]')}, {sql.json('{}')}, en.completed_at, en.completed_at,
                    {score}
             FROM enrolments en WHERE en.completed_at IS NOT NULL
         ) a ORDER BY eid, part
+    """)
+
+    # The two scores the reports read from the enrolment, as the application keeps them:
+    # the completion's final score and the pre-test's score (the only attempt of each).
+    run("enrolment_scores", f"""
+        UPDATE enrolments
+        SET final_score = CASE WHEN enrolments.completed_at IS NOT NULL THEN {final_score('enrolments.id')} END,
+            pre_test_score = CASE WHEN {takes_pre_test('enrolments')} THEN {pre_test_score('enrolments.id')} END
     """)
 
     # Answers to the final quiz: each question right with the attempt's score as its chance.

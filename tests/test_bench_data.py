@@ -68,6 +68,13 @@ def test_every_officer_has_enrolments_in_different_courses_with_consistent_recor
         assert attempt.score == completion.final_score and 60 <= attempt.score <= 100
         assert attempt.passed == (attempt.score >= 70)
     pre_tests = db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.is_pre_test.is_(True))).all()
+    # The scores the reports read from the enrolment agree with the completion and the attempt.
+    pre_scores = {(a.user_id, a.course_id): a.score for a in pre_tests}
+    for e in enrolments:
+        completion = completions.get((e.user_id, e.course_id))
+        assert e.final_score == (completion.final_score if completion else None)
+        assert e.pre_test_score == pre_scores.get((e.user_id, e.course_id))
+    assert any(e.final_score is not None and e.pre_test_score is not None for e in enrolments)
     started_keys = {(e.user_id, e.course_id) for e in started}
     assert pre_tests and all((a.user_id, a.course_id) in started_keys and a.number == 1 for a in pre_tests)
     assert 0.55 < len(pre_tests) / len(started) < 0.85

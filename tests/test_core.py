@@ -114,6 +114,66 @@ def test_course_content_migration_keeps_every_version_and_stores_it_as_utf8(app,
         db.engine.dispose()
 
 
+def test_enrolment_scores_migration_fills_both_scores_from_the_completions_and_attempts(app, database_url, tmp_path):
+    """b6e2d4f8a1c3 keeps on each enrolment the final score of the latest version's
+    completion and the first submitted pre-test attempt's score, filled from the rows
+    already there; the downgrade takes the columns away again."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import downgrade, upgrade
+
+    from lms import create_app
+
+    before = "d1f3a5c7e902"
+    other = create_app({"SQLALCHEMY_DATABASE_URI": _scratch_database(database_url, tmp_path, "scores"),
+                        "TESTING": True})
+    with other.app_context():
+        upgrade(revision=before)
+        ids = [make_user(number=f"S-{n}").id for n in range(5)]
+        db.session.commit()
+        now = datetime(2026, 11, 1, tzinfo=UTC)
+        enrolments = sa.table("enrolments", *(sa.column(c) for c in (
+            "user_id", "course_id", "enrolled_at", "completed_at", "reminded")))
+        completions = sa.table("course_completions", *(sa.column(c) for c in (
+            "user_id", "course_id", "course_version", "completed_at", "final_score")))
+        attempts = sa.table("quiz_attempts", sa.column("layout", sa.JSON), sa.column("draft", sa.JSON),
+                            *(sa.column(c) for c in ("user_id", "course_id", "course_version", "module_id",
+                                                     "quiz_id", "number", "is_pre_test", "started_at",
+                                                     "submitted_at", "score", "passed")))
+
+        def attempt(user_id, number, score, submitted=True):
+            return dict(user_id=user_id, course_id="c", course_version=1, module_id="pre", quiz_id="q",
+                        number=number, is_pre_test=True, layout=[], draft={}, started_at=now,
+                        submitted_at=now if submitted else None, score=score if submitted else None,
+                        passed=False)
+
+        once, newer, skipped, twice, open_only = ids
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO courses (id, current_version, is_published, is_open, created_at) "
+                                 "VALUES ('c', 2, true, true, CURRENT_TIMESTAMP)"))
+            conn.execute(sa.insert(enrolments), [
+                dict(user_id=i, course_id="c", enrolled_at=now, reminded="",
+                     completed_at=now if i in (once, newer, skipped) else None) for i in ids])
+            conn.execute(sa.insert(completions), [
+                dict(user_id=once, course_id="c", course_version=1, completed_at=now, final_score=80),
+                dict(user_id=newer, course_id="c", course_version=2, completed_at=now, final_score=65),
+                dict(user_id=newer, course_id="c", course_version=1, completed_at=now, final_score=90),
+                dict(user_id=skipped, course_id="c", course_version=1, completed_at=now, final_score=70)])
+            conn.execute(sa.insert(attempts), [attempt(once, 1, 40), attempt(newer, 1, 30), attempt(twice, 1, 20),
+                                               attempt(twice, 2, 95), attempt(open_only, 1, 0, submitted=False)])
+        upgrade()
+        with db.engine.connect() as conn:
+            got = conn.execute(sa.text("SELECT user_id, final_score, pre_test_score FROM enrolments")).all()
+        assert {u: (f, p) for u, f, p in got} == {
+            once: (80, 40), newer: (65, 30), skipped: (70, None), twice: (None, 20), open_only: (None, None)}
+        db.session.remove()
+        downgrade(revision=before)
+        assert "final_score" not in {c["name"] for c in sa.inspect(db.engine).get_columns("enrolments")}
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_error_pages_are_translated(client):
     client.get("/language/ru")
     response = client.get("/no-such-page")

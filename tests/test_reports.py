@@ -194,6 +194,9 @@ def add_enrolment(user_id: int, e: E) -> None:
         user_id=user_id, course_id=e.course, enrolled_at=NOW - timedelta(days=500),
         due_on=TODAY + timedelta(days=e.due) if e.due is not None else None,
         completed_at=completed, last_activity_at=(completed or NOW - timedelta(days=1)) if started else None,
+        # As the application keeps them (lms.learning.completion): the latest completion's
+        # final score and the first pre-test attempt's score.
+        final_score=e.final if completed else None, pre_test_score=e.pre,
     ))
     if completed:
         db.session.add(CourseCompletion(user_id=user_id, course_id=e.course, course_version=1,
@@ -1016,3 +1019,108 @@ def test_every_export_is_audited_on_the_web_and_the_command_line(client, ctx, ru
     assert events[-1].detail["scope"] == "country:KZ"
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "Report exported" in page
+
+
+# Scores kept on the enrolment ---------------------------------------------------------------
+
+def _scores_by_the_joins() -> dict[int, tuple]:
+    """Each enrolment's final and pre-test score by the rule the reports used to join for:
+    a completed enrolment's completion of the latest version (none of a later version), and
+    the first pre-test attempt once submitted."""
+    done, later, pre = (sa.orm.aliased(CourseCompletion), sa.orm.aliased(CourseCompletion),
+                        sa.orm.aliased(QuizAttempt))
+    rows = db.session.execute(
+        sa.select(Enrolment.user_id, done.final_score, pre.score)
+        .select_from(Enrolment)
+        .outerjoin(done, sa.and_(
+            Enrolment.completed_at.is_not(None), done.user_id == Enrolment.user_id,
+            done.course_id == Enrolment.course_id,
+            ~sa.exists().where(later.user_id == done.user_id, later.course_id == done.course_id,
+                               later.course_version > done.course_version)))
+        .outerjoin(pre, sa.and_(pre.user_id == Enrolment.user_id, pre.course_id == Enrolment.course_id,
+                                pre.is_pre_test.is_(True), pre.number == 1, pre.submitted_at.is_not(None)))
+    ).all()
+    assert len({r[0] for r in rows}) == len(rows)
+    return {user_id: (final, pre_score) for user_id, final, pre_score in rows}
+
+
+def test_a_manager_sees_the_scores_kept_on_the_enrolment_as_the_completions_and_attempts_give_them(app, ctx):
+    """Completed once; completed version 1, then version 2 with another score (the latest
+    counts); pre-test skipped; pre-test taken twice (the first counts); not completed."""
+    from lms.quizzes import attempts as quiz_attempts
+    from lms.reports import queries
+    from lms.reports.queries import RegisterFilter, register_page
+    from tests.course_helpers import (
+        best_path,
+        correct_answers,
+        enrol,
+        play_scenario,
+        take_quiz,
+    )
+    from tests.test_new_version_choice import _publish_v2
+
+    m1, m2 = "01-admission-basics", "02-role-play-admission"
+    v1 = load_sample()
+    home = make_institution(make_country("KZ"))
+    names = ("once", "twice", "skipped", "retaken", "unfinished")
+    officers = {n: make_user(institution=home, number=f"PN-{n}", name=f"Officer {n}") for n in names}
+    manager = make_user(role=Role.MANAGER, institution=home, scope_institution=home, number="PN-m")
+    db.session.commit()
+
+    def walk(name: str, pre: str | None, finish: bool) -> None:
+        client = app.test_client()
+        login(client, officers[name])
+        enrol(client, skip_pre_test=pre is None)
+        if pre is not None:
+            take_quiz(client, v1, "00-pre-test", correct=pre == "right")
+        if finish:
+            client.post(f"/courses/{COURSE}/modules/{m1}/read")
+            take_quiz(client, v1, m1)
+            play_scenario(client, v1, m2, best_path(v1.module(m2)["scenario"]))
+
+    walk("once", "wrong", True)
+    walk("twice", "wrong", True)
+    walk("skipped", None, True)
+    walk("retaken", None, True)
+    walk("unfinished", "right", False)
+    # A second pre-test attempt (the fixture allows one; a course may allow more), graded
+    # the way every attempt is: the first one's score stays.
+    twice = officers["twice"].id
+    second = QuizAttempt(user_id=twice, course_id=COURSE, course_version=1, module_id="00-pre-test",
+                         quiz_id="00-pre-test-quiz", number=2, is_pre_test=True, draft={},
+                         layout=[[q["id"], [o["id"] for o in q["options"]]]
+                                 for q in v1.content["pre_test"]["quiz"]["questions"]])
+    db.session.add(second)
+    db.session.flush()
+    assert quiz_attempts.submit(second, v1, correct_answers(v1, "00-pre-test"))
+    db.session.commit()
+    # Version 2, completed again with a lower score (the attempt's score lowered here
+    # stands for a weaker result on the new version): its completion's score counts.
+    _publish_v2(None)
+    retaken = officers["retaken"].id
+    db.session.execute(sa.update(QuizAttempt).where(QuizAttempt.user_id == retaken, QuizAttempt.module_id == m1)
+                       .values(score=75))
+    db.session.commit()
+    client = app.test_client()
+    login(client, officers["retaken"])
+    client.post(f"/courses/{COURSE}/modules/{m1}/read")
+    db.session.expire_all()
+    versions = db.session.execute(sa.select(CourseCompletion.course_version, CourseCompletion.final_score)
+                                  .where(CourseCompletion.user_id == retaken)
+                                  .order_by(CourseCompletion.course_version)).all()
+    assert versions == [(1, 100), (2, 75)]
+
+    expected = {"once": (100, 0), "twice": (100, 0), "skipped": (100, None), "retaken": (75, None),
+                "unfinished": (None, 100)}
+    by_id = {officers[n].id: expected[n] for n in names}
+    assert _scores_by_the_joins() == by_id  # as the reports joined for them before
+    stored = db.session.execute(sa.select(Enrolment.user_id, Enrolment.final_score, Enrolment.pre_test_score)).all()
+    assert {user_id: (final, pre) for user_id, final, pre in stored} == by_id
+
+    # What the manager sees: the register's rows and the dashboard's averages and gain.
+    rows, _more = register_page(manager, RegisterFilter(course_id=COURSE), TODAY, 1, 50)
+    assert {r.user_id: (r.final_score, r.pre_test_score) for r in rows} == by_id
+    total = queries.dashboard(manager, COURSE, TODAY).total
+    assert (total.enrolled, total.completed, total.score_count, total.score_sum) == (5, 4, 4, 375)
+    assert (total.gain_count, total.gain_final_sum, total.gain_pre_sum) == (2, 200, 0)
+    assert total.knowledge_gain == 100 and total.average_final_score == 93.75

@@ -77,6 +77,18 @@ def log_event(user_id: int, version: CourseVersion, module_id: str | None, kind:
     )
 
 
+def keep_pre_test_score(user_id: int, course_id: str, score: int) -> None:
+    """Keep the first pre-test attempt's score on the enrolment, for the reports; the caller
+    decides which attempt that is (lms.quizzes.attempts). A score already kept stays."""
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id,
+               Enrolment.pre_test_score.is_(None))
+        .values(pre_test_score=score)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def record_part(user_id: int, version: CourseVersion, module_id: str, part: str) -> CourseCompletion | None:
     """Record that a part of a module is done; complete the module and course when due."""
     assert part in PARTS
@@ -132,22 +144,25 @@ def _complete_course_if_due(user_id: int, version: CourseVersion, enrolment) -> 
     ))
     if not set(module_ids) <= completed:
         return None
-    existing = db.session.scalar(
-        sa.select(CourseCompletion).where(
+    completed_versions = set(db.session.scalars(
+        sa.select(CourseCompletion.course_version).where(
             CourseCompletion.user_id == user_id,
             CourseCompletion.course_id == version.course_id,
-            CourseCompletion.course_version == version.version,
         )
-    )
-    if existing is not None:
+    ))
+    if version.version in completed_versions:
         return None
     completion = CourseCompletion(
         user_id=user_id, course_id=version.course_id, course_version=version.version,
         completed_at=utcnow(), final_score=final_score(user_id, version),
     )
     db.session.add(completion)
-    if enrolment is not None and enrolment.completed_at is None:
-        enrolment.completed_at = completion.completed_at
+    if enrolment is not None:
+        if enrolment.completed_at is None:
+            enrolment.completed_at = completion.completed_at
+        # The reports' final score: the completion of the latest version completed.
+        if all(v < version.version for v in completed_versions):
+            enrolment.final_score = completion.final_score
     log_event(user_id, version, None, "course_completed", final_score=completion.final_score)
     db.session.flush()
     course_completed.send(completion, version=version)

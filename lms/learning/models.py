@@ -39,6 +39,13 @@ class Enrolment(Model):
     # and the course says officers finish on the version they started (learning/versions.py).
     held_version: Mapped[int | None]
 
+    # The two scores the reports read, kept on the row so that a report over every enrolment
+    # joins nothing: the final score of the completion of the latest version completed
+    # (written in lms.learning.completion when a course is completed) and the score of the
+    # first submitted pre-test attempt (written in lms.quizzes.attempts when it is graded).
+    final_score: Mapped[int | None]
+    pre_test_score: Mapped[int | None]
+
     @validates("due_on")
     def _due_date_moved(self, _key, value):
         if value != self.due_on:
@@ -52,7 +59,7 @@ class Enrolment(Model):
         sa.Index("ix_enrolments_course_completed", "course_id", "completed_at"),
         # Reports read an enrolment's status from the index alone.
         sa.Index("ix_enrolments_course_user_state", "course_id", "user_id", "completed_at", "due_on",
-                 "last_activity_at", "pre_test_skipped_at"),
+                 "last_activity_at", "pre_test_skipped_at", "final_score", "pre_test_score"),
     )
 
     def __repr__(self) -> str:

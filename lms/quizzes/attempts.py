@@ -322,6 +322,8 @@ def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str,
             score=graded.score, passed=graded.passed, draft=answers,
         ).execution_options(synchronize_session=False)
     )
+    if attempt.is_pre_test and attempt.number == 1:
+        completion.keep_pre_test_score(attempt.user_id, attempt.course_id, graded.score)
     completion.log_event(attempt.user_id, version, attempt.module_id, "quiz_submitted",
                          attempt=attempt.id, score=graded.score, passed=graded.passed)
     if graded.passed and not attempt.is_pre_test:

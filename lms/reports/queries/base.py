@@ -1,21 +1,18 @@
-"""Building blocks of every report query: the viewer's officers, score joins, course titles."""
+"""Building blocks of every report query: the viewer's officers, scores, course titles."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import contains_eager
 
 from lms.catalog.models import Course, CourseContent, CourseVersion
 from lms.extensions import db
-from lms.learning.models import CourseCompletion, Enrolment
+from lms.learning.models import Enrolment
 from lms.org.models import Country, Institution, Role, User
 from lms.org.scope import (
     institution_scope_clause,
     user_scope_clause,
 )
-from lms.quizzes.models import QuizAttempt
 
 
 def officers_in_scope(viewer: User) -> sa.ColumnElement[bool]:
@@ -35,46 +32,16 @@ def user_of(user_id: sa.SQLColumnExpression[int]) -> sa.ColumnElement[bool]:
     return User.id == user_id + 0
 
 
-@dataclass(frozen=True)
-class ScoreJoins:
-    """Outer joins giving each enrolment its final and pre-test score as plain columns.
+def enrolment_scores() -> tuple[sa.SQLColumnExpression[int | None], sa.SQLColumnExpression[int | None]]:
+    """Each enrolment's final and pre-test score as the reports show them.
 
-    Joins rather than correlated subqueries: a column can be summed and tested many times
-    in one aggregate query at no extra cost, on SQLite and PostgreSQL alike.
+    Both are kept on the enrolment where they are decided (lms.learning.completion): the
+    final score of the completion of the latest version completed, shown once the enrolment
+    is complete, and the score of the first submitted pre-test attempt. Plain columns, so a
+    report over every enrolment in scope joins neither completions nor attempts.
     """
-
-    final: sa.SQLColumnExpression[int | None]
-    pre: sa.SQLColumnExpression[int | None]
-    completion: type[CourseCompletion]
-    completion_on: sa.ColumnElement[bool]
-    attempt: type[QuizAttempt]
-    attempt_on: sa.ColumnElement[bool]
-
-    def apply(self, stmt: sa.Select, completed_only: bool = False) -> sa.Select:
-        """Join the scores; with completed_only, look up the pre-test only for completed
-        enrolments (all a knowledge gain needs), so the other rows cost no lookup."""
-        attempt_on = sa.and_(Enrolment.completed_at.is_not(None), self.attempt_on) if completed_only else self.attempt_on
-        return stmt.outerjoin(self.completion, self.completion_on).outerjoin(self.attempt, attempt_on)
-
-
-def score_joins() -> ScoreJoins:
-    done = aliased(CourseCompletion, name="final_completion")
-    later = aliased(CourseCompletion, name="later_completion")
-    pre = aliased(QuizAttempt, name="pre_test_attempt")
-    # A completed enrolment's completion of the latest version: no completion of a later version exists.
-    completion_on = sa.and_(
-        Enrolment.completed_at.is_not(None),
-        done.user_id == Enrolment.user_id, done.course_id == Enrolment.course_id,
-        ~sa.exists().where(later.user_id == done.user_id, later.course_id == done.course_id,
-                           later.course_version > done.course_version),
-    )
-    # The first pre-test attempt, once submitted. Attempts are numbered from 1 and a new one
-    # starts only after the open one is submitted, so number 1 is the first submitted one.
-    attempt_on = sa.and_(
-        pre.user_id == Enrolment.user_id, pre.course_id == Enrolment.course_id,
-        pre.is_pre_test == sa.true(), pre.number == 1, pre.submitted_at.is_not(None),
-    )
-    return ScoreJoins(done.final_score, pre.score, done, completion_on, pre, attempt_on)
+    final = sa.case((Enrolment.completed_at.is_not(None), Enrolment.final_score))
+    return final, Enrolment.pre_test_score
 
 
 def count_if(condition) -> sa.ColumnElement[int]:

@@ -18,7 +18,7 @@ from lms.learning.status import (
     status_expr,
 )
 from lms.org.models import Gender, User
-from lms.reports.queries.base import count_if, officers_in_scope, score_joins, user_of
+from lms.reports.queries.base import count_if, enrolment_scores, officers_in_scope, user_of
 from lms.timeutil import day_start
 
 
@@ -77,16 +77,15 @@ def _month_back(day: date, months: int) -> date:
 def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Dashboard:
     """Counts of one course in the viewer's scope, in one grouped query.
 
-    One pass over the enrolments in scope gives the statuses, the scores (looked up for
-    completed enrolments only) and the completions in each recent month; the groups (a few
+    One pass over the enrolments in scope gives the statuses, the scores (kept on the
+    enrolment row) and the completions in each recent month; the groups (a few
     thousand at most, whatever the number of officers) are then added up per breakdown.
     The months are counted in columns, not grouped by: the groups stay the officers'
     (institution, gender, service, position), few enough for PostgreSQL to add them up in
     a hash table instead of sorting every enrolment in scope (on disk at 100,000 officers).
     """
     status = status_expr(today)
-    scores = score_joins()
-    final, pre = scores.final, scores.pre
+    final, pre = enrolment_scores()
     both = sa.and_(final.is_not(None), pre.is_not(None))
     # Completions in each recent month (0 = oldest), by comparing with the moments the
     # deployment's months start (bound as UTC): the same on every database, whatever its
@@ -98,26 +97,23 @@ def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Da
                 for i in range(months)]
     keys = (User.institution_id, User.gender, User.service, User.position)
     rows = db.session.execute(
-        scores.apply(
-            sa.select(
-                *keys,
-                sa.func.count(),
-                count_if(status == COMPLETE),
-                count_if(status == IN_PROGRESS),
-                count_if(status == OVERDUE),
-                count_if(status == NOT_STARTED),
-                sa.func.coalesce(sa.func.sum(final), 0),
-                sa.func.count(final),
-                sa.func.coalesce(sa.func.sum(sa.case((both, final))), 0),
-                sa.func.coalesce(sa.func.sum(sa.case((both, pre))), 0),
-                count_if(both),
-                count_if(Enrolment.pre_test_skipped_at.is_not(None)),
-                *(count_if(condition) for condition in in_month),
-            )
-            .select_from(Enrolment)
-            .join(User, user_of(Enrolment.user_id)),
-            completed_only=True,
+        sa.select(
+            *keys,
+            sa.func.count(),
+            count_if(status == COMPLETE),
+            count_if(status == IN_PROGRESS),
+            count_if(status == OVERDUE),
+            count_if(status == NOT_STARTED),
+            sa.func.coalesce(sa.func.sum(final), 0),
+            sa.func.count(final),
+            sa.func.coalesce(sa.func.sum(sa.case((both, final))), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((both, pre))), 0),
+            count_if(both),
+            count_if(Enrolment.pre_test_skipped_at.is_not(None)),
+            *(count_if(condition) for condition in in_month),
         )
+        .select_from(Enrolment)
+        .join(User, user_of(Enrolment.user_id))
         .where(Enrolment.course_id == course_id, officers_in_scope(viewer))
         .group_by(*keys)
     ).all()

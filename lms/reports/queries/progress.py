@@ -21,7 +21,7 @@ from lms.org.models import Cohort, User, cohort_members
 from lms.org.scope import (
     cohort_scope_clause,
 )
-from lms.reports.queries.base import officers_in_scope, score_joins
+from lms.reports.queries.base import enrolment_scores, officers_in_scope
 
 
 def cohorts_in_scope(viewer: User) -> list[Cohort]:
@@ -54,16 +54,14 @@ def progress_page(
             sa.select(cohort_members.c.user_id).where(cohort_members.c.cohort_id == cohort_id)))
     if institution_id:
         where.append(User.institution_id == institution_id)
-    scores = score_joins()
+    final, pre = enrolment_scores()
     rows = db.session.execute(
-        scores.apply(
-            sa.select(User.id, User.name_native, User.name_latin, User.personnel_number,
-                      sa.case((Enrolment.id.is_(None), None), else_=status_expr(today)),
-                      scores.final, scores.pre,
-                      sa.case((Enrolment.completed_at.is_(None), Enrolment.held_version), else_=None))
-            .select_from(User)
-            .outerjoin(Enrolment, sa.and_(Enrolment.user_id == User.id, Enrolment.course_id == course_id))
-        )
+        sa.select(User.id, User.name_native, User.name_latin, User.personnel_number,
+                  sa.case((Enrolment.id.is_(None), None), else_=status_expr(today)),
+                  final, pre,
+                  sa.case((Enrolment.completed_at.is_(None), Enrolment.held_version), else_=None))
+        .select_from(User)
+        .outerjoin(Enrolment, sa.and_(Enrolment.user_id == User.id, Enrolment.course_id == course_id))
         .where(*where)
         .order_by(User.name_latin, User.id)
         .limit(size + 1)

@@ -18,7 +18,7 @@ from lms.org.models import Country, Gender, Institution, User
 from lms.org.scope import (
     person_matches,
 )
-from lms.reports.queries.base import officers_in_scope, score_joins
+from lms.reports.queries.base import enrolment_scores, officers_in_scope
 from lms.timeutil import day_start
 
 
@@ -75,13 +75,13 @@ def _register_where(viewer: User, flt: RegisterFilter, today: date) -> list:
 
 def register_select(today: date) -> sa.Select:
     """The register's columns, from enrolments joined to officers, places and scores."""
-    scores = score_joins()
-    return scores.apply(
+    final, pre = enrolment_scores()
+    return (
         sa.select(
             User.id, User.name_native, User.name_latin, User.personnel_number, User.gender,
             User.service, User.position, User.institution_id, Institution.names, Country.code,
             Enrolment.course_id, Enrolment.enrolled_at, Enrolment.due_on, Enrolment.completed_at,
-            status_expr(today), scores.final, scores.pre,
+            status_expr(today), final, pre,
         )
         .select_from(Enrolment)
         .join(User, User.id == Enrolment.user_id)
