@@ -27,6 +27,16 @@ def _signed_in(app, user):
     return client
 
 
+def _enrolled_officer(app, number: str):
+    """The sample course loaded and an officer signed in and enrolled in it."""
+    load_sample()
+    officer = make_user(number=number)
+    db.session.commit()
+    client = _signed_in(app, officer)
+    enrol(client)
+    return officer, client
+
+
 def _tokens(page: str) -> set[str]:
     return set(TOKEN.findall(page))
 
@@ -64,11 +74,7 @@ def test_module_page_shows_each_account_its_own_progress_role_and_token(app, ctx
 
 
 def test_a_session_keeps_one_token_and_a_new_session_gets_its_own(app, ctx):
-    load_sample()
-    officer = make_user(number="token-1")
-    db.session.commit()
-    client = _signed_in(app, officer)
-    enrol(client)
+    officer, client = _enrolled_officer(app, "token-1")
     pages = [client.get(path).get_data(as_text=True) for path in (PAGE, "/about", PAGE)]
     (token,) = set.union(*map(_tokens, pages))
     again = _signed_in(app, officer)  # another browser: another session
@@ -76,11 +82,7 @@ def test_a_session_keeps_one_token_and_a_new_session_gets_its_own(app, ctx):
 
 
 def test_module_page_shows_a_corrected_version_and_a_new_version_at_once(app, ctx, tmp_path):
-    load_sample()
-    officer = make_user(number="versions-1")
-    db.session.commit()
-    client = _signed_in(app, officer)
-    enrol(client)
+    officer, client = _enrolled_officer(app, "versions-1")
     assert "Admission: what the Nelson Mandela Rules require" in client.get(PAGE).get_data(as_text=True)
 
     folder = tmp_path / SAMPLE.name
@@ -103,11 +105,7 @@ def test_module_page_shows_a_corrected_version_and_a_new_version_at_once(app, ct
 
 
 def test_module_page_follows_the_interface_language(app, ctx):
-    load_sample()
-    officer = make_user(number="lang-1")
-    db.session.commit()
-    client = _signed_in(app, officer)
-    enrol(client)
+    officer, client = _enrolled_officer(app, "lang-1")
     assert "What you will be able to do" in client.get(PAGE).get_data(as_text=True)
     client.get(f"/language/ru?next={PAGE}")
     page = client.get(PAGE).get_data(as_text=True)
