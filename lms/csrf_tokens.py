@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from lms.catalog.cache import Bounded
@@ -31,8 +32,6 @@ TOKEN_MARK = Markup(f"csrf-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters
 def with_token(html: str) -> Markup:
     """A cached page part with this request's CSRF token where it was marked."""
     if TOKEN_MARK in html:
-        from flask_wtf.csrf import generate_csrf
-
         html = html.replace(TOKEN_MARK, str(escape(generate_csrf())))
     return Markup(html)  # noqa: S704 (rendered by our templates, token escaped)
 

@@ -117,20 +117,15 @@ def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Da
         .where(Enrolment.course_id == course_id, officers_in_scope(viewer))
         .group_by(*keys)
     ).all()
-    # Take the month columns off, then add the groups up per breakdown (a few hundred).
+    # Take the month columns off each group, then add the groups up per breakdown (a few hundred).
     counted = [0] * months
-    merged: dict[tuple, list] = {}
+    sums: dict[str, dict] = {name: {} for name in ("total", "inst", "service", "position", "gender")}
     for inst_id, gender, service, position, *numbers in rows:
         for i, n in enumerate(numbers[-months:]):
             counted[i] += int(n)
         numbers = numbers[:-months]
-        key = (inst_id, str(gender), str(service), position or "")
-        acc = merged.get(key)
-        merged[key] = numbers if acc is None else list(map(operator.add, acc, numbers))
-    sums: dict[str, dict] = {name: {} for name in ("total", "inst", "service", "position", "gender")}
-    for (inst_id, gender, service, position), numbers in merged.items():
-        by_name: dict[str, object] = {"total": None, "inst": inst_id, "service": service,
-                                      "position": position, "gender": gender}
+        by_name: dict[str, object] = {"total": None, "inst": inst_id, "service": str(service),
+                                      "position": position or "", "gender": str(gender)}
         for name, group in by_name.items():
             acc = sums[name].get(group)
             sums[name][group] = numbers if acc is None else list(map(operator.add, acc, numbers))
