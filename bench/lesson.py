@@ -1,11 +1,13 @@
 """The officer's pages under gunicorn, as ratios against the anonymous sign-in page.
 
-Run: `make bench` (or `.venv/bin/python bench/lesson.py --officers 20000`).
+Run: `make bench` (or `.venv/bin/python bench/lesson.py --officers 20000`); with
+`--postgres`, the same against a private PostgreSQL server (the production shape) that the
+bench starts and stops itself, with every commit synced as in production.
 
 What a browser does is what is measured: the officer signs in through the form, and the
 session cookie then carries its CSRF token (a page with a form put it there), so no
 measured request has to mint one. Measured in one run, one after another, against one
-gunicorn (2 sync workers) and one SQLite file:
+gunicorn (2 sync workers) and one SQLite file (WAL, every commit synced) or PostgreSQL:
 
 - the anonymous sign-in page (the yardstick: every ratio is against it) and a bare Flask
   "hello world" served the same way (for reference);
@@ -31,7 +33,6 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 VENV = ROOT / ".venv" / "bin"
 COURSE = "nelson-mandela-rules"
 MODULE = "05-restrictions-discipline-sanctions"  # lesson and quiz
@@ -245,16 +247,24 @@ def prepare(env: dict, tmp: Path, officers: int, items: int) -> None:
                    cwd=ROOT, env=env, check=True)
 
 
-def rows_written(db_file: Path, posts: int, kind: str) -> tuple[int, int]:
-    """(rows written by the bench's POSTs, rows expected): each POST a different record."""
-    with sqlite3.connect(db_file) as con:
-        first = con.execute("SELECT id FROM users WHERE personnel_number = 'b0'").fetchone()[0]
-        if kind == "quiz":
-            n = con.execute("SELECT count(*) FROM quiz_attempts WHERE submitted_at IS NOT NULL AND user_id != ?"
-                            " AND id IN (SELECT attempt_id FROM attempt_answers)", (first,)).fetchone()[0]
-        else:
-            n = con.execute("SELECT count(*) FROM scenario_runs WHERE json_array_length(choices) = 1"
-                            " AND user_id != ?", (first,)).fetchone()[0]
+def rows_written(database_url: str, posts: int, kind: str) -> tuple[int, int]:
+    """(rows written by the bench's POSTs, rows expected): each POST a different record.
+    The same SQL on SQLite and PostgreSQL."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as con:
+            first = con.scalar(sa.text("SELECT id FROM users WHERE personnel_number = 'b0'"))
+            if kind == "quiz":
+                n = con.scalar(sa.text(
+                    "SELECT count(*) FROM quiz_attempts WHERE submitted_at IS NOT NULL AND user_id != :first"
+                    " AND id IN (SELECT attempt_id FROM attempt_answers)"), {"first": first})
+            else:
+                n = con.scalar(sa.text("SELECT count(*) FROM scenario_runs WHERE json_array_length(choices) = 1"
+                                       " AND user_id != :first"), {"first": first})
+    finally:
+        engine.dispose()
     return n, posts
 
 
@@ -302,6 +312,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration of each page")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--posts", type=int, default=8000, help="attempts and runs prepared for the POSTs")
+    parser.add_argument("--postgres", action="store_true",
+                        help="against a private PostgreSQL server (started and stopped here) instead of SQLite")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--cold-start", action="store_true",
                         help="also time a worker's restart, with and without preloading the app")
@@ -311,11 +323,19 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk (make bench does it)")
     tmp = Path(tempfile.mkdtemp(prefix="lms-bench-"))
-    db_file = tmp / "bench.sqlite3"
-    env = dict(os.environ, LMS_INSTANCE_PATH=str(tmp), LMS_DATABASE_URL=f"sqlite:///{db_file}",
-               LMS_RATELIMIT_ENABLED="0")
-    results: dict = {"officers": args.officers, "load": os.getloadavg()[0]}
+    server = None
+    results: dict = {"officers": args.officers, "load": os.getloadavg()[0],
+                     "database": "postgresql" if args.postgres else "sqlite"}
     try:
+        if args.postgres:
+            from tests.pg import PostgresServer
+
+            server = PostgresServer(durable=True)
+            database_url = server.start()
+        else:
+            database_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+        env = dict(os.environ, LMS_INSTANCE_PATH=str(tmp), LMS_DATABASE_URL=database_url,
+                   LMS_RATELIMIT_ENABLED="0")
         prepare(env, tmp, args.officers, args.posts)
         hello, hello_url, _ = gunicorn("bench.hello:app", env, args.workers)
         try:
@@ -345,7 +365,7 @@ def main() -> None:
             results["login_again"] = wrk(url + "/login", args.seconds)
             for key, kind, name in (("quiz_submit", "quiz", "quiz.txt"), ("roleplay_post", "roleplay", "roleplay.txt")):
                 results[key] = wrk(url + "/", args.seconds, requests_file=tmp / name)
-                written, posted = rows_written(db_file, results[key]["requests"], kind)
+                written, posted = rows_written(database_url, results[key]["requests"], kind)
                 results[key]["rows_written"] = written
                 if results[key]["wrapped"]:
                     raise RuntimeError(f"{key}: more requests than the {args.posts} prepared records; raise --posts")
@@ -364,7 +384,10 @@ def main() -> None:
             results["worker_restart_seconds"] = {"preload": worker_restart_seconds(env, True),
                                                  "no_preload": worker_restart_seconds(env, False)}
     finally:
+        if server is not None:
+            server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+    print(f"database: {results['database']}")
     print(table(results))
     print(f"POST rows checked: quiz attempts graded {results['quiz_submit']['rows_written']}, "
           f"role-play steps stored {results['roleplay_post']['rows_written']} (one per request)")

@@ -30,7 +30,9 @@ def _as_server_user(args: list[str]) -> list[str]:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        """durable: every commit synced to disk before it is acknowledged, as in production
+        (the benches); the test suite runs without, for speed."""
         if not (PG_BIN / "initdb").exists():
             raise RuntimeError(
                 f"PostgreSQL server binaries not found in {PG_BIN}; install Debian's postgresql package"
@@ -38,6 +40,7 @@ class PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="lms-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
+        self.durable = durable
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
         os.chmod(self.root, 0o755)  # noqa: S103 (the server account must enter it)
@@ -49,8 +52,9 @@ class PostgresServer:
             check=True, stdout=subprocess.DEVNULL,
         )
         opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-                f"-c unix_socket_directories={self.root} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
+                f"-c unix_socket_directories={self.root} -c max_connections=60")
+        if not self.durable:
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run(
             _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", opts,
                              "-l", str(self.root / "server.log"), "-w", "start"]),
