@@ -163,6 +163,30 @@ def worker_pids(master: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
+def commit_ms(folder: Path, synchronous: str, commits: int = 200) -> dict:
+    """p50 and p95 (ms) of one small SQLite commit in WAL mode on the bench's disk, with
+    `synchronous` FULL (the app's: synced before it returns) or OFF (the same without the
+    sync): their difference is what the disk adds to every POST's commit, at this load."""
+    import sqlite3
+
+    path = folder / f"commit-{synchronous.lower()}.sqlite3"
+    times = []
+    with sqlite3.connect(path, isolation_level=None) as con:
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute(f"PRAGMA synchronous={synchronous}")
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        for _ in range(commits):
+            started = time.perf_counter()
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("INSERT INTO t (v) VALUES (?)", ("x" * 200,))
+            con.execute("COMMIT")
+            times.append((time.perf_counter() - started) * 1000)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    times.sort()
+    return {"p50": round(times[len(times) // 2], 3), "p95": round(times[len(times) * 95 // 100], 3)}
+
+
 def setup_data(folder: str, officers: int, items: int) -> None:
     """In the bench's database: officers enrolled in the course, attempts and runs to post to.
 
@@ -336,6 +360,7 @@ def main() -> None:
             database_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
         env = dict(os.environ, LMS_INSTANCE_PATH=str(tmp), LMS_DATABASE_URL=database_url,
                    LMS_RATELIMIT_ENABLED="0")
+        results["commit_ms"] = {"synced": commit_ms(tmp, "FULL"), "unsynced": commit_ms(tmp, "OFF")}
         prepare(env, tmp, args.officers, args.posts)
         hello, hello_url, _ = gunicorn("bench.hello:app", env, args.workers)
         try:
@@ -387,7 +412,10 @@ def main() -> None:
         if server is not None:
             server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"database: {results['database']}")
+    c = results["commit_ms"]
+    print(f"database: {results['database']}; a small SQLite commit on this disk before the run: "
+          f"p50 {c['synced']['p50']} ms / p95 {c['synced']['p95']} ms synced, "
+          f"{c['unsynced']['p50']} / {c['unsynced']['p95']} ms without the sync")
     print(table(results))
     print(f"POST rows checked: quiz attempts graded {results['quiz_submit']['rows_written']}, "
           f"role-play steps stored {results['roleplay_post']['rows_written']} (one per request)")
