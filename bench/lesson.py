@@ -85,8 +85,13 @@ def gunicorn(target: str, env: dict, workers: int, preload: bool = False) -> tup
 
 
 def stop(proc: subprocess.Popen) -> None:
+    """Stop gunicorn and its workers; killed when a loaded machine keeps it from stopping in time."""
     os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
 
 
 def wrk(url: str, seconds: int, cookie: str | None = None, requests_file: Path | None = None,
