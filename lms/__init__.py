@@ -263,7 +263,9 @@ def _register_template_helpers(app: Flask) -> None:
         from flask_login import current_user
 
         # Pages of a signed-in account hold personal data: keep them out of shared caches.
-        if current_user and current_user.is_authenticated and "Cache-Control" not in response.headers:
+        # is_anonymous reads no column: after a POST's commit the account's row is expired,
+        # and is_authenticated (the account's active flag) would read it again.
+        if current_user and not current_user.is_anonymous and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "private, no-store"
         return response
 

@@ -41,10 +41,11 @@ compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def rows_matched(statement: sa.Executable) -> int:
+def rows_matched(statement: sa.Executable, parameters: dict | None = None) -> int:
     """Run an UPDATE or DELETE in the request's session; return how many rows it matched
-    (the count the "exactly once" claims compare)."""
-    result = db.session.execute(statement)
+    (the count the "exactly once" claims compare). parameters: the values of a statement
+    built once with bound parameters."""
+    result = db.session.execute(statement, parameters)
     assert isinstance(result, sa.CursorResult)  # what UPDATE and DELETE return
     return result.rowcount
 

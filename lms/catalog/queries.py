@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 
 from lms.catalog import cache
@@ -56,10 +58,15 @@ def part_of(version: CourseVersion, module_id: str, part: str) -> ModuleData:
     return module
 
 
+@functools.cache
+def _version_statement() -> sa.Select:
+    """Built once, with its SQLAlchemy cache key: every quiz submit and role-play step reads it."""
+    return _light().where(CourseVersion.course_id == sa.bindparam("course_id"),
+                          CourseVersion.version == sa.bindparam("number"))
+
+
 def version_of(course_id: str, number: int) -> CourseVersion | None:
-    version = db.session.scalar(
-        _light().where(CourseVersion.course_id == course_id, CourseVersion.version == number)
-    )
+    version = db.session.scalar(_version_statement(), {"course_id": course_id, "number": number})
     return with_content([version])[0] if version else None
 
 

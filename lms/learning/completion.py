@@ -8,6 +8,8 @@ Quizzes and scenarios report to `record_part`; course completion sends one signa
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from blinker import Namespace
 
@@ -61,20 +63,33 @@ def hold_enrolment(user_id: int, course_id: str) -> None:
     )
 
 
+@functools.cache
+def _event_statements() -> tuple[sa.Insert, sa.Update]:
+    """Built once, with their SQLAlchemy cache keys: every quiz submit and role-play step
+    sends them. The event is inserted at once (nothing reads its id back) rather than
+    through the session's unit of work."""
+    activity = Enrolment.__table__.c.last_activity_at
+    return (
+        sa.insert(ProgressEvent.metadata.tables[ProgressEvent.__tablename__]),
+        sa.update(Enrolment)
+        .where(Enrolment.user_id == sa.bindparam("event_user_id"),
+               Enrolment.course_id == sa.bindparam("event_course_id"))
+        .values(last_activity_at=sa.bindparam("event_at", type_=activity.type))
+        .execution_options(synchronize_session=False),
+    )
+
+
 def log_event(user_id: int, version: CourseVersion, module_id: str | None, kind: str, **detail) -> None:
     """Record what the officer did. Every event is activity: the enrolment is in progress
     from its first event on (see lms.learning.status)."""
     now = utcnow()
-    db.session.add(ProgressEvent(
-        user_id=user_id, course_id=version.course_id, course_version=version.version,
-        module_id=module_id, kind=kind, detail=detail, at=now,
-    ))
-    db.session.execute(
-        sa.update(Enrolment)
-        .where(Enrolment.user_id == user_id, Enrolment.course_id == version.course_id)
-        .values(last_activity_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    insert_event, touch_enrolment = _event_statements()
+    db.session.execute(insert_event, {
+        "user_id": user_id, "course_id": version.course_id, "course_version": version.version,
+        "module_id": module_id, "kind": kind, "detail": detail, "at": now,
+    })
+    db.session.execute(touch_enrolment, {"event_user_id": user_id, "event_course_id": version.course_id,
+                                         "event_at": now})
 
 
 def keep_pre_test_score(user_id: int, course_id: str, score: int) -> None:

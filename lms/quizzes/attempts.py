@@ -264,6 +264,8 @@ def texts_of(attempt: QuizAttempt, quiz: QuizData) -> dict[str, dict[str, str]]:
 
 
 def _write_texts(attempt_id: int, quiz: QuizData, texts: dict[str, dict[str, str]]) -> None:
+    if not any(text_rules(q) for q in quiz["questions"]):
+        return  # nothing is written in this quiz, so no text was ever kept to replace
     db.session.execute(sa.delete(AttemptText).where(AttemptText.attempt_id == attempt_id))
     rows = [{"attempt_id": attempt_id, "question_id": q["id"], "part_id": part,
              "text": clean_text(texts[q["id"]][part])}
@@ -288,40 +290,50 @@ def save_draft(attempt: QuizAttempt, quiz: QuizData, form_answers: dict[str, lis
         _write_texts(attempt.id, quiz, texts)
 
 
+@functools.cache
+def _claim_statement() -> sa.Update:
+    """Built once, with its SQLAlchemy cache key: every submit sends it."""
+    columns = QuizAttempt.__table__.c
+    return (
+        sa.update(QuizAttempt)
+        .where(QuizAttempt.id == sa.bindparam("attempt_id"), QuizAttempt.submitted_at.is_(None))
+        .values(submitted_at=sa.bindparam("at", type_=columns.submitted_at.type),
+                score=sa.bindparam("graded_score", type_=columns.score.type),
+                passed=sa.bindparam("graded_passed", type_=columns.passed.type),
+                draft=sa.bindparam("answers", type_=columns.draft.type))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str, list[str]],
            texts: dict[str, dict[str, str]] | None = None) -> bool:
     """Grade the attempt once. Returns False when it had already been submitted (then the
     caller ends the transaction without keeping anything).
 
     The claim is one conditional UPDATE, so a double click, a second tab or a resent
-    form finds the attempt taken and grades nothing, on any database.
+    form finds the attempt taken and grades nothing, on any database. Grading is a pure
+    function, so it runs before the claim and the claim writes its result: one statement
+    marks the attempt submitted and graded, and a lost claim has written nothing.
     """
-    now = utcnow()
-    claimed = rows_matched(
-        sa.update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed != 1:
-        return False
+    attempt_id = attempt.id
     module = part_of(version, attempt.module_id, "quiz")
     quiz = asked(quiz_of(module), attempt.layout)
     answers = clean_answers(quiz, form_answers)
     graded = grade(quiz, answers)
+    claimed = rows_matched(_claim_statement(), {
+        "attempt_id": attempt_id, "at": utcnow(), "graded_score": graded.score,
+        "graded_passed": graded.passed, "answers": answers,
+    })
+    if claimed != 1:
+        return False
     positions = {qid: i for i, (qid, _opts) in enumerate(attempt.layout)}
-    for q in quiz["questions"]:
-        db.session.add(AttemptAnswer(
-            attempt_id=attempt.id, position=positions.get(q["id"], 0), question_id=q["id"],
-            selected=answers.get(q["id"], []), is_correct=graded.correct[q["id"]],
-        ))
+    # One statement for every answer (an executemany): nothing reads their ids back.
+    db.session.execute(sa.insert(AttemptAnswer.metadata.tables[AttemptAnswer.__tablename__]), [
+        {"attempt_id": attempt_id, "position": positions.get(q["id"], 0), "question_id": q["id"],
+         "selected": answers.get(q["id"], []), "is_correct": graded.correct[q["id"]]}
+        for q in quiz["questions"]])
     if texts is not None:
-        _write_texts(attempt.id, quiz, texts)
-    db.session.execute(
-        sa.update(QuizAttempt).where(QuizAttempt.id == attempt.id).values(
-            score=graded.score, passed=graded.passed, draft=answers,
-        ).execution_options(synchronize_session=False)
-    )
+        _write_texts(attempt_id, quiz, texts)
     if attempt.is_pre_test and attempt.number == 1:
         completion.keep_pre_test_score(attempt.user_id, attempt.course_id, graded.score)
     completion.log_event(attempt.user_id, version, attempt.module_id, "quiz_submitted",

@@ -238,9 +238,10 @@ def answer(attempt_id: int) -> ResponseReturnValue:
     if not quiz_attempts.submit(attempt, version, answers, texts):
         db.session.rollback()
         flash(MESSAGES["already-submitted"](), "info")
-        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+        return redirect(url_for("quizzes.review", attempt_id=attempt_id))
     db.session.commit()
-    return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    # attempt_id, not attempt.id: the commit expired the attempt, and reading it would load it again.
+    return redirect(url_for("quizzes.review", attempt_id=attempt_id))
 
 
 @bp.get("/attempts/<int:attempt_id>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.catalog.content import ModuleData, ReplyData, ScenarioData, scenario_of
 from lms.catalog.models import CourseVersion
@@ -93,6 +94,18 @@ def keyed_choice_id(scenario: ScenarioData, taken: list[str], run_id: int, key: 
     return by_key[key]
 
 
+@functools.cache
+def _step_statement() -> sa.Update:
+    """Built once, with its SQLAlchemy cache key: every role-play step sends it."""
+    return (
+        sa.update(ScenarioRun)
+        .where(ScenarioRun.id == sa.bindparam("run_id"), ScenarioRun.finished_at.is_(None),
+               sa.func.json_array_length(ScenarioRun.choices) == sa.bindparam("step"))
+        .values(choices=sa.bindparam("path", type_=ScenarioRun.__table__.c.choices.type))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def take_choice(run: ScenarioRun, version: CourseVersion, step: int, choice_id: str) -> bool:
     """Apply a choice at the given step; a repeated or stale step changes nothing (False)."""
     if run.finished_at is not None or step != len(run.choices):
@@ -102,18 +115,12 @@ def take_choice(run: ScenarioRun, version: CourseVersion, step: int, choice_id: 
     state = engine.choose(scenario, state, choice_id)  # raises InvalidChoiceError
     # Compare-and-set on the path length, so two tabs cannot both add a step at one node:
     # the second finds the path longer than it read, and changes nothing.
-    updated = rows_matched(
-        sa.update(ScenarioRun)
-        .where(ScenarioRun.id == run.id, ScenarioRun.finished_at.is_(None),
-               sa.func.json_array_length(ScenarioRun.choices) == step)
-        .values(choices=[*run.choices, choice_id])
-        .execution_options(synchronize_session=False)
-    )
+    choices = [*run.choices, choice_id]
+    updated = rows_matched(_step_statement(), {"run_id": run.id, "step": step, "path": choices})
     if updated != 1:
         return False
-    db.session.refresh(run)
-    if len(run.choices) != step + 1:
-        return False
+    # The row now holds exactly the path written (the statement wrote it whole): nothing to read back.
+    set_committed_value(run, "choices", choices)
     if finish(run, scenario, state):
         completion.log_event(run.user_id, version, run.module_id, "scenario_finished",
                              run=run.id, score=state.score, passed=run.passed)

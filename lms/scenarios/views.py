@@ -118,12 +118,15 @@ def choose(run_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(_("That reply is not available at this point of the conversation."), "error")
         return redirect(play_url)
+    # Read before the commit, which expires the run: reading it after would load it again.
+    finished = run.finished_at is not None
     db.session.commit()
     if not taken:
         flash(_("This step of the role-play was already taken, in another window or by a second "
                 "click. Here is where the conversation stands now."), "info")
-    if run.finished_at is not None:
-        return redirect(url_for("scenarios.debrief", run_id=run.id))
+        finished = run.finished_at is not None  # as stored now: the other window may have finished it
+    if finished:
+        return redirect(url_for("scenarios.debrief", run_id=run_id))
     return redirect(play_url)
 
 
