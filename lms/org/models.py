@@ -144,8 +144,9 @@ class User(UserMixin, Model):
     scope_country: Mapped[Country | None] = relationship(foreign_keys=[scope_country_id])
 
     __table_args__ = (
-        # Report breakdowns read the officer's grouping keys from the index alone.
-        sa.Index("ix_users_institution_role_keys", "institution_id", "role", "gender", "service", "position"),
+        # Report breakdowns read the officers in scope, their grouping keys and their ids (to
+        # join their enrolments) from the index alone.
+        sa.Index("ix_users_institution_role_keys", "institution_id", "role", "gender", "service", "position", "id"),
         sa.Index("ix_users_name_latin", "name_latin", "id"),  # the register's first page in name order
     )
 

@@ -45,7 +45,12 @@ def enrolment_scores() -> tuple[sa.SQLColumnExpression[int | None], sa.SQLColumn
 
 
 def count_if(condition) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+    """How many rows of the group meet the condition (an aggregate: COUNT(*) FILTER (WHERE ...)).
+
+    A FILTER clause rather than SUM(CASE ...): PostgreSQL then skips the other rows without
+    computing a value for them, and the count is 0, not NULL, for a group with none.
+    """
+    return sa.func.count().filter(condition)
 
 
 def course_titles() -> dict[str, tuple[dict, str]]:
