@@ -23,6 +23,7 @@ from lms.i18n import (
     LOCALES,
     about_duration,
     bdi,
+    count_text,
     current_language,
     date_text,
     datetime_text,
@@ -261,6 +262,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["position_name"] = position_name
 
     app.add_template_filter(list_html, "listformat")
+    app.add_template_filter(count_text, "countformat")  # whole numbers, as decimalformat writes them
     # Dates in the deployment's time zone, years in full, Arabic months as in Iraq (lms.i18n).
     app.add_template_filter(date_text, "dateformat")
     app.add_template_filter(datetime_text, "datetimeformat")

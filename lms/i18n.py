@@ -155,6 +155,36 @@ def datetime_text(value: datetime, format: str = "medium", lang: str | None = No
     return dates.format_datetime(value, pattern, tzinfo=deployment_timezone(), locale=locale)
 
 
+@cache
+def _thousands_separator(locale: str) -> str | None:
+    """The locale's thousands separator, when Babel writes its whole numbers as Python's
+    "{:,}" does with that separator (checked on sample numbers once per process); else None."""
+    from babel.numbers import format_decimal, get_group_symbol
+
+    group = get_group_symbol(locale)
+    samples = (0, 7, 42, 999, 1000, 1001, 12345, 123456, 1234567, 987654321012)
+    if all(format_decimal(n, locale=locale) == f"{n:,}".replace(",", group) for n in samples):
+        return group
+    return None
+
+
+def count_text(n: int) -> str:
+    """A whole number as Flask-Babel's format_decimal writes it in the current locale.
+
+    A dashboard writes hundreds of counts; Babel parses and applies the locale's number
+    pattern for each (about 25 µs), while the same digits grouped by Python with the
+    locale's separator take a microsecond. Any number or locale not shown equal to Babel
+    on the samples goes to Babel.
+    """
+    locale = str(get_locale() or "en")
+    group = _thousands_separator(locale) if n >= 0 else None
+    if group is None:
+        from flask_babel import format_decimal
+
+        return format_decimal(n)
+    return f"{n:,}".replace(",", group)
+
+
 def month_text(value, lang: str | None = None) -> str:
     """A month and year standing alone (a chart's axis): Russian «май 2026», not «мая»."""
     return dates.format_skeleton("yMMM", value, locale=Locale.parse(format_locale(lang)))

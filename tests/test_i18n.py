@@ -107,3 +107,19 @@ def test_dates_and_numbers_are_formatted_for_the_locale(app):
             assert "нояб" in format_date(datetime(2026, 11, 22), "medium")
         with force_locale("ar"):
             assert "نوفمبر" in format_date(datetime(2026, 11, 22), "long")
+
+
+def test_counts_are_written_exactly_as_babel_writes_whole_numbers_in_every_language(app):
+    from flask_babel import force_locale, format_decimal
+
+    from lms.i18n import LOCALES, count_text
+
+    numbers = [*range(0, 2100), 9999, 10_000, 65_536, 99_999, 100_000, 999_999, 1_000_000,
+               40_159, 123_456_789, 10**12 + 7, -1, -1234]
+    with app.test_request_context():
+        assert {"en", "ru", "ar"} <= set(LOCALES)
+        for lang in LOCALES:
+            with force_locale(lang):
+                assert [count_text(n) for n in numbers] == [format_decimal(n) for n in numbers], lang
+        with force_locale("ru"):
+            assert count_text(1234567) == "1\xa0234\xa0567"

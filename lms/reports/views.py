@@ -9,7 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,7 +18,7 @@ from lms.catalog.models import Course, CourseVersion
 from lms.catalog.queries import Translator, current_version, version_of
 from lms.core.views import add_home_links
 from lms.extensions import db
-from lms.i18n import current_language, month_text, pick, text_direction
+from lms.i18n import count_text, current_language, month_text, pick, text_direction
 from lms.org import positions
 from lms.org.labels import GENDER_LABELS, SERVICE_LABELS, describe_scope
 from lms.org.models import Gender, Institution, Role, Service, User, audit
@@ -89,16 +89,13 @@ def dashboard() -> ResponseReturnValue:
     position_names = positions.names([p for p, _t in data.by_position], lang)
     series = [(str(STATUS_LABELS[s]), charts.STATUS_COLOURS[s]) for s in queries.STATUSES]
 
-    def number(n: int) -> str:
-        return format_decimal(n)
-
     def breakdown(key: str, title: str, items: list) -> dict:
         rows = [(label, tally) for label, tally in items]
         chart = charts.stacked_bars(
             f"chart-{key}", title,
             _("Enrolments by status for each group; the table beside the chart gives the same numbers."),
             [(label, [t.completed, t.in_progress, t.overdue, t.not_started]) for label, t in rows],
-            series, rtl=rtl, fmt=number,
+            series, rtl=rtl, fmt=count_text,
         )
         return {"key": key, "title": title, "rows": rows, "chart": chart}
 
@@ -117,7 +114,7 @@ def dashboard() -> ResponseReturnValue:
     month_chart = charts.columns(
         "chart-months", _("Completions per month"),
         _("Courses completed in each of the last twelve months; the table beside the chart gives the same numbers."),
-        months, rtl=rtl, fmt=number,
+        months, rtl=rtl, fmt=count_text,
     )
     return render_template(
         "reports/dashboard.html", data=data, sections=sections, months=months,
