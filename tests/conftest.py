@@ -85,6 +85,7 @@ def _clean_database(request):
     cache.CONTENT.clear()
     cache.LESSONS.clear()
     cache.MODULE_PAGES.clear()
+    cache.TITLES.clear()
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")

@@ -33,6 +33,9 @@ class Bounded:
 
 # Parsed course content by (version row id, content hash).
 CONTENT = Bounded(32)
+# A version's title map and source language by (version row id, content hash): what the
+# reports' course lists show, without reading (and parsing) the whole content on every page.
+TITLES = Bounded(1024)
 # A lesson page's finished HTML by (version row id, content hash, module, language,
 # interface language, media address): rendered and sanitized once per version at load,
 # finished for the page once per process.
