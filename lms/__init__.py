@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Flask's documented way to wrap its WSGI app; Flask types wsgi_app as a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,  # type: ignore[method-assign]
                                 x_port=proxies)
+    _no_ping_on_sqlite(app)
     db.init_app(app)
     _sqlite_write_ahead_log(app)
     # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order).
@@ -134,6 +135,16 @@ def _account_statement() -> sa.Select:
     return sa.select(User).where(User.id == sa.bindparam("user_id"))
 
 
+def _no_ping_on_sqlite(app: Flask) -> None:
+    """pool_pre_ping sends a "SELECT 1" before each request's first statement, so that a
+    PostgreSQL restart costs no request an error. A SQLite file has no server to lose: no
+    ping there (one statement and about 30 µs less per request)."""
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["pool_pre_ping"] = False
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def _sqlite_write_ahead_log(app: Flask) -> None:
     """SQLite (the embedded default) keeps a write-ahead log: readers never wait for a
     writer, and a commit is one append and one sync instead of a rollback journal's several.
@@ -169,9 +180,10 @@ def _reject_nul_bytes():
     """A NUL byte is never valid input, and PostgreSQL refuses it in text: answer 400 early."""
     from flask import abort
 
-    if "\x00" in request.path or any(
-        "\x00" in value for values in (request.args, request.form) for value in values.values()
-    ):
+    # A form is read only where one is posted (as lms.bounds does): reading request.form
+    # on a GET sets up a form parser for nothing.
+    sources = (request.args, request.form) if request.method == "POST" else (request.args,)
+    if "\x00" in request.path or any("\x00" in value for values in sources for value in values.values()):
         abort(400)
 
 
@@ -235,6 +247,17 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(Exception, handle_unexpected)
 
 
+# Set on every answer unless the view set its own (a course's SVG picture has its own policy).
+SECURITY_HEADERS = (
+    ("Content-Security-Policy",
+     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+
+
 def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject():
@@ -274,23 +297,20 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if "Vary" in response.headers:
-            response.headers["Vary"] += ", Cookie"
-        from flask_login import current_user
-
+        headers = response.headers
+        # The names present, read in one pass: werkzeug answers each absent name looked up
+        # (`in`, setdefault) by raising and catching an exception, six of them a page.
+        present = {name.lower() for name, _value in headers}
+        for name, value in SECURITY_HEADERS:
+            if name.lower() not in present:
+                headers.add(name, value)
+        if "vary" in present:
+            headers["Vary"] += ", Cookie"
         # Pages of a signed-in account hold personal data: keep them out of shared caches.
         # is_anonymous reads no column: after a POST's commit the account's row is expired,
         # and is_authenticated (the account's active flag) would read it again.
-        if current_user and not current_user.is_anonymous and "Cache-Control" not in response.headers:
-            response.headers["Cache-Control"] = "private, no-store"
+        if "cache-control" not in present and current_user and not current_user.is_anonymous:
+            headers["Cache-Control"] = "private, no-store"
         return response
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

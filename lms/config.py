@@ -107,6 +107,10 @@ def from_environment(instance_path: Path) -> dict:
         # gzip level 2, chosen by measurement on lesson pages (20-27 KB of HTML): a third of
         # level 6's time for 15 % more bytes (7.3 KB instead of 6.3 KB on the wire).
         "COMPRESS_LEVEL": 2,
+        # Brotli, which browsers ask for first, at quality 1 (Flask-Compress's default is 4):
+        # on a lesson page (14.6 KB of HTML) 83 µs instead of 450 µs, 5.7 KB instead of 4.9 KB,
+        # as fast as gzip level 2 and about as small.
+        "COMPRESS_BR_LEVEL": 1,
         "COMPRESS_MIMETYPES": [
             "text/html", "text/css", "text/csv", "application/javascript", "application/json",
             "image/svg+xml",

@@ -128,3 +128,26 @@ def test_demo_passwords_file_is_private_even_when_it_existed_before(app, runner,
     os.chmod(store, 0o644)
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert stat.S_IMODE(store.stat().st_mode) == 0o600
+
+
+def test_every_answer_carries_the_security_headers_and_a_view_keeps_its_own(client, ctx):
+    load_sample()
+    user = make_user()
+    db.session.commit()
+    anonymous = client.get("/login")
+    login(client, user)
+    enrol(client)
+    signed_in = client.get("/about")
+    picture = client.get(_media_url(client))  # an SVG: a policy of its own
+    for response in (anonymous, signed_in, picture):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert len(response.headers.getlist("Content-Security-Policy")) == 1
+        assert "Cookie" in response.headers["Vary"]
+    assert "frame-ancestors 'none'" in signed_in.headers["Content-Security-Policy"]
+    assert picture.headers["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'"
+    # A signed-in account's pages stay out of shared caches; a view's own caching is kept.
+    assert signed_in.headers["Cache-Control"] == "private, no-store"
+    assert picture.headers["Cache-Control"] == "private, max-age=86400"
+    assert "no-store" not in anonymous.headers.get("Cache-Control", "")
