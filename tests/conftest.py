@@ -86,6 +86,7 @@ def _clean_database(request):
     cache.LESSONS.clear()
     cache.MODULE_PAGES.clear()
     cache.TITLES.clear()
+    cache.MY_LEARNING.clear()
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")

@@ -6,14 +6,24 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from lms.catalog.loader import load_course_dir
 from lms.extensions import db
-from lms.learning.models import ModuleProgress
+from lms.learning.models import Enrolment, ModuleProgress
 from lms.org.models import Role
-from tests.course_helpers import COURSE, SAMPLE, enrol, load_sample, take_quiz
+from lms.timeutil import today
+from tests.course_helpers import (
+    COURSE,
+    SAMPLE,
+    best_path,
+    enrol,
+    load_sample,
+    play_scenario,
+    take_quiz,
+)
 from tests.factories import login, make_user
 
 M1 = "01-admission-basics"
@@ -159,3 +169,67 @@ def test_page_header_shows_each_account_its_own_name_and_token_and_links_to_this
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert two.get("/learning").status_code == 302  # signed out: to the sign-in page
+
+
+def _progress(page: str) -> list[str]:
+    return re.findall(r"Progress: \d+ of \d+ modules complete", page)
+
+
+def test_my_learning_shows_each_officer_their_own_progress_due_date_and_notices_at_once(app, ctx, tmp_path):
+    """My learning's content is kept per process by the facts it shows (lms/catalog/cache.py):
+    every one of them changed shows at once, and one officer's never shows on another's page."""
+    version = load_sample()
+    officer, client = _enrolled_officer(app, "mine-1")
+    other = make_user(number="mine-2")
+    trainer = make_user(role=Role.TRAINER, name="Тренер Первый")
+    db.session.commit()
+    second = _signed_in(app, other)
+    enrol(second)
+    assert _progress(client.get("/learning").get_data(as_text=True)) == ["Progress: 0 of 2 modules complete"]
+    assert "Continue where you stopped" in client.get("/learning").get_data(as_text=True)
+
+    # Progress: a module completed shows at once, on this officer's page only (the role-play
+    # module, so that where to continue stays the first module: only the count changes).
+    role_play = "02-role-play-admission"
+    play_scenario(client, version, role_play, best_path(version.module(role_play)["scenario"]))
+    assert f"{PAGE}\"" in client.get("/learning").get_data(as_text=True)
+    assert _progress(client.get("/learning").get_data(as_text=True)) == ["Progress: 1 of 2 modules complete"]
+    assert _progress(second.get("/learning").get_data(as_text=True)) == ["Progress: 0 of 2 modules complete"]
+
+    # A due date set, moved, then passed; the overdue mark and the notice follow.
+    enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == officer.id))
+    enrolment.due_on, enrolment.assigned_by_id = today() + timedelta(days=30), trainer.id
+    db.session.commit()
+    page = client.get("/learning").get_data(as_text=True)
+    assert "Due date" in page and "Overdue" not in page and "Due soon" not in page
+    enrolment.due_on = today() + timedelta(days=2)
+    db.session.commit()
+    page = client.get("/learning").get_data(as_text=True)
+    assert "Due soon" in page and "Overdue" not in page
+    enrolment.due_on = today() - timedelta(days=1)
+    db.session.commit()
+    page = client.get("/learning").get_data(as_text=True)
+    assert page.count("Overdue") == 2  # the notice and the course's card
+    assert "Overdue" not in second.get("/learning").get_data(as_text=True)
+    # Who assigned it: another assigner's name shows at once.
+    enrolment.due_on, enrolment.last_activity_at = None, None  # a new assignment: no activity yet
+    db.session.commit()
+    assert "Тренер Первый assigned you" in client.get("/learning").get_data(as_text=True)
+    trainer.name_native = "Тренер Второй"
+    db.session.commit()
+    page = client.get("/learning").get_data(as_text=True)
+    assert "Тренер Второй assigned you" in page and "Тренер Первый" not in page
+
+    # The interface language, and a corrected version's title.
+    client.get("/language/ru?next=/learning")
+    assert "Первые шаги: уважительный прием нового заключенного" in client.get("/learning").get_data(as_text=True)
+    client.get("/language/en?next=/learning")
+    folder = tmp_path / SAMPLE.name
+    shutil.copytree(SAMPLE, folder)
+    course_yaml = folder / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text().replace(
+        "First steps: respectful admission of a new prisoner", "First steps, corrected title"))
+    assert load_course_dir(folder).outcome == "updated"
+    db.session.commit()
+    assert "First steps, corrected title" in client.get("/learning").get_data(as_text=True)
+    assert "First steps, corrected title" in second.get("/learning").get_data(as_text=True)

@@ -44,3 +44,8 @@ LESSONS = Bounded(1024)
 # language, role, enrolled, progress in the module, script root): everything on it that is
 # not the account's own is rendered once per process (catalog/views.py).
 MODULE_PAGES = Bounded(2048)
+# My learning's content by (interface language, script root, and for each course and notice
+# shown every fact it shows: version, modules done and in all, where to continue, dates, overdue,
+# who assigned it): two officers in the same state share it, and any change of progress is
+# another key (learning/views.py).
+MY_LEARNING = Bounded(2048)

@@ -8,8 +8,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from lms import access
+from lms.catalog import cache
 from lms.catalog.queries import Translator, current_version
 from lms.core.views import add_home_links
 from lms.extensions import db
@@ -36,11 +38,30 @@ add_home_links(_home_links)
 @bp.get("/learning")
 @access.signed_in
 def mine() -> ResponseReturnValue:
-    items = progress.my_learning(current_user.id, today())
-    lang = current_language()
-    titles = {i.version.course_id: Translator(i.version, lang)(i.version.content["title"]) for i in items}
-    return render_template("learning/mine.html", items=[(i, Translator(i.version, lang)) for i in items],
-                           notices=assignments.notices(current_user.id, today()), titles=titles)
+    day = today()
+    items = progress.my_learning(current_user.id, day)
+    notices = assignments.notices(current_user.id, day)
+    return render_template("learning/mine.html", body=_my_learning_body(items, notices, current_language()))
+
+
+def _my_learning_body(items: list[progress.LearningItem], notices: list[assignments.Notice], lang: str) -> Markup:
+    """My learning's content, rendered once per process for each set of facts it shows.
+
+    The key holds every value the content shows (learning/_mine_body.html), read fresh on every
+    request: progress, a due date, a new version or another language is another key, shown at once.
+    Nothing in it names the officer, so officers in the same state share it."""
+    key = (lang, request.script_root,
+           tuple((i.version.id, i.version.content_hash, i.completed_modules, i.total_modules, i.resume_module_id,
+                  i.is_overdue, i.enrolment.completed_at, i.enrolment.due_on) for i in items),
+           tuple((n.kind, n.course_id, n.due_on, n.assigned_by) for n in notices))
+    body = cache.MY_LEARNING.get(key)
+    if body is None:
+        titles = {i.version.course_id: Translator(i.version, lang)(i.version.content["title"]) for i in items}
+        body = Markup(render_template(  # noqa: S704 (our template)
+            "learning/_mine_body.html", items=[(i, Translator(i.version, lang)) for i in items],
+            notices=notices, titles=titles))
+        cache.MY_LEARNING.put(key, body)
+    return body
 
 
 @bp.get("/learning/notifications")
