@@ -87,6 +87,8 @@ def _clean_database(request):
     cache.MODULE_PAGES.clear()
     cache.TITLES.clear()
     cache.MY_LEARNING.clear()
+    cache.QUIZ_PAGES.clear()
+    cache.ATTEMPT_PAGES.clear()
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")

@@ -11,15 +11,20 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from lms.catalog.loader import load_course_dir
+from lms.catalog.models import CourseVersion
 from lms.extensions import db
 from lms.learning.models import Enrolment, ModuleProgress
 from lms.org.models import Role
+from lms.quizzes import attempts as quiz_attempts
+from lms.quizzes.models import QuizAttempt
 from lms.timeutil import today
 from tests.course_helpers import (
     COURSE,
     SAMPLE,
     best_path,
+    correct_answers,
     enrol,
+    form_of,
     load_sample,
     play_scenario,
     take_quiz,
@@ -233,3 +238,142 @@ def test_my_learning_shows_each_officer_their_own_progress_due_date_and_notices_
     db.session.commit()
     assert "First steps, corrected title" in client.get("/learning").get_data(as_text=True)
     assert "First steps, corrected title" in second.get("/learning").get_data(as_text=True)
+
+
+# The quiz's attempt page: its questions' parts and the rest of the page are kept per process
+# (lms/quizzes/attempt_page.py, quizzes/views.py); each attempt's keys, choices and token go in.
+
+QUIZ = f"/courses/{COURSE}/modules/{M1}/quiz"
+KEY = re.compile(r'name="q-[^"]+" value="([a-z2-7]{16})"')
+CHOSEN = re.compile(r'value="([a-z2-7]{16})" checked')
+
+
+def _open_attempt(client):
+    from tests.course_helpers import open_attempt_id
+
+    client.post(f"{QUIZ}/start")
+    return db.session.get(QuizAttempt, open_attempt_id(client, M1))
+
+
+def test_quiz_page_shows_each_officer_their_own_keys_choices_and_token(app, ctx):
+    version = load_sample()
+    one, two = make_user(number="quiz-1"), make_user(number="quiz-2")
+    db.session.commit()
+    first, second = _signed_in(app, one), _signed_in(app, two)
+    for client in (first, second):
+        enrol(client)
+    mine, theirs = _open_attempt(first), _open_attempt(second)
+    theirs.layout = mine.layout  # laid out alike: only the attempt tells their keys apart
+    db.session.commit()
+    chosen = {qid: opts for qid, opts in correct_answers(version, M1).items() if qid == mine.layout[0][0]}
+    assert first.post(f"/attempts/{mine.id}", data=form_of(chosen, mine.id, "save")).status_code == 302
+
+    page_one, page_two = first.get(QUIZ).get_data(as_text=True), second.get(QUIZ).get_data(as_text=True)
+    keys = quiz_attempts.option_keys(mine, app.config["SECRET_KEY"])
+    assert set(CHOSEN.findall(page_one)) == {keys[qid][o] for qid, opts in chosen.items() for o in opts}
+    assert not CHOSEN.findall(page_two)  # nothing chosen yet on the second officer's page
+    assert set(KEY.findall(page_one)) == {k for by_option in keys.values() for k in by_option.values()}
+    assert not set(KEY.findall(page_one)) & set(KEY.findall(page_two))
+    assert f'action="/attempts/{mine.id}"' in page_one and f'action="/attempts/{theirs.id}"' in page_two
+    # Each page carries its own session's token, and it is accepted.
+    (token,) = _tokens(page_two)
+    assert token not in _tokens(page_one)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        saved = second.post(f"/attempts/{theirs.id}", data={**form_of(chosen, theirs.id, "save"), "csrf_token": token})
+        assert saved.status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert set(CHOSEN.findall(second.get(QUIZ).get_data(as_text=True))) == {
+        quiz_attempts.option_keys(theirs, app.config["SECRET_KEY"])[qid][o] for qid, opts in chosen.items() for o in opts}
+
+
+def test_option_keys_are_of_the_secret_the_attempt_and_its_layout():
+    layout = [["q-1", ["a", "b"]], ["q-2", ["c"]]]
+    first = QuizAttempt(id=7, layout=layout)
+    keys = quiz_attempts.option_keys(first, "secret-one")
+    assert keys == {qid: {o: quiz_attempts.option_key("secret-one", 7, qid, o) for o in opts} for qid, opts in layout}
+    assert quiz_attempts.option_keys(first, "secret-two")["q-1"]["a"] == quiz_attempts.option_key("secret-two", 7, "q-1", "a")
+    assert quiz_attempts.option_keys(QuizAttempt(id=8, layout=layout), "secret-one")["q-1"]["a"] != keys["q-1"]["a"]
+    # The course editor's preview lays out an unsaved attempt (id 0) afresh on every page.
+    preview = quiz_attempts.option_keys(QuizAttempt(id=0, layout=layout), "secret-one")
+    assert set(preview) == {"q-1", "q-2"}
+    assert quiz_attempts.option_keys(QuizAttempt(id=0, layout=[["q-3", ["d"]]]), "secret-one") == {
+        "q-3": {"d": quiz_attempts.option_key("secret-one", 0, "q-3", "d")}}
+
+
+def test_quiz_page_follows_the_interface_language_and_each_module(app, ctx):
+    load_sample()
+    officer = make_user(number="quiz-lang-1")
+    db.session.commit()
+    client = _signed_in(app, officer)
+    enrol(client, skip_pre_test=False)
+    pre_test = f"/courses/{COURSE}/modules/00-pre-test/quiz"
+    client.post(f"{pre_test}/start")
+    assert "When must a new prisoner receive written information" in client.get(pre_test).get_data(as_text=True)
+    attempt = db.session.scalar(sa.select(QuizAttempt).where(QuizAttempt.user_id == officer.id))
+    client.post(f"/attempts/{attempt.id}", data={"action": "submit", "confirm_unanswered": "yes"})
+    _open_attempt(client)
+    page = client.get(QUIZ).get_data(as_text=True)  # the module's own questions, not the pre-test's
+    assert "how must every prisoner be treated?" in page and "When must a new prisoner receive" not in page
+    assert "Choose all that apply." in page
+    assert "<h1>Quiz: <span>Admission: what the Nelson Mandela Rules require</span></h1>" in page
+    client.get(f"/language/ru?next={QUIZ}")
+    page = client.get(QUIZ).get_data(as_text=True)
+    assert "Как, согласно Правилу 1 Правил Нельсона Манделы" in page and "Выберите все подходящие варианты." in page
+    assert "Сохранить и продолжить позже" in page
+    assert "how must every prisoner be treated?" not in page and "Choose all that apply." not in page
+    assert "Save and continue later" not in page
+    client.get(f"/language/ar?next={QUIZ}")
+    assert '<html lang="ar" dir="rtl">' in client.get(QUIZ).get_data(as_text=True)
+
+
+def test_quiz_page_shows_a_corrected_version_at_once(app, ctx, tmp_path):
+    officer, client = _enrolled_officer(app, "quiz-fix-1")
+    _open_attempt(client)
+    assert "how must every prisoner be treated?" in client.get(QUIZ).get_data(as_text=True)
+    folder = tmp_path / SAMPLE.name
+    shutil.copytree(SAMPLE, folder)
+    quiz_yaml = folder / M1 / "quiz.yaml"
+    quiz_yaml.write_text(quiz_yaml.read_text().replace("how must every prisoner be treated?", "how is every prisoner treated, corrected?"))
+    module_yaml = folder / M1 / "module.yaml"
+    module_yaml.write_text(module_yaml.read_text().replace(
+        "Admission: what the Nelson Mandela Rules require", "Admission, corrected title"))
+    assert load_course_dir(folder).outcome == "updated"
+    db.session.commit()
+    page = client.get(QUIZ).get_data(as_text=True)
+    assert "how is every prisoner treated, corrected?" in page and "how must every prisoner be treated?" not in page
+    assert "<h1>Quiz: <span>Admission, corrected title</span></h1>" in page
+
+
+def test_quiz_page_shows_the_attempt_number_and_which_questions_are_unanswered(app, ctx, tmp_path):
+    folder = tmp_path / SAMPLE.name
+    shutil.copytree(SAMPLE, folder)
+    quiz_yaml = folder / M1 / "quiz.yaml"  # unlimited attempts: every attempt has as many left after it
+    quiz_yaml.write_text(quiz_yaml.read_text().replace("attempts: 3\n", ""))
+    assert load_course_dir(folder).outcome == "created"
+    db.session.commit()
+    version = db.session.scalar(sa.select(CourseVersion).where(CourseVersion.course_id == COURSE))
+    officer = make_user(number="quiz-gaps-1")
+    db.session.commit()
+    client = _signed_in(app, officer)
+    enrol(client)
+    take_quiz(client, version, M1, correct=False)
+    attempt = _open_attempt(client)
+    page = client.get(QUIZ).get_data(as_text=True)
+    assert "Attempt 2" in page and 'name="confirm_unanswered"' not in page
+    every = correct_answers(version, M1)
+    first_only = {qid: every[qid] for qid, _options in attempt.layout[:1]}
+    client.post(f"/attempts/{attempt.id}", data=form_of(first_only, attempt.id, "save"))
+    asked = len(attempt.layout)
+    page = client.get(f"{QUIZ}?confirm=1").get_data(as_text=True)
+    assert 'name="confirm_unanswered"' in page and 'href="#question-1"' not in page
+    assert all(f'href="#question-{n}"' in page for n in range(2, asked + 1))
+    all_but_last = {qid: every[qid] for qid, _options in attempt.layout[:-1]}
+    client.post(f"/attempts/{attempt.id}", data=form_of(all_but_last, attempt.id, "save"))
+    page = client.get(f"{QUIZ}?confirm=1").get_data(as_text=True)
+    assert f'href="#question-{asked}"' in page and 'href="#question-2"' not in page
+    client.post(f"/attempts/{attempt.id}", data=form_of(every, attempt.id, "save"))
+    page = client.get(f"{QUIZ}?confirm=1").get_data(as_text=True)  # all answered: nothing to list
+    assert 'name="confirm_unanswered"' in page and "unanswered-summary" not in page
+    assert 'name="confirm_unanswered"' not in client.get(QUIZ).get_data(as_text=True)

@@ -49,3 +49,10 @@ MODULE_PAGES = Bounded(2048)
 # who assigned it): two officers in the same state share it, and any change of progress is
 # another key (learning/views.py).
 MY_LEARNING = Bounded(2048)
+# A quiz's questions as attempt page parts by (version row id, content hash, module, interface
+# language): an attempt's keys and choices are put in per request (quizzes/attempt_page.py).
+QUIZ_PAGES = Bounded(256)
+# The rest of a quiz's attempt page by (version row id, content hash, module, interface language,
+# attempt number, attempts left after it, confirming, unanswered questions): the form's
+# address, CSRF token and questions are put in per request (quizzes/views.py).
+ATTEMPT_PAGES = Bounded(1024)

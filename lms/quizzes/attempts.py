@@ -9,6 +9,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lms.catalog.cache import Bounded
 from lms.catalog.content import ModuleData, QuestionData, QuizData, TextRuleData, quiz_of
 from lms.catalog.models import CourseVersion
 from lms.catalog.queries import part_of
@@ -130,10 +131,20 @@ def option_key(secret: str, attempt_id: int, question_id: str, option_id: str) -
     return opaque_key(secret, "quiz-option", attempt_id, question_id, option_id)
 
 
+# An attempt's keys by (secret, attempt id, layout), for the attempts this process served
+# lately: derived once instead of on every page and form (an HMAC per option).
+_KEYS = Bounded(4096)
+
+
 def option_keys(attempt: QuizAttempt, secret: str) -> dict[str, dict[str, str]]:
     """{question id: {option id: key}} for the options laid out in this attempt."""
-    return {qid: {oid: option_key(secret, attempt.id, qid, oid) for oid in option_ids}
-            for qid, option_ids in attempt.layout}
+    cache_key = (secret, attempt.id, tuple((qid, tuple(option_ids)) for qid, option_ids in attempt.layout))
+    keys = _KEYS.get(cache_key)
+    if keys is None:
+        keys = {qid: {oid: option_key(secret, attempt.id, qid, oid) for oid in option_ids}
+                for qid, option_ids in attempt.layout}
+        _KEYS.put(cache_key, keys)
+    return keys
 
 
 def answers_from_keys(attempt: QuizAttempt, secret: str, chosen: dict[str, list[str]]) -> dict[str, list[str]]:

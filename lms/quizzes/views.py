@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from lms import access
+from lms.catalog import cache
 from lms.catalog.content import ItemData, ModuleData, QuestionData, TextRuleData, quiz_of
 from lms.catalog.queries import Translator, part_of, recorded_version, version_of
 from lms.core.answers import to_course_page
 from lms.core.forms import ConfirmForm
+from lms.csrf_tokens import TOKEN_MARK, with_token
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import versions
 from lms.learning.course_access import part_page, progress_refusal
 from lms.org.models import User
 from lms.org.scope import can_see_user
+from lms.quizzes import attempt_page, grading
 from lms.quizzes import attempts as quiz_attempts
-from lms.quizzes import grading
 from lms.quizzes.models import QuizAttempt
 from lms.quizzes.scores import is_final_assessment
 
@@ -55,6 +61,12 @@ def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
     )
 
 
+# Stand in the cached page for the form's address and the attempt's questions (random per
+# process, so no text can contain them).
+ACTION_MARK = Markup(f"action-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
+QUESTIONS_MARK = Markup(f"questions-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
+
+
 def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
@@ -85,43 +97,49 @@ def render_attempt_page(attempt: QuizAttempt, version, module: ModuleData, tr, c
     """The officer's attempt page; the course editor's preview renders it too (with `preview_url`).
 
     texts: what the officer has written so far; refused: the last submission was refused
-    for its written answers, so a missing required one is marked too."""
+    for its written answers, so a missing required one is marked too. The questions' own
+    parts are made once per process (attempt_page.py); this request puts in the attempt's."""
     by_id = {q["id"]: q for q in quiz_of(module)["questions"]}
-    keys = quiz_attempts.option_keys(attempt, _secret())
+    layout = [(qid, choice_ids) for qid, choice_ids in attempt.layout if qid in by_id]
     texts = texts or {}
-    problems = (quiz_attempts.text_problems(quiz_of(module), attempt.layout, attempt.draft, texts)
+    problems = (quiz_attempts.text_problems(quiz_of(module), layout, attempt.draft, texts)
                 if refused else None)
-    questions = []
-    for qid, choice_ids in attempt.layout:
-        q = by_id[qid]
-        selected = set(attempt.draft.get(qid, []))
-        # Only text goes to the page, under keys of this attempt: never an option's id,
-        # never which option or category is correct, never feedback or credit.
-        question = {"id": qid, "type": q["type"], "text": tr(q["text"]), "documents": _documents(q, tr),
-                    "unanswered": confirming and not grading.is_answered(q, selected)}
-        if q["type"] in grading.SORTED:
-            question["items"] = _classify_rows(q, choice_ids, selected, tr, keys[qid])
-            rules = quiz_attempts.text_rules(q)
-            for row in question["items"]:
-                item = row.pop("item")
-                if item["id"] in rules:
-                    row["field"] = _text_field(attempt, qid, item["id"], rules[item["id"]], texts, problems)
-            if q.get("placement"):
-                question["placement"] = _placement_choices(q, choice_ids, selected, tr, keys[qid])
-                if grading.PLACEMENT in rules:
-                    question["placement"]["field"] = _text_field(
-                        attempt, qid, grading.PLACEMENT, rules[grading.PLACEMENT], texts, problems)
-        else:
-            options = {o["id"]: o for o in q["options"]}
-            question["options"] = [
-                {"key": keys[qid][oid], "text": tr(options[oid]["text"]), "selected": oid in selected}
-                for oid in choice_ids if oid in options]
-        questions.append(question)
-    return render_template("quizzes/attempt.html", attempt=attempt, version=version, module=module,
-                           tr=tr, questions=questions, confirming=confirming,
-                           unanswered=[i for i, q in enumerate(questions, 1) if q["unanswered"]],
-                           left_after=left_after,
-                           is_final=is_final_assessment(version, module["id"]), **preview)
+    unanswered = [(n, qid) for n, (qid, _choices) in enumerate(layout, 1)
+                  if confirming and not grading.is_answered(by_id[qid], set(attempt.draft.get(qid, [])))]
+    rules = {qid: quiz_attempts.text_rules(by_id[qid]) for qid, _choices in layout}
+
+    def field_of(qid: str, part: str, html_id: str) -> Markup | None:
+        rule = rules[qid].get(part)
+        if rule is None:
+            return None
+        return attempt_page.written_field(_text_field(attempt, qid, part, rule, texts, problems), part, html_id)
+
+    # Only text goes to the page, under keys of this attempt: never an option's id, never
+    # which option or category is correct, never feedback or credit.
+    questions = attempt_page.questions_html(
+        attempt_page.quiz_parts(version, module, tr, cached=not preview), layout, attempt.draft,
+        quiz_attempts.option_keys(attempt, _secret()), {qid for _n, qid in unanswered}, field_of)
+    action = (preview["preview_url"] if preview else url_for)("quizzes.answer", attempt_id=attempt.id)
+    title = f"{_('Quiz')}: {tr(module['title'])}"
+    context = dict(attempt=attempt, version=version, module=module, tr=tr, confirming=confirming,
+                   unanswered=[n for n, _qid in unanswered], left_after=left_after,
+                   is_final=is_final_assessment(version, module["id"]))
+    if preview:
+        body = render_template("quizzes/_attempt_body.html", **context, **preview, action=action,
+                               csrf_value=generate_csrf(), questions=questions)
+        return render_template("quizzes/attempt.html", title=title, body=Markup(body))  # noqa: S704 (our template)
+    # The rest of the page is the same for every attempt with the same number, attempts left
+    # (shown for a final assessment only) and unanswered questions: rendered once per
+    # process, the attempt's own parts put in.
+    key = (version.id, version.content_hash, module["id"], tr.ui_lang, attempt.number,
+           left_after if context["is_final"] else None, confirming, tuple(context["unanswered"]))
+    shell = cache.ATTEMPT_PAGES.get(key)
+    if shell is None:
+        shell = render_template("quizzes/_attempt_body.html", **context, action=ACTION_MARK,
+                                csrf_value=TOKEN_MARK, questions=QUESTIONS_MARK)
+        cache.ATTEMPT_PAGES.put(key, shell)
+    body = with_token(shell.replace(ACTION_MARK, str(escape(action)))).replace(QUESTIONS_MARK, questions)
+    return render_template("quizzes/attempt.html", title=title, body=Markup(body))  # noqa: S704 (our templates, values escaped)
 
 
 @bp.post("/courses/<course_id>/modules/<module_id>/quiz/start")
@@ -146,17 +164,7 @@ def start(course_id: str, module_id: str) -> ResponseReturnValue:
     return redirect(url_for("quizzes.quiz", course_id=course_id, module_id=module_id))
 
 
-def _documents(q: QuestionData, tr) -> list[dict]:
-    """A question's case file: each document's title and its paragraphs (plain text)."""
-    documents = []
-    for d in q.get("documents") or []:
-        text = tr(d["text"])
-        documents.append({"title": tr(d["title"]), "text": text,
-                          "paragraphs": [p.strip() for p in text.text.split("\n\n") if p.strip()]})
-    return documents
-
-
-def _classify_rows(q: QuestionData, choice_ids: list[str], selected: set[str], tr, keys: dict | None = None) -> list[dict]:
+def _classify_rows(q: QuestionData, choice_ids: list[str], selected: set[str], tr) -> list[dict]:
     """A classify question's statements in the attempt's order, each with its categories."""
     items = {i["id"]: i for i in q["items"]}
     categories = {c["id"]: c for c in q["categories"]}
@@ -166,17 +174,17 @@ def _classify_rows(q: QuestionData, choice_ids: list[str], selected: set[str], t
         if item_id not in items or category_id not in categories:
             continue  # the course was corrected since this attempt was laid out
         row = rows.setdefault(item_id, {"item": items[item_id], "text": tr(items[item_id]["text"]), "choices": []})
-        row["choices"].append({"key": keys[choice] if keys else None, "category": categories[category_id],
+        row["choices"].append({"category": categories[category_id],
                                "text": tr(categories[category_id]["text"]), "selected": choice in selected})
     return list(rows.values())
 
 
-def _placement_choices(q: QuestionData, choice_ids: list[str], selected: set[str], tr, keys: dict | None = None) -> dict:
+def _placement_choices(q: QuestionData, choice_ids: list[str], selected: set[str], tr) -> dict:
     """A rate question's placement as this attempt laid it out: its text and options."""
     placement = q["placement"]
     options = {grading.placement_choice(o["id"]): o for o in placement["options"]}
     return {"text": tr(placement["text"]), "choices": [
-        {"key": keys[choice] if keys else None, "text": tr(options[choice]["text"]),
+        {"text": tr(options[choice]["text"]),
          "selected": choice in selected}
         for choice in choice_ids if choice in options]}
 
@@ -314,7 +322,7 @@ def render_review_page(attempt: QuizAttempt, version, module: ModuleData, tr, an
             "type": q["type"], "text": tr(q["text"]), "correct": right,
             "credit": grading.credit(q, selected),
             "explanation": tr(q.get("explanation")) if q.get("explanation") and shown else None,
-            "refs": q.get("refs", []), "documents": _documents(q, tr),
+            "refs": q.get("refs", []), "documents": attempt_page.documents(q, tr),
         }
         if q["type"] in grading.SORTED:
             picked = grading.classified(q, selected)

@@ -1,0 +1,156 @@
+"""The questions of the attempt page, made once per process and put together per request.
+
+Everything a question shows that is the course's (its text, case file, options, hints, in
+the course and interface languages) is rendered once per process for each version (row id
+and content hash: a correction shows at once), module and pair of languages, from the
+macros of quizzes/_question.html, with marks where an attempt's own values go. Each request
+then puts in, in this attempt's order, the question numbers, the options' opaque keys (an
+HMAC per attempt: never an option's id), which options the officer chose and what they
+wrote. Nothing here is state another server would need.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from flask import get_template_attribute
+from flask_babel import format_number
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from lms.catalog import cache
+from lms.catalog.content import ModuleData, QuestionData, quiz_of
+from lms.quizzes import grading
+
+_TEMPLATE = "quizzes/_question.html"
+
+
+def _mark(name: str) -> Markup:
+    # Random per process and of one length, so no course text contains one and none is
+    # a prefix of another.
+    return Markup(f"{name}-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
+
+
+MARKS = SimpleNamespace(n=_mark("n"), number=_mark("number"), key=_mark("key"), checked=_mark("checked"),
+                        item_n=_mark("item"), field=_mark("field"))
+CHECKED = ' checked'
+
+
+@dataclass
+class QuestionParts:
+    """One question's rendered parts, each with marks where an attempt's values go."""
+
+    type: str
+    head: tuple[str, str]  # answered, unanswered
+    choices: dict[str, str] = field(default_factory=dict)  # option (or placement choice) id -> part
+    rows: dict[str, str] = field(default_factory=dict)  # statement id -> its start
+    categories: dict[str, str] = field(default_factory=dict)  # category id -> part
+    row_end: str = ""
+    end: str = ""
+    placement_end: str = ""
+
+
+@dataclass(frozen=True)
+class QuizParts:
+    questions: dict[str, QuestionParts]
+    numbers: list[str]  # 1, 2, 3… as the interface language writes them
+
+
+def _macro(name: str):
+    return get_template_attribute(_TEMPLATE, name)
+
+
+def documents(q: QuestionData, tr) -> list[dict]:
+    """A question's case file: each document's title and its paragraphs (plain text)."""
+    shown = []
+    for d in q.get("documents") or []:
+        text = tr(d["text"])
+        shown.append({"title": tr(d["title"]), "text": text,
+                      "paragraphs": [p.strip() for p in text.text.split("\n\n") if p.strip()]})
+    return shown
+
+
+def _question_parts(q: QuestionData, tr) -> QuestionParts:
+    shown = {"id": q["id"], "type": q["type"], "text": tr(q["text"]), "documents": documents(q, tr)}
+    if q.get("placement"):
+        shown["placement"] = {"text": tr(q["placement"]["text"])}
+    head = _macro("head")
+    parts = QuestionParts(type=q["type"], head=(str(head(shown, MARKS, False)), str(head(shown, MARKS, True))))
+    if q["type"] in grading.SORTED:
+        row_start, category, choice = _macro("row_start"), _macro("category"), _macro("placement_choice")
+        parts.rows = {i["id"]: str(row_start({"text": tr(i["text"])})) for i in q["items"]}
+        parts.categories = {c["id"]: str(category(shown, {"text": tr(c["text"])}, MARKS)) for c in q["categories"]}
+        parts.row_end = str(_macro("row_end")(MARKS))
+        parts.end = str(_macro("placement_start")(shown))
+        if q.get("placement"):
+            parts.choices = {grading.placement_choice(o["id"]): str(choice(shown, {"text": tr(o["text"])}, MARKS))
+                             for o in q["placement"]["options"]}
+        parts.placement_end = str(_macro("placement_end")(shown, MARKS))
+    else:
+        option = _macro("option")
+        parts.choices = {o["id"]: str(option(shown, {"text": tr(o["text"])}, MARKS)) for o in q["options"]}
+        parts.end = str(_macro("options_end")())
+    return parts
+
+
+def quiz_parts(version, module: ModuleData, tr, cached: bool = True) -> QuizParts:
+    """The module's questions as parts, made once per process for each version (row id and
+    content hash), module and interface language (the course language shown follows from
+    the content and the interface language); the course editor's preview (a draft) makes
+    them afresh each time."""
+    key = (version.id, version.content_hash, module["id"], tr.ui_lang)
+    found = cache.QUIZ_PAGES.get(key) if cached else None
+    if found is None:
+        questions = quiz_of(module)["questions"]
+        found = QuizParts(questions={q["id"]: _question_parts(q, tr) for q in questions},
+                          numbers=[format_number(n) for n in range(1, len(questions) + 1)])
+        if cached:
+            cache.QUIZ_PAGES.put(key, found)
+    return found
+
+
+def _choice(part: str, key: str, selected: bool) -> str:
+    return part.replace(MARKS.key, key).replace(MARKS.checked, CHECKED if selected else "")
+
+
+def questions_html(parts: QuizParts, layout: list, draft: dict, keys: dict, unanswered: set[str],
+                   field_of) -> Markup:
+    """The attempt's questions in its order, with its keys and the officer's choices.
+
+    keys: {question id: {choice id: opaque key}}; unanswered: the questions marked as having
+    no answer; field_of(question id, part id, html id) gives a written answer's field, or
+    None when the question asks for none there."""
+    out: list[str] = []
+    for n, (qid, choice_ids) in enumerate(layout, 1):
+        q = parts.questions.get(qid)
+        if q is None:
+            continue  # the course was corrected since this attempt was laid out
+        selected = set(draft.get(qid, ()))
+        number = parts.numbers[n - 1] if n <= len(parts.numbers) else str(n)
+        out.append(q.head[qid in unanswered].replace(MARKS.n, str(n)).replace(MARKS.number, number))
+        if q.type in grading.SORTED:
+            rows: dict[str, list[str]] = {}
+            for choice in choice_ids:
+                item_id, category_id = grading.split_pair(choice)
+                if item_id in q.rows and category_id in q.categories:
+                    rows.setdefault(item_id, []).append(
+                        _choice(q.categories[category_id], keys[qid][choice], choice in selected))
+            for item_n, (item_id, choices) in enumerate(rows.items(), 1):
+                out.append(q.rows[item_id])
+                out.append("".join(choices).replace(MARKS.item_n, str(item_n)))
+                out.append(q.row_end.replace(MARKS.field, field_of(qid, item_id, f"question-{n}-{item_n}") or ""))
+            out.append(q.end)
+            out.extend(_choice(q.choices[c], keys[qid][c], c in selected) for c in choice_ids if c in q.choices)
+            out.append(q.placement_end.replace(MARKS.field, field_of(qid, grading.PLACEMENT, f"question-{n}-p") or ""))
+        else:
+            out.extend(_choice(q.choices[oid], keys[qid][oid], oid in selected) for oid in choice_ids if oid in q.choices)
+            out.append(q.end)
+    return Markup("".join(out))  # noqa: S704 (our templates; the keys put in are letters and digits)
+
+
+def written_field(field: dict, part: str, html_id: str) -> Markup:
+    """A written answer's field as the page shows it (part: a statement id, or the placement)."""
+    label = _("Your reason") if part == grading.PLACEMENT else _("Your justification")
+    return Markup(_macro("written")(field, label, html_id))  # noqa: S704 (our template, values escaped)
