@@ -89,6 +89,7 @@ def _clean_database(request):
     cache.MY_LEARNING.clear()
     cache.QUIZ_PAGES.clear()
     cache.ATTEMPT_PAGES.clear()
+    cache.ROLE_PLAY_STEPS.clear()
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")

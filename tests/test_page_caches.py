@@ -9,6 +9,7 @@ import shutil
 from datetime import timedelta
 
 import sqlalchemy as sa
+from markupsafe import escape
 
 from lms.catalog.loader import load_course_dir
 from lms.catalog.models import CourseVersion
@@ -22,10 +23,12 @@ from tests.course_helpers import (
     COURSE,
     SAMPLE,
     best_path,
+    choice_form,
     correct_answers,
     enrol,
     form_of,
     load_sample,
+    load_shipped,
     play_scenario,
     take_quiz,
 )
@@ -377,3 +380,98 @@ def test_quiz_page_shows_the_attempt_number_and_which_questions_are_unanswered(a
     page = client.get(f"{QUIZ}?confirm=1").get_data(as_text=True)  # all answered: nothing to list
     assert 'name="confirm_unanswered"' in page and "unanswered-summary" not in page
     assert 'name="confirm_unanswered"' not in client.get(QUIZ).get_data(as_text=True)
+
+
+# A role-play step: the node's page and each reply are kept per process (scenarios/views.py);
+# each run's order, keys, step and token go in.
+
+M2 = "02-role-play-admission"
+PLAY = f"/courses/{COURSE}/modules/{M2}/scenario"
+REPLY = re.compile(r'name="choice" value="([a-z2-7]{16})"')
+
+
+def _run_page(client, path: str = PLAY) -> tuple[int, str]:
+    client.post(f"{path}/start")
+    page = client.get(path).get_data(as_text=True)
+    return int(re.search(r'action="/runs/(\d+)/choose"', page).group(1)), page
+
+
+def test_role_play_step_shows_each_officer_their_own_keys_step_feedback_and_token(app, ctx):
+    from lms.scenarios.runs import choice_key
+
+    version = load_sample()
+    one, two = make_user(number="play-1"), make_user(number="play-2")
+    db.session.commit()
+    first, second = _signed_in(app, one), _signed_in(app, two)
+    for client in (first, second):
+        enrol(client)
+    (run_one, page_one), (run_two, page_two) = _run_page(first), _run_page(second)
+    secret = app.config["SECRET_KEY"]
+    start = version.module(M2)["scenario"]["nodes"]["n1"]["choices"]
+    assert set(REPLY.findall(page_one)) == {choice_key(secret, run_one, 0, c["id"]) for c in start}
+    assert set(REPLY.findall(page_two)) == {choice_key(secret, run_two, 0, c["id"]) for c in start}
+    assert f'action="/runs/{run_two}/choose"' in page_two and 'name="step" value="0"' in page_two
+    # Each officer's own reply: its feedback on their page only, their step, their token accepted.
+    # Both come to n2 after a good reply called c1: the first's at n1, the second's at n3.
+    first.post(f"/runs/{run_one}/choose", data=choice_form(run_one, 0, "c1"))
+    (token,) = _tokens(page_two)
+    assert token not in _tokens(page_one)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        chosen = {"choice": choice_key(secret, run_two, 0, "c2"), "step": 0, "csrf_token": token}
+        assert second.post(f"/runs/{run_two}/choose", data=chosen).status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    second.post(f"/runs/{run_two}/choose", data=choice_form(run_two, 1, "c1"))
+    nodes = version.module(M2)["scenario"]["nodes"]
+    at_n1, at_n3 = (str(escape(nodes[n]["choices"][0]["feedback"]["en"])) for n in ("n1", "n3"))
+    page_one, page_two = first.get(PLAY).get_data(as_text=True), second.get(PLAY).get_data(as_text=True)
+    n2 = str(escape(nodes["n2"]["text"]["en"]))
+    assert n2 in page_one and n2 in page_two
+    assert at_n1 in page_one and at_n3 not in page_one
+    assert at_n3 in page_two and at_n1 not in page_two
+    assert 'name="step" value="1"' in page_one and 'name="step" value="2"' in page_two
+    assert set(REPLY.findall(page_one)).isdisjoint(REPLY.findall(page_two))
+
+
+def test_role_play_step_follows_its_node_language_and_a_corrected_version(app, ctx, tmp_path):
+    folder = tmp_path / SAMPLE.name
+    shutil.copytree(SAMPLE, folder)
+    scenario_yaml = folder / M2 / "scenario.yaml"  # feedback at the debrief: a step shows its node only
+    scenario_yaml.write_text(scenario_yaml.read_text().replace("feedback: immediate\n", "feedback: debrief\n"))
+    assert load_course_dir(folder).outcome == "created"
+    db.session.commit()
+    version = db.session.scalar(sa.select(CourseVersion).where(CourseVersion.course_id == COURSE))
+    nodes = version.module(M2)["scenario"]["nodes"]
+    officer = make_user(number="play-node-1")
+    db.session.commit()
+    client = _signed_in(app, officer)
+    enrol(client)
+    run_id, page = _run_page(client)
+    n1, n2 = str(escape(nodes["n1"]["text"]["en"])), str(escape(nodes["n2"]["text"]["en"]))
+    assert n1 in page
+    client.post(f"/runs/{run_id}/choose", data=choice_form(run_id, 0, "c1"))  # to n2
+    page = client.get(PLAY).get_data(as_text=True)
+    assert n2 in page and n1 not in page
+    client.get(f"/language/ru?next={PLAY}")
+    page = client.get(PLAY).get_data(as_text=True)
+    assert str(escape(nodes["n2"]["text"]["ru"])) in page and n2 not in page and "Say it" not in page
+    client.get(f"/language/en?next={PLAY}")
+    scenario_yaml.write_text(scenario_yaml.read_text().replace(nodes["n2"]["text"]["en"], "The node, corrected."))
+    assert load_course_dir(folder).outcome == "updated"
+    db.session.commit()
+    page = client.get(PLAY).get_data(as_text=True)
+    assert "The node, corrected." in page and n2 not in page
+
+
+def test_role_play_step_is_of_its_own_module(app, ctx):
+    course = "nelson-mandela-rules"
+    version = load_shipped(course)
+    officer = make_user(number="play-module-1")
+    db.session.commit()
+    client = _signed_in(app, officer)
+    enrol(client, course)
+    for module_id in ("06-role-play-separation", "10-role-play-family-visit"):  # each starts at n1
+        _run_id, page = _run_page(client, f"/courses/{course}/modules/{module_id}/scenario")
+        start = version.module(module_id)["scenario"]["nodes"]["n1"]
+        assert str(escape(start["text"]["en"])) in page

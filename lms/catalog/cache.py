@@ -56,3 +56,7 @@ QUIZ_PAGES = Bounded(256)
 # attempt number, attempts left after it, confirming, unanswered questions): the form's
 # address, CSRF token and questions are put in per request (quizzes/views.py).
 ATTEMPT_PAGES = Bounded(1024)
+# A role-play step's page by (version row id, content hash, module, interface language, node,
+# reply shown with its feedback, its quality), and each reply of the node: the run's order,
+# keys, step and CSRF token are put in per request (scenarios/views.py).
+ROLE_PLAY_STEPS = Bounded(2048)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    get_template_attribute,
     make_response,
     redirect,
     render_template,
@@ -17,13 +20,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from lms import access
+from lms.catalog import cache
 from lms.catalog.content import ModuleData, ScenarioData, scenario_of
 from lms.catalog.queries import Translator, module_with, part_of, recorded_version, version_of
 from lms.core.answers import to_course_page
 from lms.core.forms import ConfirmForm
 from lms.core.views import add_home_links
+from lms.csrf_tokens import TOKEN_MARK, with_token
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language, person_label
 from lms.learning import versions
@@ -61,7 +68,11 @@ def render_briefing(version, module: ModuleData, tr: Translator, history: list, 
 
 
 def render_node(current: ScenarioRun, run_version, module: ModuleData, tr: Translator, **preview) -> str:
-    """The officer's page of a run's current step; the course editor's preview renders it too."""
+    """The officer's page of a run's current step; the course editor's preview renders it too.
+
+    What the step shows of the course (the node, the feedback on the last reply, each reply's
+    text) is made once per process (`_node_parts`); each request puts in the run's order of
+    the replies offered, their keys for this run and step, the step and the CSRF token."""
     scenario = scenario_of(part_of(run_version, module["id"], "scenario"))
     state = engine.replay(scenario, current.choices)
     last = state.steps[-1] if state.steps else None
@@ -73,14 +84,43 @@ def render_node(current: ScenarioRun, run_version, module: ModuleData, tr: Trans
     choices = engine.available_choices(scenario, state.node_id, state.variables)
     secret = current_app.config["SECRET_KEY"]
     step = len(current.choices)
+    shown = last if show_feedback else None
+    body, replies = _node_parts(run_version, module, scenario, tr, state.node_id, shown, quality, **preview)
     # Each reply under an opaque key: the page holds the replies' texts and nothing else.
-    offered = [(runs.choice_key(secret, current.id, step, c["id"]), c)
-               for c in runs.choice_order(current, secret, choices)]
-    return render_template(
-        "scenarios/node.html", version=run_version, module=module, scenario=scenario, tr=tr, run=current,
-        node=scenario["nodes"][state.node_id],
-        offered=offered, last=last if show_feedback else None, quality=quality, step=step, **preview,
-    )
+    offered = Markup("".join(  # noqa: S704 (our template; the keys put in are letters and digits)
+        replies[c["id"]].replace(KEY_MARK, runs.choice_key(secret, current.id, step, c["id"]))
+        for c in runs.choice_order(current, secret, choices)))
+    action = (preview["preview_url"] if preview else url_for)("scenarios.choose", run_id=current.id)
+    body = with_token(body.replace(ACTION_MARK, str(escape(action))).replace(STEP_MARK, str(step)))
+    return render_template("scenarios/node.html", title=tr(scenario["title"]),
+                           body=Markup(body.replace(REPLIES_MARK, offered)))  # noqa: S704 (our templates, values escaped)
+
+
+# Stand in a cached step page for the run's own values (random per process, so no text can
+# contain them).
+ACTION_MARK, STEP_MARK, REPLIES_MARK, KEY_MARK = (
+    Markup(f"{name}-mark-{secrets.token_hex(16)}") for name in ("action", "step", "replies", "key"))  # noqa: S704 (letters and digits)
+
+
+def _node_parts(version, module: ModuleData, scenario: ScenarioData, tr: Translator, node_id: str,
+                last: engine.Step | None, quality: str | None, **preview) -> tuple[str, dict[str, str]]:
+    """A step's page with marks, and each reply of its node with a mark for its key: made once
+    per process for each version (row id and content hash), module, interface language, node
+    and reply shown with its feedback (the course editor's preview: afresh each time)."""
+    key = (version.id, version.content_hash, module["id"], tr.ui_lang, node_id,
+           (last.node_id, last.choice["id"]) if last else None, quality)
+    found = None if preview else cache.ROLE_PLAY_STEPS.get(key)
+    if found is None:
+        node = scenario["nodes"][node_id]
+        body = render_template(
+            "scenarios/_node_body.html", version=version, module=module, scenario=scenario, tr=tr, node=node,
+            last=last, quality=quality, action=ACTION_MARK, step=STEP_MARK, replies=REPLIES_MARK,
+            csrf_value=generate_csrf() if preview else TOKEN_MARK, **preview)
+        reply = get_template_attribute("scenarios/_reply.html", "reply")
+        found = (body, {c["id"]: str(reply(tr(c["text"]), KEY_MARK)) for c in node.get("choices", [])})
+        if not preview:
+            cache.ROLE_PLAY_STEPS.put(key, found)
+    return found
 
 
 @bp.post("/courses/<course_id>/modules/<module_id>/scenario/start")
