@@ -347,6 +347,8 @@ def test_a_new_worker_compiles_url_builders_only_for_the_urls_its_pages_build(tm
     assert 2 < int(first_pages.split()[-1]) < 60, first_pages
     # Path variables quoted, the other values appended as a query string, as werkzeug builds them.
     assert url == "/courses/a%20b/modules/m?rule=r&next=/x?y", url
+
+
 def test_connections_are_pinged_before_use_only_where_a_server_can_restart(app):
     """PostgreSQL may restart under the app (a ping first costs no request an error); a SQLite
     file cannot, and a ping would be one more statement on every request."""
