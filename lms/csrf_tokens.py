@@ -24,9 +24,17 @@ SIGNED = Bounded(20_000)
 FIELD = "csrf_token"  # Flask-WTF's default field name, in the session and in g
 
 
-# Stands in a cached page part for the request's CSRF token: random per process, so no course
-# text can contain it, and replaced by each request's own token (`with_token`).
-TOKEN_MARK = Markup(f"csrf-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
+def mark(name: str) -> Markup:
+    """A mark that stands in a cached page part for what each request puts there.
+
+    Random per process and of one length, so no course text contains one and none is a
+    prefix of another; `name` only makes a page part readable when debugging.
+    """
+    return Markup(f"{name}-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
+
+
+# The request's CSRF token, replaced by each request's own (`with_token`).
+TOKEN_MARK = mark("csrf")
 
 
 def with_token(html: str) -> Markup:

@@ -9,20 +9,18 @@ server would need.
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from lms.csrf_tokens import TOKEN_MARK, with_token
+from lms.csrf_tokens import TOKEN_MARK, mark, with_token
 from lms.i18n import current_language
 
 # Stand in the cached header for the account's name and the page's address (random per
 # process, so no text can contain them).
-NAME_MARK = Markup(f"name-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
-HERE_MARK = Markup(f"here-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
+NAME_MARK = mark("name")
+HERE_MARK = mark("here")
 
 
 def _parts(signed_in: bool) -> dict:

@@ -11,7 +11,6 @@ wrote. Nothing here is state another server would need.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -22,19 +21,14 @@ from markupsafe import Markup
 
 from lms.catalog import cache
 from lms.catalog.content import ModuleData, QuestionData, quiz_of
+from lms.csrf_tokens import mark
 from lms.quizzes import grading
 
 _TEMPLATE = "quizzes/_question.html"
 
 
-def _mark(name: str) -> Markup:
-    # Random per process and of one length, so no course text contains one and none is
-    # a prefix of another.
-    return Markup(f"{name}-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
-
-
-MARKS = SimpleNamespace(n=_mark("n"), number=_mark("number"), key=_mark("key"), checked=_mark("checked"),
-                        item_n=_mark("item"), field=_mark("field"))
+MARKS = SimpleNamespace(n=mark("n"), number=mark("number"), key=mark("key"), checked=mark("checked"),
+                        item_n=mark("item"), field=mark("field"))
 CHECKED = ' checked'
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -18,7 +16,7 @@ from lms.catalog.content import ItemData, ModuleData, QuestionData, TextRuleData
 from lms.catalog.queries import Translator, part_of, recorded_version, version_of
 from lms.core.answers import to_course_page
 from lms.core.forms import ConfirmForm
-from lms.csrf_tokens import TOKEN_MARK, with_token
+from lms.csrf_tokens import TOKEN_MARK, mark, with_token
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import versions
@@ -63,8 +61,8 @@ def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
 
 # Stand in the cached page for the form's address and the attempt's questions (random per
 # process, so no text can contain them).
-ACTION_MARK = Markup(f"action-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
-QUESTIONS_MARK = Markup(f"questions-mark-{secrets.token_hex(16)}")  # noqa: S704 (letters and digits)
+ACTION_MARK = mark("action")
+QUESTIONS_MARK = mark("questions")
 
 
 def _secret() -> str:

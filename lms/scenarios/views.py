@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import (
     Blueprint,
     abort,
@@ -30,7 +28,7 @@ from lms.catalog.queries import Translator, module_with, part_of, recorded_versi
 from lms.core.answers import to_course_page
 from lms.core.forms import ConfirmForm
 from lms.core.views import add_home_links
-from lms.csrf_tokens import TOKEN_MARK, with_token
+from lms.csrf_tokens import TOKEN_MARK, mark, with_token
 from lms.extensions import db
 from lms.i18n import LOCALES, current_language, person_label
 from lms.learning import versions
@@ -98,8 +96,7 @@ def render_node(current: ScenarioRun, run_version, module: ModuleData, tr: Trans
 
 # Stand in a cached step page for the run's own values (random per process, so no text can
 # contain them).
-ACTION_MARK, STEP_MARK, REPLIES_MARK, KEY_MARK = (
-    Markup(f"{name}-mark-{secrets.token_hex(16)}") for name in ("action", "step", "replies", "key"))  # noqa: S704 (letters and digits)
+ACTION_MARK, STEP_MARK, REPLIES_MARK, KEY_MARK = (mark(name) for name in ("action", "step", "replies", "key"))
 
 
 def _node_parts(version, module: ModuleData, scenario: ScenarioData, tr: Translator, node_id: str,
