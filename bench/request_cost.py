@@ -10,6 +10,12 @@ Printed: µs of CPU per request for the anonymous sign-in page (the yardstick), 
 signed-in floor (/about), the lesson page and My learning, each also as a ratio to the
 sign-in page; then what the floor is made of, each part timed on its own in a request
 context (session cookie, account, locale, frame, compression ...).
+
+With `--posts`, also the POSTs: a failing quiz submit (the bench's answers), a passing one
+(the lesson read before, so the module is completed) and a role-play step, each POST
+another officer's record with that officer's cookie (bench/lesson.py's request lines), in a
+copy of the prepared database, so every run posts to the same untouched records; µs of CPU
+and SQL statements per POST. `--profile quiz_submit` (or another POST) profiles one of them.
 """
 
 from __future__ import annotations
@@ -40,12 +46,113 @@ PAGES = {
 HEADERS = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"}
 
 
-def prepare(tmp: Path) -> None:
+POSTS = ("quiz_submit", "quiz_passed", "roleplay_post")
+
+
+def prepare(tmp: Path, items: int) -> None:
     env = dict(os.environ)
     for args in (("db", "upgrade"), ("courses", "load")):
         subprocess.run([str(ROOT / ".venv" / "bin" / "lms"), *args], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    setup_data(str(tmp), 200, 2)
+    setup_data(str(tmp), max(200, items + 1), max(2, items))
+
+
+def post_requests(app, tmp: Path, n: int) -> dict[str, list[tuple[str, str, str]]]:
+    """(path, cookie, body) of 3 rounds of n POSTs of each kind and 10 more to warm up, each
+    another officer's record: failing quiz submits (the bench's answers), passing ones after
+    the lesson was read (so the module is completed with the quiz), and role-play steps."""
+    import urllib.parse
+
+    from lms.catalog.content import quiz_of
+    from lms.catalog.queries import current_version
+    from lms.extensions import db
+    from lms.learning.progress import mark_lesson_read
+    from lms.quizzes.attempts import asked, option_keys
+    from lms.quizzes.grading import correct_options
+    from lms.quizzes.models import QuizAttempt
+
+    def lines(name: str) -> list[tuple[str, str, str]]:
+        rows = [line.split("\t") for line in (tmp / name).read_text().splitlines() if line]
+        return [(path, cookie, body) for _method, path, cookie, body in rows]
+
+    quiz, play = lines("quiz.txt"), lines("roleplay.txt")
+    total = 3 * n + 10
+    assert len(quiz) >= 2 * total and len(play) >= total, "prepared too few records for -n"
+    passing = []
+    with app.app_context():
+        version = current_version(COURSE)
+        secret = app.config["SECRET_KEY"]
+        for path, cookie, body in quiz[total:2 * total]:
+            attempt = db.session.get(QuizAttempt, int(path.rsplit("/", 1)[1]))
+            keys = option_keys(attempt, secret)
+            token = urllib.parse.parse_qs(body)["csrf_token"][0]
+            answers = [(f"q-{q['id']}", keys[q["id"]][o])
+                       for q in asked(quiz_of(version.module(MODULE)), attempt.layout)["questions"]
+                       for o in sorted(correct_options(q))]
+            passing.append((path, cookie, urllib.parse.urlencode([("csrf_token", token), *answers])))
+            mark_lesson_read(attempt.user_id, version, MODULE)
+        db.session.commit()
+    return {"quiz_submit": quiz[:total], "quiz_passed": passing, "roleplay_post": play[:total]}
+
+
+def check_posts(app, requests: dict, n: int) -> str:
+    """What the measured POSTs wrote, counted in the database; fails when a record is missing."""
+    import sqlalchemy as sa
+
+    from lms.extensions import db
+    from lms.learning.models import ModuleProgress
+    from lms.quizzes.models import QuizAttempt
+    from lms.scenarios.models import ScenarioRun
+
+    def ids(kind: str) -> list[int]:
+        return [int(path.split("/")[2]) for path, _cookie, _body in requests[kind][:3 * n]]
+
+    with app.app_context():
+        failed = db.session.scalar(sa.select(sa.func.count()).where(
+            QuizAttempt.id.in_(ids("quiz_submit")), QuizAttempt.submitted_at.is_not(None), QuizAttempt.passed.is_(False)))
+        passed = db.session.scalar(sa.select(sa.func.count()).where(
+            QuizAttempt.id.in_(ids("quiz_passed")), QuizAttempt.passed.is_(True)))
+        modules = db.session.scalar(sa.select(sa.func.count()).where(
+            ModuleProgress.module_id == MODULE, ModuleProgress.completed_at.is_not(None),
+            ModuleProgress.user_id.in_(sa.select(QuizAttempt.user_id).where(QuizAttempt.id.in_(ids("quiz_passed"))))))
+        steps = db.session.scalar(sa.select(sa.func.count()).where(
+            ScenarioRun.id.in_(ids("roleplay_post")), sa.func.json_array_length(ScenarioRun.choices) == 1))
+    counts = {"failed attempts": failed, "passed attempts": passed, "modules completed": modules, "steps": steps}
+    if set(counts.values()) != {3 * n}:
+        raise RuntimeError(f"{counts}, {3 * n} each expected")
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
+def cpu_per_post(client, requests: list[tuple[str, str, str]], n: int) -> tuple[float, float]:
+    """µs of CPU per POST (the best of three rounds of n) and SQL statements per POST."""
+    import sqlalchemy as sa
+
+    from lms.extensions import db
+
+    with client.application.app_context():
+        engine = db.engine
+    statements = [0]
+
+    def count(*_args):
+        statements[0] += 1
+
+    best = float("inf")
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        for round_number in range(3):
+            started = time.process_time()
+            for path, cookie, body in requests[round_number * n:(round_number + 1) * n]:
+                post(client, path, cookie, body)
+            best = min(best, (time.process_time() - started) / n)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return best * 1e6, statements[0] / (3 * n)
+
+
+def post(client, path: str, cookie: str, body: str) -> None:
+    response = client.post(path, data=body, headers={
+        **HEADERS, "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 302, (path, response.status_code)
 
 
 def signed_in_client(app):
@@ -186,9 +293,11 @@ def parts_of(app, client, path: str, n: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=300, help="requests per round (three rounds, best kept)")
-    parser.add_argument("--profile", choices=list(PAGES), help="also print a cProfile of this page")
+    parser.add_argument("--profile", choices=[*PAGES, *POSTS], help="also print a cProfile of this page or POST")
     parser.add_argument("--parts", nargs="*", choices=list(PAGES), help="also time each part of these pages")
     parser.add_argument("--data", type=Path, help="keep the prepared database in this folder and reuse it")
+    parser.add_argument("--posts", action="store_true",
+                        help="also the POSTs (quiz submit failing and passing, role-play step), in a copy of the data")
     args = parser.parse_args()
     tmp = args.data or Path(tempfile.mkdtemp(prefix="lms-cost-"))
     tmp.mkdir(exist_ok=True)
@@ -196,7 +305,16 @@ def main() -> None:
     os.environ.update(LMS_INSTANCE_PATH=str(tmp), LMS_DATABASE_URL=f"sqlite:///{tmp / 'cost.sqlite3'}",
                       LMS_RATELIMIT_ENABLED="0")
     if fresh:
-        prepare(tmp)
+        prepare(tmp, 6 * args.n + 20 if args.posts else 0)
+    if args.posts:
+        # The POSTs write: each run posts in its own copy of the prepared database (the
+        # backup API copies what is still in the write-ahead log too).
+        import sqlite3
+
+        (tmp / "posts.sqlite3").unlink(missing_ok=True)
+        with sqlite3.connect(tmp / "cost.sqlite3") as source, sqlite3.connect(tmp / "posts.sqlite3") as copy:
+            source.backup(copy)
+        os.environ["LMS_DATABASE_URL"] = f"sqlite:///{tmp / 'posts.sqlite3'}"
     from lms import create_app
 
     app = create_app()
@@ -217,7 +335,28 @@ def main() -> None:
         print(f"parts of {key} ({PAGES[key]}), µs CPU per request:")
         for name, us in parts_of(app, anonymous if key == "login" else client, PAGES[key], args.n).items():
             print(f"  {us:8.1f}  {name}")
-    if args.profile:
+    if args.posts:
+        requests = post_requests(app, tmp, args.n)
+        post_client = app.test_client(use_cookies=False)  # each request its own officer's cookie
+        for kind in POSTS:  # warm: each kind's statements compiled, its templates loaded
+            for path, cookie, body in requests[kind][3 * args.n:]:
+                post(post_client, path, cookie, body)
+        print(f"POSTs, each another officer's record; µs CPU per POST (best of 3 × {args.n}), SQL statements")
+        for kind in POSTS:
+            if kind == args.profile:
+                continue
+            us, statements = cpu_per_post(post_client, requests[kind], args.n)
+            print(f"  {kind:14} {us:8.0f} µs   {base / us:5.2f} × sign-in   {statements:4.1f} statements")
+    if args.profile in POSTS:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for path, cookie, body in requests[args.profile][:3 * args.n]:
+            post(post_client, path, cookie, body)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(45)
+    if args.posts:
+        print("  written: " + check_posts(app, requests, args.n))
+    if args.profile in PAGES:
         path = PAGES[args.profile]
         who = anonymous if args.profile == "login" else client
         profiler = cProfile.Profile()
