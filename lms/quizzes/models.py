@@ -38,8 +38,6 @@ class QuizAttempt(Model):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "course_id", "module_id", "number"),
         sa.Index("ix_quiz_attempts_quiz", "course_id", "quiz_id", "submitted_at"),
-        sa.Index("ix_quiz_attempts_first_score", "course_id", "is_pre_test", "number", "user_id",
-                 "submitted_at", "score"),
     )
 
     @property
