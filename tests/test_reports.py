@@ -22,6 +22,7 @@ from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress
 from lms.org.models import Cohort, Gender, InstitutionKind, Role, Service
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
 from lms.scenarios.models import ClassroomSession, ScenarioRun
+from lms.timeutil import day_start
 from tests.course_helpers import COURSE, load_sample
 from tests.factories import login, make_country, make_institution, make_user
 
@@ -339,6 +340,83 @@ def test_dashboard_charts_are_accessible_svg_with_the_table_numbers(client, ctx)
     gender_chart = next(c for c in charts if 'id="chart-gender-title"' in c)
     # Female officers: 4 complete; male officers: 2 overdue (a4, b2), as in the gender table.
     assert "Female: Complete 4" in gender_chart and "Male: Overdue 2" in gender_chart
+
+
+def _dashboard_edges_world() -> dict:
+    """Officers at the edges of the dashboard's rules, in course A, seen on 15 March 2026:
+    a completion at the very moment the first of the twelve months begins and one a second
+    before it, completions in the first and last months, overdue against due today, a
+    completion after its due date, an officer moved to another country after enrolling, a
+    blank position, and a trainer (staff: never counted)."""
+    sample_course()
+    kz, kg = make_country("KZ"), make_country("KG")
+    pa, pb, pc = make_institution(kz), make_institution(kz), make_institution(kg)
+    first = day_start(date(2025, 4, 1))  # the oldest of the twelve months shown on 15 March 2026
+    today = date(2026, 3, 15)
+    people = {
+        # key: institution, gender, position, completed at, due on, started, final, pre
+        "edge": (pa, Gender.FEMALE, "Inspector", first, None, True, 80, 40),
+        "before": (pa, Gender.MALE, "Inspector", first - timedelta(seconds=1), None, True, 60, None),
+        "last": (pb, Gender.FEMALE, "", day_start(date(2026, 3, 1)), None, True, 100, 70),
+        "late": (pa, Gender.MALE, "Inspector", day_start(date(2025, 7, 10)), date(2025, 5, 1), True, 70, 30),
+        "overdue": (pa, Gender.FEMALE, "", None, today - timedelta(days=1), False, None, None),
+        "due-today": (pa, Gender.MALE, "Inspector", None, today, True, None, 50),
+        "moved": (pa, Gender.FEMALE, "Inspector", day_start(date(2025, 9, 2)), None, True, 90, 20),
+    }
+    users = {}
+    for key, (inst, gender, position, done, due, started, final, pre) in people.items():
+        user = users[key] = make_user(institution=inst, gender=gender, position=position, number=f"EDGE-{key}")
+        db.session.add(Enrolment(user_id=user.id, course_id=A, enrolled_at=first - timedelta(days=30), due_on=due,
+                                 completed_at=done, last_activity_at=(done or first) if started else None,
+                                 final_score=final if done else None, pre_test_score=pre))
+    trainer = make_user(role=Role.TRAINER, institution=pa, number="EDGE-trainer")
+    db.session.add(Enrolment(user_id=trainer.id, course_id=A, completed_at=first, last_activity_at=first,
+                             final_score=10, pre_test_score=90))
+    users["moved"].institution_id = pc.id  # moved to KG after enrolling: reported where they work now
+    db.session.commit()
+    return {"kz": kz, "pa": pa, "pb": pb, "pc": pc, "today": today, "users": users}
+
+
+@pytest.mark.parametrize("scope", ["admin", "country", "institution"])
+def test_dashboard_months_statuses_and_scope_at_their_edges(ctx, scope):
+    from lms.reports.queries import dashboard
+
+    w = _dashboard_edges_world()
+    viewer = make_user(role=Role.ADMIN if scope == "admin" else Role.MANAGER, institution=w["pa"],
+                       scope_country=w["kz"] if scope == "country" else None,
+                       scope_institution=w["pa"] if scope == "institution" else None)
+    data = dashboard(viewer, A, w["today"])
+    seen = {"admin": {"edge", "before", "last", "late", "overdue", "due-today", "moved"},
+            "country": {"edge", "before", "last", "late", "overdue", "due-today"},
+            "institution": {"edge", "before", "late", "overdue", "due-today"}}[scope]
+    t = data.total
+    assert (t.enrolled, t.completed, t.in_progress, t.overdue, t.not_started) == (
+        len(seen), len(seen - {"overdue", "due-today"}), 1, 1, 0)
+    finals = {"edge": 80, "before": 60, "last": 100, "late": 70, "moved": 90}
+    pres = {"edge": 40, "last": 70, "late": 30, "due-today": 50, "moved": 20}
+    gained = [k for k in seen if k in finals and k in pres]
+    assert (t.score_sum, t.score_count) == (sum(finals[k] for k in seen if k in finals),
+                                            len(seen & finals.keys()))
+    assert (t.gain_final_sum, t.gain_pre_sum, t.gain_count) == (
+        sum(finals[k] for k in gained), sum(pres[k] for k in gained), len(gained))
+    # Months, oldest first: April 2025 (the completion at its very first moment, not the one a
+    # second before), July (late), September (moved, where they are seen), March 2026 (last).
+    months = dict(data.months)
+    assert [m for m, _n in data.months] == [date(2025 + (3 + i) // 12, (3 + i) % 12 + 1, 1) for i in range(12)]
+    expected = {date(2025, 4, 1): 1, date(2025, 7, 1): 1}
+    if "last" in seen:
+        expected[date(2026, 3, 1)] = 1
+    if "moved" in seen:
+        expected[date(2025, 9, 1)] = 1
+    assert {m: n for m, n in months.items() if n} == expected
+    # The moved officer counts in their new institution only; a blank position is a group.
+    by_inst = {inst: tally.enrolled for inst, tally in data.by_institution}
+    assert by_inst == {w["pa"].id: 5, **({w["pb"].id: 1} if "last" in seen else {}),
+                       **({w["pc"].id: 1} if "moved" in seen else {})}
+    by_position = {p: (tally.enrolled, tally.completed) for p, tally in data.by_position}
+    blank = (1 + ("last" in seen), int("last" in seen))
+    assert by_position == {"": blank, "Inspector": (len(seen) - blank[0], len(seen) - blank[0] - 1)}
+    assert sum(tally.enrolled for _g, tally in data.by_gender) == len(seen)
 
 
 def test_dashboard_in_arabic_is_mirrored_and_renders(client, ctx):
