@@ -377,18 +377,26 @@ def _dashboard_edges_world() -> dict:
     return {"kz": kz, "pa": pa, "pb": pb, "pc": pc, "today": today, "users": users}
 
 
-@pytest.mark.parametrize("scope", ["admin", "country", "institution"])
+@pytest.mark.parametrize("scope", ["admin", "country", "institution", "trainer"])
 def test_dashboard_months_statuses_and_scope_at_their_edges(ctx, scope):
     from lms.reports.queries import dashboard
 
     w = _dashboard_edges_world()
-    viewer = make_user(role=Role.ADMIN if scope == "admin" else Role.MANAGER, institution=w["pa"],
-                       scope_country=w["kz"] if scope == "country" else None,
-                       scope_institution=w["pa"] if scope == "institution" else None)
+    if scope == "trainer":  # their own institution, and the cohort they lead: the moved officer
+        viewer = make_user(role=Role.TRAINER, institution=w["pa"])
+        cohort = Cohort(name="Led", institution_id=w["pa"].id, trainer_id=viewer.id)
+        cohort.members.append(w["users"]["moved"])
+        db.session.add(cohort)
+        db.session.commit()
+    else:
+        viewer = make_user(role=Role.ADMIN if scope == "admin" else Role.MANAGER, institution=w["pa"],
+                           scope_country=w["kz"] if scope == "country" else None,
+                           scope_institution=w["pa"] if scope == "institution" else None)
     data = dashboard(viewer, A, w["today"])
     seen = {"admin": {"edge", "before", "last", "late", "overdue", "due-today", "moved"},
             "country": {"edge", "before", "last", "late", "overdue", "due-today"},
-            "institution": {"edge", "before", "late", "overdue", "due-today"}}[scope]
+            "institution": {"edge", "before", "late", "overdue", "due-today"},
+            "trainer": {"edge", "before", "late", "overdue", "due-today", "moved"}}[scope]
     t = data.total
     assert (t.enrolled, t.completed, t.in_progress, t.overdue, t.not_started) == (
         len(seen), len(seen - {"overdue", "due-today"}), 1, 1, 0)

@@ -38,6 +38,12 @@ class Scope:
     # A trainer's extra places granted for today: ("country" | "institution", id) each.
     extra: tuple[tuple[str, int], ...] = ()
 
+    @property
+    def is_one_institution(self) -> bool:
+        """One institution and nothing more (a trainer's led cohorts aside): a thousand
+        officers or so, where a country has a hundred thousand."""
+        return self.kind == "institution" and not self.extra
+
     def places(self) -> list[tuple[str, int | None]]:
         """Every (kind, id) the scope reaches: the main one, then the extra ones."""
         return [(self.kind, self.id), *self.extra]
@@ -104,14 +110,15 @@ def _led_members(viewer: User):
     )
 
 
-def user_scope_clause(viewer: User) -> sa.ColumnElement[bool]:
-    """A SQL condition on User selecting the accounts the viewer may see."""
-    scope = scope_of(viewer)
+def user_scope_clause(viewer: User, scope: Scope | None = None) -> sa.ColumnElement[bool]:
+    """A SQL condition on User selecting the accounts the viewer may see (scope: the
+    viewer's, when the caller has it already)."""
+    scope = scope or scope_of(viewer)
     if scope.kind == "all":
         return sa.true()
     if scope.kind == "self":
         return User.id == viewer.id
-    if scope.kind == "institution" and not scope.extra:
+    if scope.is_one_institution:
         in_scope = User.institution_id == scope.id
     else:
         in_scope = User.institution_id.in_(sa.select(Institution.id).where(_institutions_of(scope)))

@@ -18,6 +18,7 @@ from lms.learning.status import (
     status_condition,
 )
 from lms.org.models import Gender, User
+from lms.org.scope import scope_of
 from lms.reports.queries.base import count_if, enrolment_scores, officers_in_scope, user_of
 from lms.timeutil import day_start
 
@@ -135,6 +136,7 @@ def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Da
     """
     final, pre = enrolment_scores()
     both = sa.and_(final.is_not(None), pre.is_not(None))
+    scope = scope_of(viewer)
     # Completions in each recent month (0 = oldest), by comparing with the moments the
     # deployment's months start (bound as UTC): the same on every database, whatever its
     # session time zone. The last month counts everything since it began. The first
@@ -153,8 +155,8 @@ def dashboard(viewer: User, course_id: str, today: date, months: int = 12) -> Da
             Enrolment.pre_test_skipped_at.label("skipped"),
         )
         .select_from(Enrolment)
-        .join(User, user_of(Enrolment.user_id))
-        .where(Enrolment.course_id == course_id, officers_in_scope(viewer))
+        .join(User, user_of(Enrolment.user_id, scope))
+        .where(Enrolment.course_id == course_id, officers_in_scope(viewer, scope))
     )
     rows, counted = _grouped(scoped, months, done >= bounds[0])
     # Add the groups up per breakdown (a few hundred).
