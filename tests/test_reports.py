@@ -687,6 +687,60 @@ def test_summary_counts_officers_women_and_completions_per_country_and_course(ap
         assert exported == {k: [t, w, round(100 * w / t, 1), n] for k, (t, w, n) in expected.items()}
 
 
+@pytest.mark.parametrize("scope", ["admin", "country", "institution", "trainer"])
+def test_summary_counts_each_officer_once_per_line_at_the_period_edges(ctx, scope):
+    """February 2026: a completion at the first moment of the period counts, one a second
+    before it and one at the first moment after it do not; an officer who completed a
+    course twice (two versions) and another course counts once per line with every
+    completion; an officer moved to another country counts where they work now; staff never."""
+    from lms.reports.queries import donor_summary
+
+    sample_course()
+    second_course()
+    kz, kg = make_country("KZ"), make_country("KG")
+    pa, pb, pc = make_institution(kz), make_institution(kz), make_institution(kg)
+    start, end = date(2026, 2, 1), date(2026, 2, 28)
+    first, after = day_start(start), day_start(end + timedelta(days=1))
+    twice = make_user(institution=pa, gender=Gender.FEMALE)
+    outside = make_user(institution=pa, gender=Gender.MALE)
+    last = make_user(institution=pb, gender=Gender.MALE)
+    moved = make_user(institution=pa, gender=Gender.FEMALE)
+    trainer = make_user(role=Role.TRAINER, institution=pa)
+    for user, course, version, at in (
+        (twice, A, 1, first), (twice, A, 2, first + timedelta(days=19)), (twice, B, 1, first + timedelta(days=9)),
+        (outside, A, 1, first - timedelta(seconds=1)), (outside, A, 2, after),
+        (last, A, 1, after - timedelta(seconds=1)), (moved, A, 1, first + timedelta(days=4)),
+        (trainer, A, 1, first + timedelta(days=4)),
+    ):
+        db.session.add(CourseCompletion(user_id=user.id, course_id=course, course_version=version,
+                                        completed_at=at, final_score=80))
+    moved.institution_id = pc.id  # after completing: counted in KG now
+    if scope == "trainer":  # their own institution, and the cohort they lead: the moved officer
+        viewer = make_user(role=Role.TRAINER, institution=pa)
+        cohort = Cohort(name="Led", institution_id=pa.id, trainer_id=viewer.id)
+        cohort.members.append(moved)
+        db.session.add(cohort)
+    else:
+        viewer = make_user(role=Role.ADMIN if scope == "admin" else Role.MANAGER, institution=pa,
+                           scope_country=kz if scope == "country" else None,
+                           scope_institution=pa if scope == "institution" else None)
+    db.session.commit()
+    data = donor_summary(viewer, start, end)
+
+    def line(x):
+        return (x.trained, x.women, x.completions)
+
+    got = {(data.countries[c].code, course): line(x) for c, course, x in data.by_country_course}
+    got |= {(data.countries[c].code, "all"): line(x) for c, x in data.by_country}
+    kz_lines = {("KZ", A): (2, 1, 3), ("KZ", B): (1, 1, 1), ("KZ", "all"): (2, 1, 4)}
+    pa_lines = {("KZ", A): (1, 1, 2), ("KZ", B): (1, 1, 1), ("KZ", "all"): (1, 1, 3)}
+    kg_lines = {("KG", A): (1, 1, 1), ("KG", "all"): (1, 1, 1)}
+    expected = {"admin": kz_lines | kg_lines, "country": kz_lines, "institution": pa_lines,
+                "trainer": pa_lines | kg_lines}[scope]
+    assert got == expected
+    assert line(data.total) == tuple(map(sum, zip(*(v for k, v in expected.items() if k[1] == "all"), strict=True)))
+
+
 def test_summary_literal_numbers_and_period(app, client, ctx, monkeypatch):
     monkeypatch.setitem(app.config, "LMS_SMALL_GROUP_THRESHOLD", 0)
     world = build_world()
