@@ -353,6 +353,7 @@ def main() -> None:
         for path, cookie, body in requests[args.profile][:3 * args.n]:
             post(post_client, path, cookie, body)
         profiler.disable()
+        profiler.dump_stats(str(tmp / f"{args.profile}.prof"))
         pstats.Stats(profiler).sort_stats("tottime").print_stats(45)
     if args.posts:
         print("  written: " + check_posts(app, requests, args.n))
