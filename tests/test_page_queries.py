@@ -8,7 +8,10 @@ are then read from the process's own cache (lms/catalog/cache.py).
 
 import re
 
+import sqlalchemy as sa
+
 from lms.extensions import db
+from lms.learning.models import Enrolment, ModuleProgress, ProgressEvent
 from lms.quizzes.models import QuizAttempt
 from lms.scenarios import engine
 from lms.scenarios.models import ScenarioRun
@@ -93,7 +96,10 @@ def test_officer_pages_send_a_fixed_number_of_queries(app, client, ctx):
 POSTS = {
     "quiz-submit": 7,      # + the claim that also writes the grade, the answers (one INSERT),
                            #   the event and the enrolment's last activity
-    "quiz-passed": 15,     # + the quiz part recorded (lms.learning.completion.record_part): 8
+    "quiz-passed": 10,     # the lesson read before, so this completes the module: + the quiz part
+                           #   recorded (lms.learning.completion.record_part): the enrolment's
+                           #   UPDATE (it locks the row), the module's row made or locked, its
+                           #   UPDATE, the modules completed (is the course?), the events (one INSERT)
     "role-play-step": 4,   # + the step (one conditional UPDATE)
 }
 
@@ -109,12 +115,27 @@ def _measure_posts(app, client, version) -> dict[str, int]:
     quiz, play = f"/courses/{COURSE}/modules/{M1}/quiz", f"/courses/{COURSE}/modules/{ROLE_PLAY}/scenario"
     counts = {}
     for name, answers in (("quiz-submit", wrong_answers), ("quiz-passed", correct_answers)):
+        if name == "quiz-passed":
+            assert client.post(f"/courses/{COURSE}/modules/{M1}/read").status_code == 302
         client.post(quiz + "/start")
         attempt_id = open_attempt_id(client, M1)
+        events_before = db.session.scalar(sa.select(sa.func.max(ProgressEvent.id)))
         counts[name] = _post(app, client, f"/attempts/{attempt_id}", form_of(answers(version, M1), attempt_id))
         db.session.expire_all()
         attempt = db.session.get(QuizAttempt, attempt_id)
         assert attempt.passed is (name == "quiz-passed") and len(attempt.answers) == len(attempt.layout)
+        progress = db.session.scalar(sa.select(ModuleProgress).where(
+            ModuleProgress.user_id == attempt.user_id, ModuleProgress.module_id == M1))
+        kinds = db.session.scalars(sa.select(ProgressEvent.kind).where(
+            ProgressEvent.user_id == attempt.user_id, ProgressEvent.id > events_before).order_by(ProgressEvent.id)).all()
+        enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == attempt.user_id))
+        assert enrolment.last_activity_at >= attempt.submitted_at
+        if name == "quiz-passed":
+            assert progress.quiz_passed_at is not None and progress.completed_at is not None
+            assert kinds == ["quiz_submitted", "quiz_done", "module_completed"], kinds
+            assert enrolment.last_module_id == M1
+        else:
+            assert kinds == ["quiz_submitted"], kinds
     client.post(play + "/start")
     run_id = int(re.search(r'action="/runs/(\d+)/choose"', client.get(play).get_data(as_text=True)).group(1))
     scenario = version.module(ROLE_PLAY)["scenario"]

@@ -2,7 +2,8 @@
 
 A module is complete when its lesson is read, its quiz passed and its scenario passed
 (each only if the module has one); a course is complete when all its modules are.
-Quizzes and scenarios report to `record_part`; course completion sends one signal,
+Quizzes and scenarios report to `record_part` (with the event of the submit or the run's
+end: `log_event(..., part_done=...)`); course completion sends one signal,
 `course_completed`, that the certificate feature listens to.
 """
 
@@ -15,7 +16,7 @@ from blinker import Namespace
 
 from lms.catalog.content import ModuleData
 from lms.catalog.models import CourseVersion
-from lms.extensions import db, insert_if_absent
+from lms.extensions import db, insert_or_lock
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress, ProgressEvent
 from lms.quizzes.scores import final_score
 from lms.timeutil import utcnow
@@ -79,17 +80,31 @@ def _event_statements() -> tuple[sa.Insert, sa.Update]:
     )
 
 
-def log_event(user_id: int, version: CourseVersion, module_id: str | None, kind: str, **detail) -> None:
+def _insert_events(user_id: int, version: CourseVersion, events: list[tuple[str | None, str, dict]], at) -> None:
+    """The events (module id, kind, detail), in this order, in one INSERT; the caller writes
+    the enrolment's activity."""
+    rows = [{"user_id": user_id, "course_id": version.course_id, "course_version": version.version,
+             "module_id": module_id, "kind": kind, "detail": detail, "at": at} for module_id, kind, detail in events]
+    db.session.execute(_event_statements()[0], rows if len(rows) > 1 else rows[0])
+
+
+def log_event(user_id: int, version: CourseVersion, module_id: str | None, kind: str, *,
+              part_done: str | None = None, **detail) -> CourseCompletion | None:
     """Record what the officer did. Every event is activity: the enrolment is in progress
-    from its first event on (see lms.learning.status)."""
+    from its first event on (see lms.learning.status).
+
+    part_done: the part of the module (one of PARTS) that what the officer did achieved (a
+    quiz passed, a scenario passed); it is recorded with the event by record_part, which
+    writes the enrolment's activity once for both. Returns the course's completion when this
+    completed it."""
+    if part_done is not None:
+        assert module_id is not None
+        return record_part(user_id, version, module_id, part_done, event=(kind, detail))
     now = utcnow()
-    insert_event, touch_enrolment = _event_statements()
-    db.session.execute(insert_event, {
-        "user_id": user_id, "course_id": version.course_id, "course_version": version.version,
-        "module_id": module_id, "kind": kind, "detail": detail, "at": now,
-    })
-    db.session.execute(touch_enrolment, {"event_user_id": user_id, "event_course_id": version.course_id,
-                                         "event_at": now})
+    _insert_events(user_id, version, [(module_id, kind, detail)], now)
+    db.session.execute(_event_statements()[1], {"event_user_id": user_id, "event_course_id": version.course_id,
+                                                "event_at": now})
+    return None
 
 
 def keep_pre_test_score(user_id: int, course_id: str, score: int) -> None:
@@ -104,51 +119,82 @@ def keep_pre_test_score(user_id: int, course_id: str, score: int) -> None:
     )
 
 
-def record_part(user_id: int, version: CourseVersion, module_id: str, part: str) -> CourseCompletion | None:
-    """Record that a part of a module is done; complete the module and course when due."""
+@functools.cache
+def _part_statements(dialect: str) -> tuple[sa.Executable, sa.Executable]:
+    """Built once (per kind of database), with their SQLAlchemy cache keys: every part done
+    sends them. The enrolment's UPDATE and the module's INSERT return their row, loaded as
+    the ORM object (the session's own, refreshed), each taking the row for the rest of the
+    transaction: one statement each, where a SELECT ... FOR UPDATE and a write were two."""
+    enrolments = Enrolment.metadata.tables[Enrolment.__tablename__]
+    progress = ModuleProgress.metadata.tables[ModuleProgress.__tablename__]
+    update_enrolment = (
+        sa.update(enrolments)
+        .where(enrolments.c.user_id == sa.bindparam("part_user_id"),
+               enrolments.c.course_id == sa.bindparam("part_course_id"))
+        .values(last_module_id=sa.bindparam("part_module_id"),
+                last_activity_at=sa.bindparam("part_at", type_=enrolments.c.last_activity_at.type))
+        .returning(*enrolments.c)
+    )
+    insert_progress = (
+        insert_or_lock(progress, ["user_id", "course_id", "module_id"], dialect)
+        .values(user_id=sa.bindparam("part_user_id"), course_id=sa.bindparam("part_course_id"),
+                module_id=sa.bindparam("part_module_id"), course_version=sa.bindparam("part_version"))
+        .returning(*progress.c)
+    )
+    return (
+        sa.select(Enrolment).from_statement(update_enrolment).execution_options(populate_existing=True),
+        sa.select(ModuleProgress).from_statement(insert_progress).execution_options(populate_existing=True),
+    )
+
+
+def record_part(user_id: int, version: CourseVersion, module_id: str, part: str,
+                event: tuple[str, dict] | None = None) -> CourseCompletion | None:
+    """Record that a part of a module is done; complete the module and course when due.
+    event: the officer's event that achieved it (kind, detail; see log_event), recorded first."""
     assert part in PARTS
     now = utcnow()
+    update_enrolment, insert_progress = _part_statements(db.session.get_bind().dialect.name)
     # One officer's course is completed by one transaction at a time: the enrolment row is
-    # locked first (on PostgreSQL; SQLite lets one writer at a time). Otherwise two modules
-    # finished at the same moment each see only their own module done, under READ
-    # COMMITTED, and the course is never completed.
-    enrolment = db.session.scalar(
-        sa.select(Enrolment)
-        .where(Enrolment.user_id == user_id, Enrolment.course_id == version.course_id)
-        .with_for_update()
-    )
+    # taken first (a row lock on PostgreSQL; SQLite lets one writer at a time) by the UPDATE
+    # that writes where the officer is. Otherwise two modules finished at the same moment
+    # each see only their own module done, under READ COMMITTED, and the course is never
+    # completed. The row returned is the one locked, as committed by whoever held it before.
+    enrolment = db.session.scalars(update_enrolment, {
+        "part_user_id": user_id, "part_course_id": version.course_id, "part_module_id": module_id, "part_at": now,
+    }).one_or_none()
     # The module's row is made if missing, once even when two requests make it at the same
-    # moment (a double click on "mark as read"; SQLite takes no row locks), then locked.
-    db.session.execute(insert_if_absent(
-        ModuleProgress, ["user_id", "course_id", "module_id"],
-        user_id=user_id, course_id=version.course_id, module_id=module_id, course_version=version.version,
-    ))
-    progress = db.session.execute(
-        sa.select(ModuleProgress).where(
-            ModuleProgress.user_id == user_id,
-            ModuleProgress.course_id == version.course_id,
-            ModuleProgress.module_id == module_id,
-        ).with_for_update()
-    ).scalar_one()
+    # moment (a double click on "mark as read"; SQLite takes no row locks), and locked.
+    progress = db.session.scalars(insert_progress, {
+        "part_user_id": user_id, "part_course_id": version.course_id, "part_module_id": module_id,
+        "part_version": version.version,
+    }).one()
+    events: list[tuple[str | None, str, dict]] = [(module_id, *event)] if event else []
     field = {"lesson": "lesson_read_at", "quiz": "quiz_passed_at", "scenario": "scenario_passed_at"}[part]
     if getattr(progress, field) is None:
         setattr(progress, field, now)
-        log_event(user_id, version, module_id, f"{part}_done")
-    if enrolment is not None:
-        enrolment.last_module_id = module_id
-        enrolment.last_activity_at = now
+        events.append((module_id, f"{part}_done", {}))
     module = version.module(module_id)
-    if module is None or version.is_pre_test(module_id):
-        return None
-    if progress.completed_at is None and required_parts(module) <= done_parts(progress):
+    if module is not None and not version.is_pre_test(module_id) and progress.completed_at is None \
+            and required_parts(module) <= done_parts(progress):
         progress.completed_at = now
         progress.course_version = version.version
-        log_event(user_id, version, module_id, "module_completed")
+        events.append((module_id, "module_completed", {}))
+    # A course is completed when its last module is: none to look for while this one is not.
+    due = module is not None and not version.is_pre_test(module_id) and progress.completed_at is not None
+    completion = _complete_course_if_due(user_id, version, enrolment, events, now) if due else None
+    if events:
+        _insert_events(user_id, version, events, now)
     db.session.flush()
-    return _complete_course_if_due(user_id, version, enrolment)
+    if completion is not None:
+        course_completed.send(completion, version=version)
+    return completion
 
 
-def _complete_course_if_due(user_id: int, version: CourseVersion, enrolment) -> CourseCompletion | None:
+def _complete_course_if_due(user_id: int, version: CourseVersion, enrolment,
+                            events: list[tuple[str | None, str, dict]], now) -> CourseCompletion | None:
+    """The course's completion, added to the session when every module is complete and this
+    version was not completed before; its event is added to `events`. Completed `now`, the
+    moment the part that completed it was recorded (its events and the enrolment's activity)."""
     module_ids = [m["id"] for m in version.content["modules"]]
     completed = set(db.session.scalars(
         sa.select(ModuleProgress.module_id).where(
@@ -169,7 +215,7 @@ def _complete_course_if_due(user_id: int, version: CourseVersion, enrolment) -> 
         return None
     completion = CourseCompletion(
         user_id=user_id, course_id=version.course_id, course_version=version.version,
-        completed_at=utcnow(), final_score=final_score(user_id, version),
+        completed_at=now, final_score=final_score(user_id, version),
     )
     db.session.add(completion)
     if enrolment is not None:
@@ -178,7 +224,5 @@ def _complete_course_if_due(user_id: int, version: CourseVersion, enrolment) -> 
         # The reports' final score: the completion of the latest version completed.
         if all(v < version.version for v in completed_versions):
             enrolment.final_score = completion.final_score
-    log_event(user_id, version, None, "course_completed", final_score=completion.final_score)
-    db.session.flush()
-    course_completed.send(completion, version=version)
+    events.append((None, "course_completed", {"final_score": completion.final_score}))
     return completion

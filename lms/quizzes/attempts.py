@@ -348,7 +348,6 @@ def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str,
     if attempt.is_pre_test and attempt.number == 1:
         completion.keep_pre_test_score(attempt.user_id, attempt.course_id, graded.score)
     completion.log_event(attempt.user_id, version, attempt.module_id, "quiz_submitted",
+                         part_done="quiz" if graded.passed and not attempt.is_pre_test else None,
                          attempt=attempt.id, score=graded.score, passed=graded.passed)
-    if graded.passed and not attempt.is_pre_test:
-        completion.record_part(attempt.user_id, version, attempt.module_id, "quiz")
     return True

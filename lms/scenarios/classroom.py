@@ -188,9 +188,8 @@ def record_session(
         db.session.add(run)
         db.session.flush()
         completion.log_event(outcome.user_id, version, module["id"], "scenario_classroom",
+                             part_done="scenario" if outcome.passed else None,
                              run=run.id, session=session.id, passed=outcome.passed)
-        if outcome.passed:
-            completion.record_part(outcome.user_id, version, module["id"], "scenario")
     audit(trainer, "classroom.recorded", f"classroom:{session.id}",
           attendees=len(present), played=len(outcomes))
     db.session.flush()

@@ -123,9 +123,8 @@ def take_choice(run: ScenarioRun, version: CourseVersion, step: int, choice_id: 
     set_committed_value(run, "choices", choices)
     if finish(run, scenario, state):
         completion.log_event(run.user_id, version, run.module_id, "scenario_finished",
+                             part_done="scenario" if run.passed else None,
                              run=run.id, score=state.score, passed=run.passed)
-        if run.passed:
-            completion.record_part(run.user_id, version, run.module_id, "scenario")
     return True
 
 
