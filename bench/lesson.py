@@ -202,6 +202,12 @@ def setup_data(folder: str, officers: int, items: int) -> None:
     Writes folder/quiz.txt and folder/roleplay.txt, one request per line (see pct.lua):
     each line is another officer's open attempt or run, with that officer's own session
     cookie and CSRF token, made as Flask-Login and Flask-WTF make them at sign-in.
+
+    Set-based, so that a PostgreSQL server with every commit synced is ready in seconds: the
+    officers, enrolments, attempts, runs and their events go in as one INSERT each (in
+    batches), with what lms.quizzes.attempts.start_attempt and lms.scenarios.runs.start_run
+    write for an officer's first attempt and run (the attempt's layout from the same
+    layout_for, the events quiz_started and scenario_started, the enrolment's last activity).
     """
     import random
 
@@ -212,13 +218,30 @@ def setup_data(folder: str, officers: int, items: int) -> None:
 
     from lms import create_app
     from lms.auth.passwords import hash_password
+    from lms.catalog.content import quiz_of, scenario_of
     from lms.catalog.queries import current_version
     from lms.extensions import db
-    from lms.learning.models import Enrolment
+    from lms.learning.models import Enrolment, ProgressEvent
     from lms.org.models import Country, Institution, User
-    from lms.quizzes.attempts import option_keys, start_attempt
+    from lms.quizzes.attempts import layout_for, option_key
+    from lms.quizzes.models import QuizAttempt
     from lms.scenarios import engine
-    from lms.scenarios.runs import choice_key, start_run
+    from lms.scenarios.models import ScenarioRun
+    from lms.scenarios.runs import choice_key
+    from lms.timeutil import utcnow
+
+    def insert(model, rows: list[dict], returning: bool = False) -> list[int]:
+        """rows in batches of 5,000; the new ids in the rows' order when asked."""
+        table = model.metadata.tables[model.__tablename__]
+        ids: list[int] = []
+        for start in range(0, len(rows), 5000):
+            batch = rows[start:start + 5000]
+            if returning:
+                ids += db.session.scalars(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                          batch).all()
+            else:
+                db.session.execute(sa.insert(table), batch)
+        return ids
 
     app = create_app()
     with app.app_context():
@@ -229,20 +252,37 @@ def setup_data(folder: str, officers: int, items: int) -> None:
         db.session.add(inst)
         db.session.flush()
         h = hash_password(PASSWORD)
-        rows = [dict(personnel_number=f"b{i}", password_hash=h, name_native=f"Officer {i}", name_latin=f"Officer {i}",
-                     gender="female" if i % 3 else "male", service="prison", position="Inspector",
-                     institution_id=inst.id, role="officer", is_active_account=True, must_change_password=False)
-                for i in range(officers)]
-        for start in range(0, len(rows), 5000):
-            db.session.execute(sa.insert(User), rows[start:start + 5000])
+        insert(User, [dict(personnel_number=f"b{i}", password_hash=h, name_native=f"Officer {i}",
+                           name_latin=f"Officer {i}", gender="female" if i % 3 else "male", service="prison",
+                           position="Inspector", institution_id=inst.id, role="officer", is_active_account=True,
+                           must_change_password=False) for i in range(officers)])
         ids = db.session.scalars(sa.select(User.id).order_by(User.id)).all()
-        db.session.execute(sa.insert(Enrolment), [dict(user_id=i, course_id=COURSE) for i in ids])
+        insert(Enrolment, [dict(user_id=i, course_id=COURSE) for i in ids])
         version = current_version(COURSE)
         quiz_module, play_module = version.module(MODULE), version.module(ROLE_PLAY)
+        quiz = quiz_of(quiz_module)
         rng = random.Random(1)
-        people = db.session.scalars(sa.select(User).where(User.id.in_(ids[:items + 1])).order_by(User.id)).all()
-        work = [(u, start_attempt(u.id, version, quiz_module, rng), start_run(u.id, version, play_module))
-                for u in people]
+        now = utcnow()
+        # The first officer (b0, who reads the pages) has an attempt and a run open too.
+        people = ids[:items + 1]
+        layouts = [layout_for(quiz, rng) for _ in people]
+        attempt_ids = insert(QuizAttempt, [
+            dict(user_id=u, course_id=COURSE, course_version=version.version, module_id=MODULE, quiz_id=quiz["id"],
+                 number=1, is_pre_test=version.is_pre_test(MODULE), layout=layout, draft={}, started_at=now)
+            for u, layout in zip(people, layouts, strict=True)], returning=True)
+        run_ids = insert(ScenarioRun, [
+            dict(user_id=u, course_id=COURSE, course_version=version.version, module_id=ROLE_PLAY,
+                 scenario_id=scenario_of(play_module)["id"], choices=[], started_at=now, observed_skills=[])
+            for u in people], returning=True)
+        event = dict(course_id=COURSE, course_version=version.version, at=now)
+        insert(ProgressEvent, [
+            *(dict(event, user_id=u, module_id=MODULE, kind="quiz_started", detail={"attempt": a})
+              for u, a in zip(people, attempt_ids, strict=True)),
+            *(dict(event, user_id=u, module_id=ROLE_PLAY, kind="scenario_started", detail={"run": r})
+              for u, r in zip(people, run_ids, strict=True))])
+        db.session.execute(sa.update(Enrolment).where(Enrolment.course_id == COURSE, Enrolment.user_id.in_(
+            sa.select(QuizAttempt.user_id))).values(last_activity_at=now))
+        users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(people[1:])))}
         db.session.commit()
         secret = app.config["SECRET_KEY"]
         serializer = app.session_interface.get_signing_serializer(app)
@@ -250,20 +290,19 @@ def setup_data(folder: str, officers: int, items: int) -> None:
         state = engine.start(scenario)
         first_reply = engine.available_choices(scenario, state.node_id, state.variables)[0]["id"]
         quiz_lines, play_lines = [], []
-        for user, attempt, run in work[1:]:  # the first officer (b0) is the one who reads pages
+        for user_id, attempt_id, layout, run_id in list(zip(people, attempt_ids, layouts, run_ids, strict=True))[1:]:
             with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
                                           headers={"User-Agent": USER_AGENT}):
-                login_user(user)
+                login_user(users[user_id])
                 g.pop("csrf_token", None)  # g outlives this request: each officer a token of their own
                 token = generate_csrf()
                 cookie = f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps(dict(session))}"
-            keys = option_keys(attempt, secret)
-            answers = [(f"q-{qid}", keys[qid][options[0]]) for qid, options in attempt.layout]
-            quiz_lines.append("\t".join(["POST", f"/attempts/{attempt.id}", cookie,
+            answers = [(f"q-{qid}", option_key(secret, attempt_id, qid, options[0])) for qid, options in layout]
+            quiz_lines.append("\t".join(["POST", f"/attempts/{attempt_id}", cookie,
                                          urllib.parse.urlencode([("csrf_token", token), *answers])]))
             # The form names each reply by its opaque key for this run and step, as the page does.
-            play_lines.append("\t".join(["POST", f"/runs/{run.id}/choose", cookie, urllib.parse.urlencode(
-                [("csrf_token", token), ("choice", choice_key(secret, run.id, 0, first_reply)), ("step", "0")])]))
+            play_lines.append("\t".join(["POST", f"/runs/{run_id}/choose", cookie, urllib.parse.urlencode(
+                [("csrf_token", token), ("choice", choice_key(secret, run_id, 0, first_reply)), ("step", "0")])]))
         Path(folder, "quiz.txt").write_text("\n".join(quiz_lines) + "\n")
         Path(folder, "roleplay.txt").write_text("\n".join(play_lines) + "\n")
 
