@@ -49,7 +49,8 @@ class AttemptAnswer(Model):
     __tablename__ = "attempt_answers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id"), index=True)
+    # Looked up by the unique constraint's index below, which starts with it.
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id"))
     position: Mapped[int]
     question_id: Mapped[str] = mapped_column(sa.String(80))
     selected: Mapped[list] = mapped_column(sa.JSON)
@@ -68,7 +69,8 @@ class AttemptText(Model):
     __tablename__ = "attempt_texts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id"), index=True)
+    # Looked up by the unique constraint's index below, which starts with it.
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id"))
     question_id: Mapped[str] = mapped_column(sa.String(80))
     # A factor's id, or grading.PLACEMENT for the reason of the placement.
     part_id: Mapped[str] = mapped_column(sa.String(90))
