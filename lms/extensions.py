@@ -63,23 +63,21 @@ def insert_if_absent(model: type[Base], index_elements: list[str], **values) -> 
     return sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
 
 
-def insert_or_lock(table: sa.Table, index_elements: list[str], dialect: str) -> sa.Insert:
-    """INSERT ... ON CONFLICT DO UPDATE that changes nothing (a key column set to the value it
-    has), for PostgreSQL or SQLite: a row that two requests may create at the same moment is
-    created once, and it is locked for the rest of the transaction whether it was made or
-    found (on PostgreSQL a row lock, as SELECT ... FOR UPDATE takes; SQLite has one writer at a
-    time). Add .values() (or bound parameters) and .returning() to read the row in the same
-    statement."""
-    key = index_elements[0]
+def insert_or_lock(table: sa.Table, index_elements: list[str], unchanged: str, dialect: str) -> sa.Insert:
+    """INSERT ... ON CONFLICT DO UPDATE that changes nothing (the column `unchanged` set to the
+    value it has: one in no index, or the update would write the index entry again), for
+    PostgreSQL or SQLite: a row that two requests may create at the same moment is created
+    once, and it is locked for the rest of the transaction whether it was made or found (on
+    PostgreSQL a row lock, as SELECT ... FOR UPDATE takes; SQLite has one writer at a time).
+    Add .values() (or bound parameters) and .returning() to read the row in the same statement."""
     if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql
 
-        pg_insert = postgresql.insert(table)
-        return pg_insert.on_conflict_do_update(index_elements=index_elements, set_={key: pg_insert.excluded[key]})
+        return postgresql.insert(table).on_conflict_do_update(
+            index_elements=index_elements, set_={unchanged: table.c[unchanged]})
     from sqlalchemy.dialects import sqlite
 
-    sqlite_insert = sqlite.insert(table)
-    return sqlite_insert.on_conflict_do_update(index_elements=index_elements, set_={key: sqlite_insert.excluded[key]})
+    return sqlite.insert(table).on_conflict_do_update(index_elements=index_elements, set_={unchanged: table.c[unchanged]})
 
 
 class Migrations:

@@ -136,7 +136,7 @@ def _part_statements(dialect: str) -> tuple[sa.Executable, sa.Executable]:
         .returning(*enrolments.c)
     )
     insert_progress = (
-        insert_or_lock(progress, ["user_id", "course_id", "module_id"], dialect)
+        insert_or_lock(progress, ["user_id", "course_id", "module_id"], "course_version", dialect)
         .values(user_id=sa.bindparam("part_user_id"), course_id=sa.bindparam("part_course_id"),
                 module_id=sa.bindparam("part_module_id"), course_version=sa.bindparam("part_version"))
         .returning(*progress.c)
