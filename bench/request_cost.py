@@ -7,7 +7,7 @@ The same data as bench/lesson.py (its `setup_data`) in a private SQLite file; th
 signs in through the form as a browser does, and every request asks for gzip as wrk does.
 
 Printed: µs of CPU per request for the anonymous sign-in page (the yardstick), the
-signed-in floor (/about), the lesson page and My learning, each also as a ratio to the
+signed-in floor (/about), the lesson, quiz and role-play pages and My learning, each also as a ratio to the
 sign-in page; then what the floor is made of, each part timed on its own in a request
 context (session cookie, account, locale, frame, compression ...).
 
@@ -36,13 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.lesson import COURSE, MODULE, PASSWORD, USER_AGENT, setup_data  # noqa: E402
+from bench.lesson import PAGES as BENCH_PAGES  # noqa: E402
 
-PAGES = {
-    "login": "/login",
-    "floor": "/about",
-    "lesson": f"/courses/{COURSE}/modules/{MODULE}",
-    "my_learning": "/learning",
-}
+# The pages `make bench` measures, by the same keys.
+PAGES = {key: path for key, _label, path, _signed in BENCH_PAGES}
 HEADERS = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"}
 
 

@@ -96,7 +96,7 @@ class _User:
     (Role.MANAGER, False, True, (True, False, True, True)),
 ])
 def test_course_access_table(role, is_open, enrolled, expected):
-    access = course_access(_User(role), is_open, object() if enrolled else None)
+    access = course_access(_User(role), is_open, enrolled)
     assert (access.visible, access.may_enrol, access.may_read, access.may_take_part) == expected
 
 

@@ -91,6 +91,27 @@ def test_module_page_shows_each_account_its_own_progress_role_and_token(app, ctx
     assert "Lesson read" in second.get(PAGE).get_data(as_text=True)
 
 
+def test_module_page_version_reads_its_content_when_the_process_copy_is_gone(app, ctx):
+    """course_page builds the version from a Core row, outside the session: when the process's
+    copy of the content is emptied after that (another version filled the cache), the version
+    still reads its own content, and the pages show it."""
+    from lms.catalog import cache
+    from lms.learning.course_access import course_page
+
+    version = load_sample()
+    officer = make_user(number="evict-1")
+    db.session.commit()
+    page = course_page(officer, COURSE, M1)
+    assert page is not None and page.version.id == version.id and page.progress is None
+    cache.CONTENT.clear()
+    assert page.version.module(M1)["id"] == M1
+    assert page.version.content == version.content
+    client = _signed_in(app, officer)
+    enrol(client)
+    cache.CONTENT.clear()
+    assert "I have read this lesson" in client.get(PAGE).get_data(as_text=True)
+
+
 def test_a_session_keeps_one_token_and_a_new_session_gets_its_own(app, ctx):
     officer, client = _enrolled_officer(app, "token-1")
     pages = [client.get(path).get_data(as_text=True) for path in (PAGE, "/about", PAGE)]

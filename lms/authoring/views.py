@@ -1425,7 +1425,7 @@ def officer_module(course_id: str) -> ResponseReturnValue:
             html, shown = wrap_tables(render_lesson(_text(files[path]), _media_url(course_id, module_id, files))), code
             break
     with _officer_locale(lang):
-        return render_module_page(version, module, tr, html, shown, status_of(module, None, False), None,
+        return render_module_page(version, module, tr, html, shown, status_of(module, None, False), False,
                                   preview_url=_preview_url(course_id, module_id, lang, "authoring.officer_module"),
                                   preview_langs=langs, preview_lang=lang)
 

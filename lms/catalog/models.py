@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.catalog import cache
 from lms.catalog.content import CourseData, ModuleData
-from lms.extensions import Model
+from lms.extensions import Model, db
 from lms.i18n import Localized, pick
 from lms.timeutil import UTCDateTime, utcnow
 
@@ -74,6 +74,10 @@ class CourseVersion(Model):
         found = cache.CONTENT.get(key)
         if found is None:
             row = self.content_row
+            if row is None and self.id is not None:
+                # A version object built from a row read with Core (course_access.course_page)
+                # is in no session, so it has no content row to load: read it by the id.
+                row = db.session.get(CourseContent, self.id)
             if row is None:  # loading stores every version with its content
                 raise LookupError(f"course version {self.id} has no content")
             found = row.content

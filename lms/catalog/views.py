@@ -29,7 +29,13 @@ from lms.extensions import db
 from lms.i18n import current_language
 from lms.learning import progress as learning
 from lms.learning import versions
-from lms.learning.course_access import access_to, course_access, course_page, progress_refusal
+from lms.learning.course_access import (
+    access_and_enrolment,
+    access_to,
+    course_access,
+    course_page,
+    progress_refusal,
+)
 from lms.org.models import Role
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
@@ -44,10 +50,11 @@ def courses() -> ResponseReturnValue:
     is_open = dict(db.session.execute(sa.select(Course.id, Course.is_open)).tuples().all())
     items = []
     for v in versions:
-        access = course_access(current_user, bool(is_open.get(v.course_id)), enrolled.get(v.course_id))
+        enrolment = enrolled.get(v.course_id)
+        access = course_access(current_user, bool(is_open.get(v.course_id)), enrolment is not None)
         if not access.visible:
             continue
-        items.append({"version": v, "tr": Translator(v, lang), "enrolment": access.enrolment,
+        items.append({"version": v, "tr": Translator(v, lang), "enrolment": enrolment,
                       "may_enrol": access.may_enrol})
     return render_template("catalog/courses.html", items=items, confirm=ConfirmForm())
 
@@ -56,13 +63,13 @@ def courses() -> ResponseReturnValue:
 @access.signed_in
 def course(course_id: str) -> ResponseReturnValue:
     version = versions.version_for(current_user.id, course_id)
-    access = access_to(current_user, course_id)
+    access, enrolment = access_and_enrolment(current_user, course_id)
     if not access.visible:
         abort(404)
     overview = learning.course_overview(current_user.id, version)
     return render_template(
         "catalog/course.html", version=version, tr=Translator(version, current_language()),
-        enrolment=access.enrolment, overview=overview, may_enrol=access.may_enrol, confirm=ConfirmForm(),
+        enrolment=enrolment, overview=overview, may_enrol=access.may_enrol, confirm=ConfirmForm(),
     )
 
 
@@ -107,11 +114,11 @@ def module(course_id: str, module_id: str) -> ResponseReturnValue:
     tr = Translator(version, lang)
     html, shown = _lesson(version, module_id, tr.lang, lang) if module.get("lesson") else (None, lang)
     status = learning.status_of(module, page.progress, page.started)
-    return render_module_page(version, module, tr, html, shown, status, access.enrolment)
+    return render_module_page(version, module, tr, html, shown, status, access.may_take_part)
 
 
 def render_module_page(version, module: ModuleData, tr: Translator, html: Markup | None, shown: str, status,
-                       enrolment, **preview) -> str:
+                       enrolled: bool, **preview) -> str:
     """The officer's module page; the course editor's preview renders it too (with `preview_url`).
 
     Its content depends on the account only through its role, whether it is enrolled and its
@@ -123,14 +130,14 @@ def render_module_page(version, module: ModuleData, tr: Translator, html: Markup
         version=version, module=module, tr=tr, html=html,
         lesson_lang=shown, lesson_fallback=bool(html) and shown != tr.ui_lang, status=status,
         previous_id=ids[index - 1] if index > 0 else None,
-        next_id=ids[index + 1] if 0 <= index < len(ids) - 1 else None, enrolment=enrolment,
+        next_id=ids[index + 1] if 0 <= index < len(ids) - 1 else None, enrolled=enrolled,
     )
     if preview:
         shown_body = Markup(render_template("catalog/_module_body.html", **context, **preview,  # noqa: S704 (our template)
                                             csrf_value=generate_csrf()))
         return render_template("catalog/module.html", module=module, tr=tr, body=shown_body)
     key = (version.id, version.content_hash, module["id"], tr.lang, tr.ui_lang, current_user.role.value,
-           enrolment is not None, status.status, frozenset(status.done), request.script_root)
+           enrolled, status.status, frozenset(status.done), request.script_root)
     body = cache.MODULE_PAGES.get(key)
     if body is None:
         body = render_template("catalog/_module_body.html", **context, csrf_value=TOKEN_MARK)

@@ -10,6 +10,8 @@ end: `log_event(..., part_done=...)`); course completion sends one signal,
 from __future__ import annotations
 
 import functools
+from datetime import datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -39,7 +41,20 @@ def required_parts(module: ModuleData) -> set[str]:
     return parts
 
 
-def done_parts(progress: ModuleProgress | None) -> set[str]:
+class PartTimes(Protocol):
+    """When each part of a module was done: a ModuleProgress row, or its columns read alone."""
+
+    @property
+    def lesson_read_at(self) -> datetime | None: ...
+    @property
+    def quiz_passed_at(self) -> datetime | None: ...
+    @property
+    def scenario_passed_at(self) -> datetime | None: ...
+    @property
+    def completed_at(self) -> datetime | None: ...
+
+
+def done_parts(progress: PartTimes | None) -> set[str]:
     if progress is None:
         return set()
     return {

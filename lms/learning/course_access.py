@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -33,29 +35,30 @@ class CourseAccess:
     visible: bool  # the course page, its pictures, its place in the catalogue
     may_enrol: bool
     may_read: bool  # module pages and lessons
-    enrolment: Enrolment | None
-
-    @property
-    def may_take_part(self) -> bool:
-        return self.enrolment is not None
+    may_take_part: bool  # enrolled: progress is recorded against the enrolment
 
 
-def course_access(user: User, is_open: bool, enrolment: Enrolment | None) -> CourseAccess:
+def course_access(user: User, is_open: bool, enrolled: bool) -> CourseAccess:
     """What this account may do with a published course (open or not, enrolled or not)."""
     staff = user.role != Role.OFFICER
-    visible = staff or is_open or enrolment is not None
     return CourseAccess(
-        visible=visible,
-        may_enrol=enrolment is None and (staff or is_open),
-        may_read=staff or enrolment is not None,
-        enrolment=enrolment,
+        visible=staff or is_open or enrolled,
+        may_enrol=not enrolled and (staff or is_open),
+        may_read=staff or enrolled,
+        may_take_part=enrolled,
     )
 
 
-def access_to(user: User, course_id: str) -> CourseAccess:
-    """`course_access` for a course by id (the course row and the enrolment, two lookups)."""
+def access_and_enrolment(user: User, course_id: str) -> tuple[CourseAccess, Enrolment | None]:
+    """`course_access` for a course by id, with the enrolment row it was decided on (the
+    course row and the enrolment, two lookups)."""
     course = db.session.get(Course, course_id)
-    return course_access(user, bool(course and course.is_open), enrolment_of(user.id, course_id))
+    enrolment = enrolment_of(user.id, course_id)
+    return course_access(user, bool(course and course.is_open), enrolment is not None), enrolment
+
+
+def access_to(user: User, course_id: str) -> CourseAccess:
+    return access_and_enrolment(user, course_id)[0]
 
 
 # What the officer is told, on the course page, when progress cannot be recorded yet: by what
@@ -103,52 +106,77 @@ def part_page(user: User, course_id: str, module_id: str, part: str) -> tuple[Co
     return page.version, module, refusal
 
 
+class PartTimes(NamedTuple):
+    """A module's progress row, its part times only (completion.PartTimes)."""
+
+    lesson_read_at: datetime | None
+    quiz_passed_at: datetime | None
+    scenario_passed_at: datetime | None
+    completed_at: datetime | None
+
+
 @dataclass(frozen=True)
 class CoursePage:
     """What a course's module pages read: the current version, the account's access and,
-    for one module, its progress row and whether it has started it."""
+    for one module, when its parts were done (None: nothing recorded) and whether the
+    account has started it."""
 
     version: CourseVersion
     access: CourseAccess
-    progress: ModuleProgress | None
+    progress: PartTimes | None
     started: bool
+
+
+# The version row's columns a page reads, in the order CourseVersion takes them.
+_VERSION_COLUMNS = ("id", "course_id", "version", "content_hash", "loaded_at")
 
 
 @functools.cache
 def _course_page_statement(with_module: bool) -> sa.Select:
-    """Built once (its SQLAlchemy cache key too); the account, course and module are bound."""
+    """Built once (its SQLAlchemy cache key too); the account, course and module are bound.
+
+    A Core statement on the tables' columns: read through the ORM (three whole objects) the
+    same row cost every module page about as much again as the page's own template work."""
     from lms.learning.versions import version_number_expr
 
+    courses, versions, enrolments = Course.__table__.c, CourseVersion.__table__, Enrolment.__table__
+    progress, events = ModuleProgress.__table__, ProgressEvent.__table__
     user_id = sa.bindparam("user_id", type_=sa.Integer)
     course_id = sa.bindparam("course_id", type_=sa.String)
     module_id = sa.bindparam("module_id", type_=sa.String)
     # The version this account takes: the current one, or the one it is finishing (learning/versions.py).
-    on_course = sa.and_(Course.id == CourseVersion.course_id, CourseVersion.version == version_number_expr())
-    enrolment = sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id)
-    if not with_module:
-        stmt = sa.select(CourseVersion, Course.is_open, Enrolment, sa.null(), sa.false())
-    else:
-        started = sa.exists().where(ProgressEvent.user_id == user_id, ProgressEvent.course_id == Course.id,
-                                    ProgressEvent.module_id == module_id)
-        stmt = sa.select(CourseVersion, Course.is_open, Enrolment, ModuleProgress, started)
-    stmt = stmt.select_from(Course).outerjoin(Enrolment, enrolment).join(CourseVersion, on_course)
+    joined = (Course.__table__
+              .outerjoin(enrolments, sa.and_(enrolments.c.course_id == courses.id, enrolments.c.user_id == user_id))
+              .join(versions, sa.and_(versions.c.course_id == courses.id, versions.c.version == version_number_expr())))
+    columns = [*(versions.c[name] for name in _VERSION_COLUMNS), courses.is_open, enrolments.c.id.is_not(None)]
     if with_module:
-        stmt = stmt.outerjoin(ModuleProgress, sa.and_(
-            ModuleProgress.user_id == user_id, ModuleProgress.course_id == Course.id,
-            ModuleProgress.module_id == module_id))
-    return stmt.where(Course.id == course_id, Course.is_published.is_(True))
+        joined = joined.outerjoin(progress, sa.and_(
+            progress.c.user_id == user_id, progress.c.course_id == courses.id, progress.c.module_id == module_id))
+        started = sa.exists().where(events.c.user_id == user_id, events.c.course_id == courses.id,
+                                    events.c.module_id == module_id)
+        columns += [progress.c.id, *(progress.c[name] for name in PartTimes._fields), started]
+    return sa.select(*columns).select_from(joined).where(courses.id == course_id, courses.is_published.is_(True))
 
 
 def course_page(user: User, course_id: str, module_id: str | None = None) -> CoursePage | None:
     """The published course's version this account takes (the current one, or the one it is
     finishing: learning/versions.py) with `course_access` for this account, and with a module
-    its progress there, in one query; None when no such course is published."""
+    its progress there, in one query; None when no such course is published.
+
+    The version comes as an object of its row that is in no session (pages read only its
+    columns and content)."""
     params = {"user_id": user.id, "course_id": course_id}
     if module_id is not None:
         params["module_id"] = module_id
     row = db.session.execute(_course_page_statement(module_id is not None), params).first()
     if row is None:
         return None
-    version, is_open, enrolled, progress, started_it = row
+    n = len(_VERSION_COLUMNS)
+    version = CourseVersion(**dict(zip(_VERSION_COLUMNS, row[:n], strict=True)))
     with_content([version])
-    return CoursePage(version, course_access(user, bool(is_open), enrolled), progress, bool(started_it))
+    is_open, enrolled = row[n], row[n + 1]
+    progress, started = None, False
+    if module_id is not None:
+        progress_id, *times, started = row[n + 2:]
+        progress = None if progress_id is None else PartTimes(*times)
+    return CoursePage(version, course_access(user, bool(is_open), bool(enrolled)), progress, bool(started))

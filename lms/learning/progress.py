@@ -64,7 +64,7 @@ def _progress_rows(user_id: int, course_id: str) -> dict[str, ModuleProgress]:
     }
 
 
-def status_of(module: ModuleData, row: ModuleProgress | None, started: bool) -> ModuleStatus:
+def status_of(module: ModuleData, row: completion.PartTimes | None, started: bool) -> ModuleStatus:
     done = completion.done_parts(row)
     state = module_state(row is not None and row.completed_at is not None, started or bool(done))
     return ModuleStatus(state, done, completion.required_parts(module))

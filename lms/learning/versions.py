@@ -40,10 +40,13 @@ def on_version_published(course_id: str, previous: int, version: int, on_new_ver
 
 
 def version_number_expr() -> sa.ColumnElement[int]:
-    """The version an enrolment takes, as SQL (Enrolment and Course in the query)."""
+    """The version an enrolment takes, as SQL (Enrolment and Course in the query). Written
+    on the tables' columns, so that a Core statement (course_access.course_page) can use it
+    as well as an ORM one."""
+    enrolments, courses = Enrolment.__table__.c, Course.__table__.c
     return sa.case(
-        (sa.and_(Enrolment.completed_at.is_(None), Enrolment.held_version.is_not(None)), Enrolment.held_version),
-        else_=Course.current_version,
+        (sa.and_(enrolments.completed_at.is_(None), enrolments.held_version.is_not(None)), enrolments.held_version),
+        else_=courses.current_version,
     )
 
 
