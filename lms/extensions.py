@@ -70,14 +70,10 @@ def insert_or_lock(table: sa.Table, index_elements: list[str], unchanged: str, d
     once, and it is locked for the rest of the transaction whether it was made or found (on
     PostgreSQL a row lock, as SELECT ... FOR UPDATE takes; SQLite has one writer at a time).
     Add .values() (or bound parameters) and .returning() to read the row in the same statement."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects import postgresql
+    from sqlalchemy.dialects import postgresql, sqlite
 
-        return postgresql.insert(table).on_conflict_do_update(
-            index_elements=index_elements, set_={unchanged: table.c[unchanged]})
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite.insert(table).on_conflict_do_update(index_elements=index_elements, set_={unchanged: table.c[unchanged]})
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_update(index_elements=index_elements, set_={unchanged: table.c[unchanged]})
 
 
 class Migrations:

@@ -188,14 +188,13 @@ def record_part(user_id: int, version: CourseVersion, module_id: str, part: str,
     if getattr(progress, field) is None:
         setattr(progress, field, now)
         events.append((module_id, f"{part}_done", {}))
-    module = version.module(module_id)
-    if module is not None and not version.is_pre_test(module_id) and progress.completed_at is None \
-            and required_parts(module) <= done_parts(progress):
+    module = None if version.is_pre_test(module_id) else version.module(module_id)  # the pre-test completes nothing
+    if module is not None and progress.completed_at is None and required_parts(module) <= done_parts(progress):
         progress.completed_at = now
         progress.course_version = version.version
         events.append((module_id, "module_completed", {}))
     # A course is completed when its last module is: none to look for while this one is not.
-    due = module is not None and not version.is_pre_test(module_id) and progress.completed_at is not None
+    due = module is not None and progress.completed_at is not None
     completion = _complete_course_if_due(user_id, version, enrolment, events, now) if due else None
     if events:
         _insert_events(user_id, version, events, now)

@@ -106,8 +106,8 @@ def part_page(user: User, course_id: str, module_id: str, part: str) -> tuple[Co
     return page.version, module, refusal
 
 
-class PartTimes(NamedTuple):
-    """A module's progress row, its part times only (completion.PartTimes)."""
+class ModuleTimes(NamedTuple):
+    """A module's progress row, its part times only (it serves as a completion.PartTimes)."""
 
     lesson_read_at: datetime | None
     quiz_passed_at: datetime | None
@@ -123,7 +123,7 @@ class CoursePage:
 
     version: CourseVersion
     access: CourseAccess
-    progress: PartTimes | None
+    progress: ModuleTimes | None
     started: bool
 
 
@@ -155,7 +155,7 @@ def _course_page_statement(with_module: bool) -> sa.Select:
             progress.c.user_id == user_id, progress.c.course_id == courses.id, progress.c.module_id == module_id))
         started = sa.exists().where(events.c.user_id == user_id, events.c.course_id == courses.id,
                                     events.c.module_id == module_id)
-        columns += [progress.c.id, *(progress.c[name] for name in PartTimes._fields), started]
+        columns += [progress.c.id, *(progress.c[name] for name in ModuleTimes._fields), started]
     return sa.select(*columns).select_from(joined).where(courses.id == course_id, courses.is_published.is_(True))
 
 
@@ -179,5 +179,5 @@ def course_page(user: User, course_id: str, module_id: str | None = None) -> Cou
     progress, started = None, False
     if module_id is not None:
         progress_id, *times, started = row[n + 2:]
-        progress = None if progress_id is None else PartTimes(*times)
+        progress = None if progress_id is None else ModuleTimes(*times)
     return CoursePage(version, course_access(user, bool(is_open), bool(enrolled)), progress, bool(started))
