@@ -1,16 +1,21 @@
 """The learning engine through the test client: enrol, read, quiz, role-play, complete."""
 
 import re
+import shutil
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from lms.catalog.loader import load_course_dir
+from lms.catalog.models import Course
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress, ProgressEvent
 from lms.org.models import Role
 from lms.quizzes.models import QuizAttempt
+from lms.timeutil import utcnow
 from tests.course_helpers import (
     COURSE,
+    SAMPLE,
     best_path,
     correct_answers,
     enrol,
@@ -309,3 +314,83 @@ def test_footnotes_are_numbered_in_reading_order_in_lists_too():
         assert listed[:len(first)] == first, lesson  # the notes at the end in the same order
         checked += bool(ids)
     assert checked >= 40
+
+
+M1, M2 = "01-admission-basics", "02-role-play-admission"
+
+
+def _course_copy(tmp_path, course_id: str, title: str) -> str:
+    """The sample course loaded again under another id and English title."""
+    folder = tmp_path / course_id
+    shutil.copytree(SAMPLE, folder)
+    course_yaml = folder / "course.yaml"
+    text = course_yaml.read_text().replace(f"id: {COURSE}", f"id: {course_id}", 1)
+    course_yaml.write_text(text.replace("First steps: respectful admission of a new prisoner", title, 1))
+    assert load_course_dir(folder).outcome == "created"
+    return course_id
+
+
+def _cards(page: str) -> list[tuple[str, str]]:
+    """Each course card of My learning: its course and its progress line, in the page's order."""
+    return re.findall(r'<h2><a href="/courses/([\w-]+)">.*?(Progress: \d+ of \d+)', page, re.S)
+
+
+def test_my_learning_shows_each_course_with_its_own_progress_in_order_and_the_notices_in_order(client, ctx, tmp_path):
+    """Cards: unfinished first, the soonest due date first, then by enrolment; a completed course
+    last; an unpublished course not at all. Notices: only for unfinished assignments, the soonest
+    due first, then the newest; "new" only while nothing was done."""
+    load_sample()
+    second, third, fourth, fifth, sixth = (_course_copy(tmp_path, f"course-{n}", f"Course number {n}")
+                                           for n in ("two", "three", "four", "five", "six"))
+    trainer = make_user(role=Role.TRAINER, name="Trainer One")
+    officer = _officer(client)
+    now, day = utcnow(), date.today()
+
+    def enrolment(course_id: str, days_ago: int, **fields) -> None:
+        db.session.add(Enrolment(user_id=officer.id, course_id=course_id,
+                                 enrolled_at=now - timedelta(days=days_ago), **fields))
+
+    # Started (so no "new" notice although assigned), one module complete here, and a completed
+    # module of a version's module list that no longer has it: still 1 of 2.
+    enrolment(COURSE, 20, assigned_by_id=trainer.id, last_activity_at=now, last_module_id=M1)
+    for module_id in (M2, "a-module-since-removed"):
+        db.session.add(ModuleProgress(user_id=officer.id, course_id=COURSE, module_id=module_id, course_version=1,
+                                      completed_at=now))
+    # Another officer's and another course's completed modules count nowhere here.
+    other = make_user()
+    db.session.add(ModuleProgress(user_id=other.id, course_id=second, module_id=M1, course_version=1,
+                                  completed_at=now))
+    db.session.add(ModuleProgress(user_id=officer.id, course_id="course-seven", module_id=M1, course_version=1,
+                                  completed_at=now))
+    enrolment(second, 8, assigned_by_id=trainer.id, due_on=day + timedelta(days=3))  # due soon
+    enrolment(third, 1, assigned_by_id=trainer.id)  # new
+    enrolment(fourth, 30, assigned_by_id=trainer.id, due_on=day - timedelta(days=5), completed_at=now)  # done
+    enrolment(fifth, 2)  # self-enrolled in a course since unpublished
+    enrolment(sixth, 5, assigned_by_id=trainer.id)  # new, assigned before the third
+    db.session.execute(sa.update(Course).where(Course.id == fifth).values(is_published=False))
+    db.session.commit()
+
+    page = client.get("/learning").get_data(as_text=True)
+    assert _cards(page) == [(second, "Progress: 0 of 2"), (COURSE, "Progress: 1 of 2"), (sixth, "Progress: 0 of 2"),
+                            (third, "Progress: 0 of 2"), (fourth, "Progress: 0 of 2")]
+    assert "Course number five" not in page
+    # Where to continue: the module last opened while it is not complete, else the first one not complete.
+    assert f'href="/courses/{COURSE}/modules/{M1}">Continue' in page
+    assert page.count("Continue where you stopped") == 4 and page.count(">Complete<") == 1
+    notices = re.findall(r'<li class="notice-(\w+)">.*?href="/courses/([\w-]+)"', page, re.S)
+    assert notices == [("due_soon", second), ("assigned", third), ("assigned", sixth)]
+    assert page.count("Trainer One assigned you") == 2
+
+    db.session.execute(sa.update(Enrolment).where(Enrolment.course_id == COURSE).values(last_module_id=M2))
+    db.session.execute(sa.update(ModuleProgress).where(ModuleProgress.module_id == M2)
+                       .values(module_id="a-module-since-removed-too"))
+    db.session.commit()
+    page = client.get("/learning").get_data(as_text=True)
+    assert (COURSE, "Progress: 0 of 2") in _cards(page)
+    assert f'href="/courses/{COURSE}/modules/{M2}">Continue' in page
+    db.session.add(ModuleProgress(user_id=officer.id, course_id=COURSE, module_id=M2, course_version=1,
+                                  completed_at=now))
+    db.session.commit()
+    page = client.get("/learning").get_data(as_text=True)
+    assert (COURSE, "Progress: 1 of 2") in _cards(page)
+    assert f'href="/courses/{COURSE}/modules/{M1}">Continue' in page

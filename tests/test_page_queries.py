@@ -38,7 +38,8 @@ WARM = {
     "lesson": 2,      # the account; version, access, enrolment and progress in one query
     "quiz": 3,        # + the officer's attempts at this quiz
     "role-play": 3,   # + the officer's runs of this role-play
-    "learning": 4,    # + enrolments with versions, completed modules, notices
+    "learning": 2,    # the account; each enrolment with its version, dates, assigner (for the
+                      #   notices) and completed modules in one query (progress.my_learning)
     "course": 9,
 }
 PAGES = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
@@ -12,6 +13,15 @@ from lms.catalog.models import Course, CourseContent, CourseVersion, LessonPage
 from lms.errors import NotFoundError
 from lms.extensions import db
 from lms.i18n import Localized, pick
+
+# The version row's columns a page reads with a Core statement, in the order `version_of_row` takes them.
+VERSION_COLUMNS = ("id", "course_id", "version", "content_hash", "loaded_at")
+
+
+def version_of_row(values: Sequence) -> CourseVersion:
+    """A version as an object of its row's VERSION_COLUMNS, in no session (pages read only its
+    columns and content; its content is read by id if this process's copy is gone)."""
+    return CourseVersion(**dict(zip(VERSION_COLUMNS, values, strict=True)))
 
 
 def with_content(versions: list[CourseVersion]) -> list[CourseVersion]:

@@ -7,15 +7,16 @@ enrolment and every record of training, and only loses the assignment and its du
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from lms.extensions import db
 from lms.learning.models import Enrolment
+from lms.learning.status import DueDates
 from lms.org.models import Role, User, audit
 from lms.org.scope import user_scope_clause
 
@@ -92,32 +93,30 @@ class Notice:
     assigned_by: str | None
 
 
-@functools.cache
-def _notices_statement() -> sa.Select:
-    """Built once: My learning reads it on every visit, and an alias made per request costs
-    more than the query (SQLAlchemy sets up each new alias anew)."""
-    assigner = aliased(User)
-    return (sa.select(Enrolment, assigner.name_native)
-            .join(assigner, assigner.id == Enrolment.assigned_by_id)
-            .where(Enrolment.user_id == sa.bindparam("user_id"), Enrolment.completed_at.is_(None))
-            .order_by(Enrolment.due_on.is_(None), Enrolment.due_on, Enrolment.enrolled_at.desc()))
+class AssignmentDates(DueDates, Protocol):
+    """What the notice rule reads of an enrolment: an Enrolment, or its columns read with Core."""
+
+    @property
+    def enrolled_at(self) -> datetime: ...
+
+    @property
+    def last_activity_at(self) -> datetime | None: ...
 
 
-def notices(user_id: int, today: date) -> list[Notice]:
-    """What an officer should know about their assignments: overdue, due soon, and new ones."""
-    rows = db.session.execute(_notices_statement(), {"user_id": user_id}).all()
-    out = []
-    new_since = today - timedelta(days=NEW_DAYS)
-    for e, by in rows:
-        kind = due_kind(e, today)
-        if kind is None and e.last_activity_at is None and e.enrolled_at.date() >= new_since:
-            kind = "assigned"
-        if kind is not None:
-            out.append(Notice(kind, e.course_id, e.due_on, e.enrolled_at, by))
-    return out
+def notice_kind(enrolment: AssignmentDates, today: date) -> str | None:
+    """What an officer is told about an unfinished assignment: "overdue", "due_soon", "assigned"
+    (new: nothing done yet, assigned in the last NEW_DAYS days) or nothing."""
+    new = enrolment.last_activity_at is None and enrolment.enrolled_at.date() >= today - timedelta(days=NEW_DAYS)
+    return due_kind(enrolment, today) or ("assigned" if new else None)
 
 
-def due_kind(enrolment: Enrolment, today: date) -> str | None:
+def in_notice_order(notices: list[Notice]) -> list[Notice]:
+    """The soonest due date first, those without one last; the newest assignment first among equals."""
+    newest_first = sorted(notices, key=lambda n: n.assigned_at, reverse=True)
+    return sorted(newest_first, key=lambda n: (n.due_on is None, n.due_on or date.min))
+
+
+def due_kind(enrolment: DueDates, today: date) -> str | None:
     """"overdue", "due_soon" or None for an unfinished assignment: the one rule the home page,
     the notifications and the e-mail reminders follow."""
     if enrolment.completed_at is not None or enrolment.due_on is None:

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.catalog.content import ModuleData
 from lms.catalog.models import Course, CourseVersion
-from lms.catalog.queries import part_of, with_content
+from lms.catalog.queries import VERSION_COLUMNS, part_of, version_of_row, with_content
 from lms.errors import NotFoundError
 from lms.extensions import db
 from lms.learning.models import Enrolment, ModuleProgress, ProgressEvent
@@ -127,10 +127,6 @@ class CoursePage:
     started: bool
 
 
-# The version row's columns a page reads, in the order CourseVersion takes them.
-_VERSION_COLUMNS = ("id", "course_id", "version", "content_hash", "loaded_at")
-
-
 @functools.cache
 def _course_page_statement(with_module: bool) -> sa.Select:
     """Built once (its SQLAlchemy cache key too); the account, course and module are bound.
@@ -149,7 +145,7 @@ def _course_page_statement(with_module: bool) -> sa.Select:
     joined = (Course.__table__
               .outerjoin(enrolments, sa.and_(enrolments.c.course_id == courses.id, enrolments.c.user_id == user_id))
               .join(versions, sa.and_(versions.c.course_id == courses.id, versions.c.version == version_number_expr())))
-    columns = [*(versions.c[name] for name in _VERSION_COLUMNS), courses.is_open, enrolments.c.id.is_not(None)]
+    columns = [*(versions.c[name] for name in VERSION_COLUMNS), courses.is_open, enrolments.c.id.is_not(None)]
     if with_module:
         joined = joined.outerjoin(progress, sa.and_(
             progress.c.user_id == user_id, progress.c.course_id == courses.id, progress.c.module_id == module_id))
@@ -172,8 +168,8 @@ def course_page(user: User, course_id: str, module_id: str | None = None) -> Cou
     row = db.session.execute(_course_page_statement(module_id is not None), params).first()
     if row is None:
         return None
-    n = len(_VERSION_COLUMNS)
-    version = CourseVersion(**dict(zip(_VERSION_COLUMNS, row[:n], strict=True)))
+    n = len(VERSION_COLUMNS)
+    version = version_of_row(row[:n])
     with_content([version])
     is_open, enrolled = row[n], row[n + 1]
     progress, started = None, False

@@ -13,7 +13,8 @@ The officer's pages (learning), the manager's register, dashboard and progress g
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -32,7 +33,17 @@ def module_state(completed: bool, started: bool) -> str:
     return IN_PROGRESS if started else NOT_STARTED
 
 
-def is_overdue(enrolment: Enrolment, today: date) -> bool:
+class DueDates(Protocol):
+    """What the due-date rules read of an enrolment: an Enrolment, or its columns read with Core."""
+
+    @property
+    def completed_at(self) -> datetime | None: ...
+
+    @property
+    def due_on(self) -> date | None: ...
+
+
+def is_overdue(enrolment: DueDates, today: date) -> bool:
     return enrolment.completed_at is None and enrolment.due_on is not None and enrolment.due_on < today
 
 

@@ -15,7 +15,7 @@ from lms.catalog import cache
 from lms.catalog.queries import Translator, current_version
 from lms.core.views import add_home_links
 from lms.extensions import db
-from lms.i18n import current_language, person_label
+from lms.i18n import Localized, current_language, person_label
 from lms.learning import assignments, progress
 from lms.learning.forms import AssignForm, AssignmentsForm
 from lms.org.models import Cohort, Role, User, audit
@@ -38,13 +38,11 @@ add_home_links(_home_links)
 @bp.get("/learning")
 @access.signed_in
 def mine() -> ResponseReturnValue:
-    day = today()
-    items = progress.my_learning(current_user.id, day)
-    notices = assignments.notices(current_user.id, day)
-    return render_template("learning/mine.html", body=_my_learning_body(items, notices, current_language()))
+    mine = progress.my_learning(current_user.id, today())
+    return render_template("learning/mine.html", body=_my_learning_body(mine, current_language()))
 
 
-def _my_learning_body(items: list[progress.LearningItem], notices: list[assignments.Notice], lang: str) -> Markup:
+def _my_learning_body(mine: progress.MyLearning, lang: str) -> Markup:
     """My learning's content, rendered once per process for each set of facts it shows.
 
     The key holds every value the content shows (learning/_mine_body.html), read fresh on every
@@ -52,27 +50,28 @@ def _my_learning_body(items: list[progress.LearningItem], notices: list[assignme
     Nothing in it names the officer, so officers in the same state share it."""
     key = (lang, request.script_root,
            tuple((i.version.id, i.version.content_hash, i.completed_modules, i.total_modules, i.resume_module_id,
-                  i.is_overdue, i.enrolment.completed_at, i.enrolment.due_on) for i in items),
-           tuple((n.kind, n.course_id, n.due_on, n.assigned_by) for n in notices))
+                  i.is_overdue, i.completed_at, i.due_on) for i in mine.items),
+           tuple((n.kind, n.course_id, n.due_on, n.assigned_by) for n in mine.notices))
     body = cache.MY_LEARNING.get(key)
     if body is None:
-        titles = {i.version.course_id: Translator(i.version, lang)(i.version.content["title"]) for i in items}
         body = Markup(render_template(  # noqa: S704 (our template)
-            "learning/_mine_body.html", items=[(i, Translator(i.version, lang)) for i in items],
-            notices=notices, titles=titles))
+            "learning/_mine_body.html", items=[(i, Translator(i.version, lang)) for i in mine.items],
+            notices=mine.notices, titles=_titles(mine.items, lang)))
         cache.MY_LEARNING.put(key, body)
     return body
+
+
+def _titles(items: list[progress.LearningItem], lang: str) -> dict[str, Localized]:
+    return {i.version.course_id: Translator(i.version, lang)(i.version.content["title"]) for i in items}
 
 
 @bp.get("/learning/notifications")
 @access.signed_in
 def notifications() -> ResponseReturnValue:
     """New assignments, due-soon and overdue courses: shown here, no e-mail needed."""
-    items = progress.my_learning(current_user.id, today())
-    lang = current_language()
-    titles = {i.version.course_id: Translator(i.version, lang)(i.version.content["title"]) for i in items}
-    return render_template("learning/notifications.html", titles=titles,
-                           notices=assignments.notices(current_user.id, today()))
+    mine = progress.my_learning(current_user.id, today())
+    return render_template("learning/notifications.html", titles=_titles(mine.items, current_language()),
+                           notices=mine.notices)
 
 
 @bp.route("/courses/<course_id>/assignments", methods=["GET", "POST"])
