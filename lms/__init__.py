@@ -80,7 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Flask's documented way to wrap its WSGI app; Flask types wsgi_app as a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,  # type: ignore[method-assign]
                                 x_port=proxies)
-    _no_ping_on_sqlite(app)
+    _sqlite_engine_options(app)
     db.init_app(app)
     _sqlite_write_ahead_log(app)
     # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order).
@@ -135,13 +135,18 @@ def _account_statement() -> sa.Select:
     return sa.select(User).where(User.id == sa.bindparam("user_id"))
 
 
-def _no_ping_on_sqlite(app: Flask) -> None:
-    """pool_pre_ping sends a "SELECT 1" before each request's first statement, so that a
+def _sqlite_engine_options(app: Flask) -> None:
+    """On SQLite: no ping, and write transactions that take the writer lock (lms.sqlite_writer).
+
+    pool_pre_ping sends a "SELECT 1" before each request's first statement, so that a
     PostgreSQL restart costs no request an error. A SQLite file has no server to lose: no
     ping there (one statement and about 30 µs less per request)."""
     if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        from lms import sqlite_writer
+
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options["pool_pre_ping"] = False
+        options["connect_args"] = {**options.get("connect_args", {}), "factory": sqlite_writer.Connection}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

@@ -1,0 +1,127 @@
+"""SQLite's one writer at a time, handed on at once: an OS lock around each write transaction.
+
+SQLite lets one connection write at a time. A connection that finds another writing waits in
+SQLite's busy handler, which sleeps 1, 2, 5, 10, 15, 20, 25 ... ms between looks: a write
+section of 9 ms (a quiz submit, commit included) can keep the next writer asleep for 18.
+Python's sqlite3 offers no other handler. So each write transaction here first takes an
+exclusive flock on a file next to the database, and the kernel wakes the next writer the
+moment the last one has committed or rolled back.
+
+Where a transaction begins: in the sqlite3 module's default mode (the one SQLAlchemy uses),
+reads run outside any transaction and the module itself sends BEGIN just before the first
+INSERT, UPDATE, DELETE or REPLACE while none is open. The lock is taken at that same point,
+and released after the COMMIT or ROLLBACK that ends the transaction; a failed first statement
+that leaves no transaction open releases it at once. A killed process holds nothing: the
+kernel drops its flocks, and a connection object that is collected closes its lock file.
+
+What it cannot do is wait for itself: a thread that already writes through one connection
+and starts a write through a second one (a test's setup session beside a request) takes no
+lock for the second; SQLite's own wait decides there, as before. No reader ever takes the
+lock, and a transaction takes it before its first write (so before SQLite's write lock),
+so it never waits for it while holding SQLite's lock. PostgreSQL is not concerned.
+
+The price: SQLite's automatic checkpoint (every 1,000 pages of log) runs inside the COMMIT
+that crosses it, so the next writer now waits for it too, where SQLite's own lock would
+already have let it write.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+from typing import IO
+
+# The statements before which the sqlite3 module begins a transaction (its "DML" test).
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+# The connection through which this thread holds the lock, if any.
+_this_thread = threading.local()
+
+
+def lock_path(database: str) -> str:
+    """The lock file of a database file."""
+    return database + "-writer"
+
+
+class Connection(sqlite3.Connection):
+    """A sqlite3 connection whose write transactions take the database's writer lock."""
+
+    def __init__(self, database, *args, **kwargs) -> None:
+        super().__init__(database, *args, **kwargs)
+        path = os.fspath(database)
+        self._lock_path = None if kwargs.get("uri") or path in ("", ":memory:") else lock_path(path)
+        self._lock_file: IO[bytes] | None = None
+        self._locked = False
+
+    def cursor(self, factory=None):
+        return super().cursor(factory or Cursor)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:
+                self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            if not self.in_transaction:
+                self._release()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release()
+            if self._lock_file is not None:
+                self._lock_file.close()
+                self._lock_file = None
+
+    def _take_before(self, sql: str) -> bool:
+        """Take the lock when `sql` begins a write transaction; whether it was taken."""
+        if (self._lock_path is None or self.in_transaction or self.isolation_level is None
+                or not sql.lstrip()[:7].upper().startswith(_WRITES)):
+            return False
+        holder = getattr(_this_thread, "holder", None)
+        if holder is not None and holder._locked:
+            return False  # this thread writes through another connection: it would wait for itself
+        if self._lock_file is None:
+            self._lock_file = open(self._lock_path, "ab")  # noqa: SIM115 (kept open with the connection)
+        fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
+        self._locked = True
+        _this_thread.holder = self
+        return True
+
+    def _release(self) -> None:
+        if self._locked:
+            self._locked = False
+            if getattr(_this_thread, "holder", None) is self:
+                _this_thread.holder = None
+            assert self._lock_file is not None
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+
+
+class Cursor(sqlite3.Cursor):
+    def execute(self, sql, parameters=(), /):
+        connection = self.connection
+        if not connection._take_before(sql):
+            return super().execute(sql, parameters)
+        try:
+            return super().execute(sql, parameters)
+        finally:
+            if not connection.in_transaction:  # the statement failed before its transaction began
+                connection._release()
+
+    def executemany(self, sql, seq_of_parameters, /):
+        connection = self.connection
+        if not connection._take_before(sql):
+            return super().executemany(sql, seq_of_parameters)
+        try:
+            return super().executemany(sql, seq_of_parameters)
+        finally:
+            if not connection.in_transaction:
+                connection._release()
