@@ -87,6 +87,7 @@ def _clean_database(request):
     cache.MODULE_PAGES.clear()
     cache.TITLES.clear()
     cache.MY_LEARNING.clear()
+    cache.VERSIONS.clear()
     cache.QUIZ_PAGES.clear()
     cache.ATTEMPT_PAGES.clear()
     cache.ROLE_PLAY_STEPS.clear()

@@ -33,6 +33,8 @@ class Bounded:
 
 # Parsed course content by (version row id, content hash).
 CONTENT = Bounded(32)
+# A version object of its row (catalog/queries.py version_of_row) by the values of the row's columns.
+VERSIONS = Bounded(256)
 # A version's title map and source language by (version row id, content hash): what the
 # reports' course lists show, without reading (and parsing) the whole content on every page.
 TITLES = Bounded(1024)

@@ -21,7 +21,12 @@ VERSION_COLUMNS = ("id", "course_id", "version", "content_hash", "loaded_at")
 def version_of_row(values: Sequence) -> CourseVersion:
     """A version as an object of its row's VERSION_COLUMNS, in no session (pages read only its
     columns and content; its content is read by id if this process's copy is gone)."""
-    return CourseVersion(**dict(zip(VERSION_COLUMNS, values, strict=True)))
+    key = tuple(values)
+    version = cache.VERSIONS.get(key)
+    if version is None:
+        version = CourseVersion(**dict(zip(VERSION_COLUMNS, key, strict=True)))
+        cache.VERSIONS.put(key, version)
+    return version
 
 
 def with_content(versions: list[CourseVersion]) -> list[CourseVersion]:
