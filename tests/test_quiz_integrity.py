@@ -190,6 +190,25 @@ def test_unanswered_questions_are_marked_and_submission_asks_to_confirm(client, 
     assert db.session.get(QuizAttempt, attempt_id).submitted_at is not None
 
 
+def test_a_submit_grades_the_answers_sent_not_the_saved_draft_and_leaves_the_draft(client, ctx):
+    version = load_sample()
+    _officer(client)
+    client.post(f"/courses/{COURSE}/modules/{M1}/quiz/start")
+    attempt_id = open_attempt_id(client, M1)
+    wrong, right = wrong_answers(version, M1), correct_answers(version, M1)
+    client.post(f"/attempts/{attempt_id}", data=form_of(wrong, attempt_id, action="save"))
+    client.post(f"/attempts/{attempt_id}", data=form_of(right, attempt_id))
+    db.session.expire_all()
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.passed is True and attempt.score == 100
+    # The answers as submitted are the attempt's answers, and what the review shows.
+    assert {a.question_id: a.selected for a in attempt.answers} == right
+    assert all(a.is_correct for a in attempt.answers)
+    assert "Incorrect" not in client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    # The draft is not written again at submit: it stays what was last saved.
+    assert attempt.draft == wrong
+
+
 def test_final_assessment_says_what_is_at_stake(client, ctx):
     from tests.browser.test_nmr_course_browser import COURSE as NMR
     from tests.browser.test_nmr_course_browser import load_nmr

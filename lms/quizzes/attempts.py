@@ -310,8 +310,7 @@ def _claim_statement() -> sa.Update:
         .where(QuizAttempt.id == sa.bindparam("attempt_id"), QuizAttempt.submitted_at.is_(None))
         .values(submitted_at=sa.bindparam("at", type_=columns.submitted_at.type),
                 score=sa.bindparam("graded_score", type_=columns.score.type),
-                passed=sa.bindparam("graded_passed", type_=columns.passed.type),
-                draft=sa.bindparam("answers", type_=columns.draft.type))
+                passed=sa.bindparam("graded_passed", type_=columns.passed.type))
         .execution_options(synchronize_session=False)
     )
 
@@ -324,7 +323,10 @@ def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str,
     The claim is one conditional UPDATE, so a double click, a second tab or a resent
     form finds the attempt taken and grades nothing, on any database. Grading is a pure
     function, so it runs before the claim and the claim writes its result: one statement
-    marks the attempt submitted and graded, and a lost claim has written nothing.
+    marks the attempt submitted and graded, and a lost claim has written nothing. The
+    answers go to attempt_answers only: the draft is what the attempt's page shows while it
+    is open, and nothing reads it once it is submitted (written again, it made the row and
+    every submit's commit larger).
     """
     attempt_id = attempt.id
     module = part_of(version, attempt.module_id, "quiz")
@@ -333,7 +335,7 @@ def submit(attempt: QuizAttempt, version: CourseVersion, form_answers: dict[str,
     graded = grade(quiz, answers)
     claimed = rows_matched(_claim_statement(), {
         "attempt_id": attempt_id, "at": utcnow(), "graded_score": graded.score,
-        "graded_passed": graded.passed, "answers": answers,
+        "graded_passed": graded.passed,
     })
     if claimed != 1:
         return False
