@@ -15,7 +15,8 @@ With `--posts`, also the POSTs: a failing quiz submit (the bench's answers), a p
 (the lesson read before, so the module is completed) and a role-play step, each POST
 another officer's record with that officer's cookie (bench/lesson.py's request lines), in a
 copy of the prepared database, so every run posts to the same untouched records; µs of CPU
-and SQL statements per POST. `--profile quiz_submit` (or another POST) profiles one of them.
+and SQL statements per POST, and the wall time of each POST's write section (its first write
+to the end of its commit), which two workers cannot run at once on SQLite. `--profile quiz_submit` (or another POST) profiles one of them.
 """
 
 from __future__ import annotations
@@ -120,30 +121,47 @@ def check_posts(app, requests: dict, n: int) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
-def cpu_per_post(client, requests: list[tuple[str, str, str]], n: int) -> tuple[float, float]:
-    """µs of CPU per POST (the best of three rounds of n) and SQL statements per POST."""
+def cpu_per_post(client, requests: list[tuple[str, str, str]], n: int) -> tuple[float, float, list[float]]:
+    """µs of CPU per POST (the best of three rounds of n), SQL statements per POST, and the
+    write section of each POST in ms of wall time: from its first write statement to the end
+    of its commit, the part that holds SQLite's one writer (lms.sqlite_writer) and that two
+    workers cannot do at once."""
     import sqlalchemy as sa
+    from sqlalchemy.orm import Session
 
     from lms.extensions import db
 
     with client.application.app_context():
         engine = db.engine
     statements = [0]
+    first_write: list[float] = []
+    sections: list[float] = []
 
-    def count(*_args):
+    def count(conn, _cursor, statement, *_args):
         statements[0] += 1
+        dbapi = conn.connection.dbapi_connection
+        if not first_write and not dbapi.in_transaction and statement.lstrip()[:7].upper().startswith(
+                ("INSERT", "UPDATE", "DELETE", "REPLACE")):
+            first_write.append(time.perf_counter())
+
+    def committed(_session):
+        if first_write:
+            sections.append((time.perf_counter() - first_write.pop()) * 1000)
 
     best = float("inf")
     sa.event.listen(engine, "before_cursor_execute", count)
+    sa.event.listen(Session, "after_commit", committed)
     try:
         for round_number in range(3):
             started = time.process_time()
             for path, cookie, body in requests[round_number * n:(round_number + 1) * n]:
+                first_write.clear()
                 post(client, path, cookie, body)
             best = min(best, (time.process_time() - started) / n)
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
-    return best * 1e6, statements[0] / (3 * n)
+        sa.event.remove(Session, "after_commit", committed)
+    return best * 1e6, statements[0] / (3 * n), sorted(sections)
 
 
 def post(client, path: str, cookie: str, body: str) -> None:
@@ -338,12 +356,14 @@ def main() -> None:
         for kind in POSTS:  # warm: each kind's statements compiled, its templates loaded
             for path, cookie, body in requests[kind][3 * args.n:]:
                 post(post_client, path, cookie, body)
-        print(f"POSTs, each another officer's record; µs CPU per POST (best of 3 × {args.n}), SQL statements")
+        print(f"POSTs, each another officer's record; µs CPU per POST (best of 3 × {args.n}), SQL statements, "
+              "write section (first write to commit done) p50 / p95 ms of wall time")
         for kind in POSTS:
             if kind == args.profile:
                 continue
-            us, statements = cpu_per_post(post_client, requests[kind], args.n)
-            print(f"  {kind:14} {us:8.0f} µs   {base / us:5.2f} × sign-in   {statements:4.1f} statements")
+            us, statements, sections = cpu_per_post(post_client, requests[kind], args.n)
+            print(f"  {kind:14} {us:8.0f} µs   {base / us:5.2f} × sign-in   {statements:4.1f} statements   "
+                  f"write section {sections[len(sections) // 2]:5.2f} / {sections[len(sections) * 95 // 100]:5.2f} ms")
     if args.profile in POSTS:
         profiler = cProfile.Profile()
         profiler.enable()
