@@ -14,6 +14,12 @@ HOOKS = {
     ("access.py", "enforce"): "the one access hook (before_request) answers 403",
     ("bounds.py", "reject_out_of_range_numbers"): "a before_request hook answers 400/404",
 }
+# The database driver's own methods, extended: they end the transaction they are asked to end
+# and decide nothing (the same check: a line here that no longer matches a call fails).
+DRIVER = {
+    ("sqlite_writer.py", "commit"): "sqlite3.Connection.commit, which then drops the writer lock",
+    ("sqlite_writer.py", "rollback"): "sqlite3.Connection.rollback, which then drops the writer lock",
+}
 ENDING = {"commit", "rollback", "abort"}
 
 
@@ -47,12 +53,13 @@ def test_logic_modules_never_commit_roll_back_or_abort():
     for path in logic_modules():
         relative = path.relative_to(LMS).as_posix()
         for function, line, call in _ending_calls(path):
-            if (relative, function) in HOOKS:
+            if (relative, function) in HOOKS | DRIVER:
                 used_hooks.add((relative, function))
             else:
                 offending.append(f"lms/{relative}:{line} {function}() calls {call}()")
     assert offending == [], "views own the transaction and the answer:\n" + "\n".join(offending)
-    assert used_hooks == set(HOOKS), f"hooks listed but no longer calling abort: {set(HOOKS) - used_hooks}"
+    assert used_hooks == set(HOOKS) | set(DRIVER), \
+        f"listed but no longer ending anything: {(set(HOOKS) | set(DRIVER)) - used_hooks}"
 
 
 def test_the_scan_finds_commit_rollback_and_abort(tmp_path):
