@@ -330,3 +330,23 @@ def test_a_shuffled_quiz_changes_the_order_between_attempts(client, ctx):
         client.post(f"/attempts/{attempt_id}", data=form_of(wrong_answers(version, M1), attempt_id))
     # Five questions (three with 3-4 options) in the file's order three times: about 1 in 10**9.
     assert any(order != _file_order(quiz) for order in orders)
+
+
+def test_the_quiz_page_lists_each_submitted_attempt_and_resumes_the_open_one(client, ctx):
+    version = load_sample()
+    _officer(client)
+    quiz = f"/courses/{COURSE}/modules/{M1}/quiz"
+    page = client.get(quiz).get_data(as_text=True)
+    assert "Start the quiz" in page and "Your attempts" not in page and "3 attempts left" in page
+    failed, _ = take_quiz(client, version, M1, correct=False)
+    client.post(f"{quiz}/start")
+    open_id = open_attempt_id(client, M1)
+    page = client.get(quiz).get_data(as_text=True)
+    assert f'action="/attempts/{open_id}"' in page and "Your attempts" not in page  # the open attempt, to go on
+    client.post(f"/attempts/{open_id}", data=form_of(correct_answers(version, M1), open_id))
+    score = db.session.get(QuizAttempt, failed).score
+    page = client.get(quiz).get_data(as_text=True)
+    assert "You have passed this quiz." in page and "1 attempt left" in page
+    assert f'href="/attempts/{failed}">Attempt 1<' in page and f'href="/attempts/{open_id}">Attempt 2<' in page
+    assert f"{score}%" in page and "100%" in page
+    assert page.count('class="badge bad">Not passed<') == 1 and page.count('class="badge ok">Passed<') == 1

@@ -346,6 +346,26 @@ def test_restarting_keeps_every_earlier_run(client, ctx):
     assert f'action="/runs/{third}/choose"' in page
 
 
+def test_the_briefing_lists_each_finished_run_with_its_score_and_debrief(client, ctx):
+    version, officer = _enrolled_officer(client)
+    scenario = version.module(MODULE)["scenario"]
+    page = client.get(PLAY).get_data(as_text=True)
+    assert "Start the role-play" in page and "/runs/" not in page
+    best = engine.score_bounds(scenario)[1]
+    passed = play_scenario(client, version, MODULE, best_path(scenario))
+    unfinished = play_scenario(client, version, MODULE, ["c2"])
+    page = client.get(PLAY).get_data(as_text=True)
+    assert f'action="/runs/{unfinished}/choose"' in page  # the open run is played on
+    db.session.execute(sa.update(ScenarioRun).where(ScenarioRun.id == unfinished).values(
+        finished_at=ScenarioRun.started_at, score=0, passed=False))
+    db.session.commit()
+    page = client.get(PLAY).get_data(as_text=True)
+    assert "Play again" in page and "choose" not in page
+    assert f'href="/runs/{passed}"' in page and f'href="/runs/{unfinished}"' in page
+    assert f"score {best} of {best}" in page and f"score 0 of {best}" in page
+    assert page.count('class="badge ok">Passed<') == 1 and page.count('class="badge bad">Not passed<') == 1
+
+
 def test_debrief_shows_path_score_skills_and_the_better_choice(client, ctx):
     version, officer = _enrolled_officer(client)
     run_id = play_scenario(client, version, MODULE, ["c3", "c2", "c1", "c2"])

@@ -44,7 +44,7 @@ def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
     version, module, refusal = part_page(current_user, course_id, module_id, "quiz")
     if refusal is not None:
         return to_course_page(course_id, refusal)
-    attempts = quiz_attempts.attempts_of(current_user.id, course_id, module_id)
+    attempts = quiz_attempts.attempts_shown(current_user.id, course_id, module_id)
     tr = Translator(version, current_language())
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     if open_attempt is not None:
@@ -69,8 +69,8 @@ def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
-def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr,
-                    attempts: list[QuizAttempt]) -> ResponseReturnValue:
+def _render_attempt(attempt: QuizAttempt | sa.Row, version, module_id: str, tr,
+                    attempts: list[QuizAttempt] | list[sa.Row]) -> ResponseReturnValue:
     module = version.module(module_id)
     left = quiz_attempts.attempts_left(quiz_of(module), attempts)
     return render_attempt_page(attempt, version, module, tr, bool(request.args.get("confirm")),
@@ -78,7 +78,7 @@ def _render_attempt(attempt: QuizAttempt, version, module_id: str, tr,
                                texts=quiz_attempts.texts_of(attempt, quiz_of(module)), refused=bool(request.args.get("refused")))
 
 
-def _text_field(attempt: QuizAttempt, qid: str, part: str, rule: TextRuleData, texts: dict,
+def _text_field(attempt: QuizAttempt | sa.Row, qid: str, part: str, rule: TextRuleData, texts: dict,
                 problems: dict | None) -> dict:
     """A written answer's textarea: its opaque name, what is written so far, and its problem."""
     value = texts.get(qid, {}).get(part, "")
@@ -90,7 +90,7 @@ def _text_field(attempt: QuizAttempt, qid: str, part: str, rule: TextRuleData, t
             "problem": problem}
 
 
-def render_attempt_page(attempt: QuizAttempt, version, module: ModuleData, tr, confirming: bool, left_after: int | None,
+def render_attempt_page(attempt: QuizAttempt | sa.Row, version, module: ModuleData, tr, confirming: bool, left_after: int | None,
                         texts: dict | None = None, refused: bool = False, **preview) -> str:
     """The officer's attempt page; the course editor's preview renders it too (with `preview_url`).
 

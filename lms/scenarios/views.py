@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+from sqlalchemy import Row
 
 from lms import access
 from lms.catalog import cache
@@ -49,7 +50,7 @@ def play(course_id: str, module_id: str) -> ResponseReturnValue:
     if refusal is not None:
         return to_course_page(course_id, refusal)
     tr = Translator(version, current_language())
-    history = runs.runs_of(current_user.id, course_id, module_id)
+    history = runs.runs_shown(current_user.id, course_id, module_id)
     current = history[-1] if history and history[-1].finished_at is None else None
     if current is None:
         return render_briefing(version, module, tr, history)
@@ -65,7 +66,7 @@ def render_briefing(version, module: ModuleData, tr: Translator, history: list, 
                            best=engine.score_bounds(scenario_of(module))[1], **preview)
 
 
-def render_node(current: ScenarioRun, run_version, module: ModuleData, tr: Translator, **preview) -> str:
+def render_node(current: ScenarioRun | Row, run_version, module: ModuleData, tr: Translator, **preview) -> str:
     """The officer's page of a run's current step; the course editor's preview renders it too.
 
     What the step shows of the course (the node, the feedback on the last reply, each reply's
