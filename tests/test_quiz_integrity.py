@@ -73,7 +73,8 @@ def test_the_quiz_page_gives_nothing_away_and_names_each_statement_a_radio_group
         assert f'"{category}' not in page and f"{category}:" not in page
     for option in q[BEST]["options"]:
         assert f'value="{option["id"]}"' not in page and str(escape(option["feedback"]["en"])) not in page
-    assert "credit: " not in page and "100" not in page
+    # 100 as a number of its own: the officer's made-up name ("Имя 1001") may hold the digits.
+    assert "credit: " not in page and not re.search(r"(?<!\d)100(?!\d)", page)
     assert not any(str(escape(x["explanation"]["en"])) in page for x in quiz["questions"])
     assert "Choose the best response" in page and "Put each statement in one category" in page
     assert attempt_id
