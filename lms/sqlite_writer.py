@@ -1,11 +1,12 @@
-"""SQLite's one writer at a time, handed on at once: an OS lock around each write transaction.
+"""SQLite's one writer at a time, handed on within a millisecond: an OS lock around each write transaction.
 
 SQLite lets one connection write at a time. A connection that finds another writing waits in
 SQLite's busy handler, which sleeps 1, 2, 5, 10, 15, 20, 25 ... ms between looks: a write
 section of 9 ms (a quiz submit, commit included) can keep the next writer asleep for 18.
 Python's sqlite3 offers no other handler. So each write transaction here first takes an
-exclusive flock on a file next to the database, and the kernel wakes the next writer the
-moment the last one has committed or rolled back.
+exclusive flock on a file next to the database, asked for again every half millisecond
+while another holds it, so the next writer starts within a millisecond of the last one's
+commit or rollback.
 
 Where a transaction begins: in the sqlite3 module's default mode (the one SQLAlchemy uses),
 reads run outside any transaction and the module itself sends BEGIN just before the first
@@ -20,6 +21,13 @@ lock for the second; SQLite's own wait decides there, as before. No reader ever 
 lock, and a transaction takes it before its first write (so before SQLite's write lock),
 so it never waits for it while holding SQLite's lock. PostgreSQL is not concerned.
 
+The wait is bounded, as SQLite's own is: a writer that does not get the lock within the
+connection's busy timeout (5 s unless set) goes on without it, and SQLite's busy handler
+decides as it did before this lock ("database is locked" once its own timeout passes). A
+stalled writer (a long `lms courses load`, a stopped process) thus costs a request a clear
+"try again" answer instead of a wait without end. (A blocking flock would wake the next
+writer at once, but cannot be given a time limit from a worker's thread.)
+
 The price: SQLite's automatic checkpoint (every 1,000 pages of log) runs inside the COMMIT
 that crosses it, so the next writer now waits for it too, where SQLite's own lock would
 already have let it write.
@@ -31,10 +39,14 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from typing import IO
 
 # The statements before which the sqlite3 module begins a transaction (its "DML" test).
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+# How often a waiting writer asks for the lock again (seconds).
+_POLL = 0.0005
 
 # The connection through which this thread holds the lock, if any.
 _this_thread = threading.local()
@@ -50,6 +62,8 @@ class Connection(sqlite3.Connection):
 
     def __init__(self, database, *args, **kwargs) -> None:
         super().__init__(database, *args, **kwargs)
+        # sqlite3.connect's own busy timeout (its second argument), 5 s by default.
+        self._wait = float(kwargs.get("timeout", args[0] if args else 5.0))
         path = os.fspath(database)
         self._lock_path = None if kwargs.get("uri") or path in ("", ":memory:") else lock_path(path)
         self._lock_file: IO[bytes] | None = None
@@ -57,6 +71,13 @@ class Connection(sqlite3.Connection):
 
     def cursor(self, factory=None):
         return super().cursor(factory or Cursor)
+
+    # The shortcuts make their cursor in C, without cursor(): through ours instead.
+    def execute(self, sql, parameters=(), /):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, seq_of_parameters, /):
+        return self.cursor().executemany(sql, seq_of_parameters)
 
     def commit(self) -> None:
         try:
@@ -91,10 +112,23 @@ class Connection(sqlite3.Connection):
             return False  # this thread writes through another connection: it would wait for itself
         if self._lock_file is None:
             self._lock_file = open(self._lock_path, "ab")  # noqa: SIM115 (kept open with the connection)
-        fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
+        if not self._lock_within(self._wait):
+            return False  # a stalled writer: SQLite's own busy wait decides, as without the lock
         self._locked = True
         _this_thread.holder = self
         return True
+
+    def _lock_within(self, seconds: float) -> bool:
+        assert self._lock_file is not None
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(_POLL)
 
     def _release(self) -> None:
         if self._locked:

@@ -129,3 +129,46 @@ def test_the_app_writes_through_the_lock_on_sqlite_only(app):
             assert isinstance(dbapi, sqlite_writer.Connection)
         else:
             assert not isinstance(dbapi, sqlite3.Connection)
+
+
+def test_a_stalled_writer_delays_the_next_one_no_longer_than_the_busy_timeout(database):
+    """A writer whose lock is held by a stalled process waits no longer than the connection's
+    busy timeout, then goes on without it and SQLite's own lock decides, as without this lock:
+    here nobody is writing in SQLite, so the write succeeds."""
+    with open(sqlite_writer.lock_path(database), "ab") as stalled:
+        fcntl.flock(stalled.fileno(), fcntl.LOCK_EX)  # held as by a stopped process
+        connection = sqlite3.connect(database, factory=sqlite_writer.Connection, timeout=0.3)
+        started = time.monotonic()
+        connection.execute("INSERT INTO t (v) VALUES ('after the wait')")
+        connection.commit()
+        waited = time.monotonic() - started
+        assert 0.3 <= waited < 3, waited
+        connection.close()
+    assert sqlite3.connect(database).execute("SELECT v FROM t").fetchall() == [("after the wait",)]
+
+
+def test_the_next_writer_starts_soon_after_the_lock_is_released(database):
+    first, second = _connect(database), _connect(database)
+    first.execute("INSERT INTO t (v) VALUES ('first')")
+    released = []
+    thread = threading.Thread(target=lambda: (second.execute("INSERT INTO t (v) VALUES ('second')"),
+                                              released.append(time.monotonic()), second.commit()))
+    thread.start()
+    time.sleep(0.2)
+    assert not released  # still waiting for the first writer
+    committed = time.monotonic()
+    first.commit()
+    thread.join(timeout=10)
+    assert released and released[0] - committed < 0.1, released
+    assert [v for (v,) in first.execute("SELECT v FROM t ORDER BY id")] == ["first", "second"]
+
+
+def test_the_connections_own_execute_takes_the_lock_too(database):
+    connection = _connect(database)
+    connection.execute("INSERT INTO t (v) VALUES ('a')")
+    assert _held(database)
+    connection.rollback()
+    connection.executemany("INSERT INTO t (v) VALUES (?)", [("b",)])
+    assert _held(database)
+    connection.commit()
+    assert not _held(database)
