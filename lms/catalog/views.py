@@ -155,11 +155,12 @@ def wrap_tables(html: str) -> Markup:
 def _lesson(version, module_id: str, lang: str, ui_lang: str) -> tuple[Markup | None, str]:
     """The lesson's finished HTML (media addresses, table boxes) and its language, made once
     per process for each version, module, language and interface language."""
-    base = url_for("catalog.media", course_id=version.course_id, version=version.version,
-                   module_id="_", filename="_")[:-3]
-    key = (version.id, version.content_hash, module_id, lang, ui_lang, base)
+    # The media addresses depend on nothing else than the key's version and the app's root.
+    key = (version.id, version.content_hash, module_id, lang, ui_lang, request.script_root)
     found = cache.LESSONS.get(key)
     if found is None:
+        base = url_for("catalog.media", course_id=version.course_id, version=version.version,
+                       module_id="_", filename="_")[:-3]
         html, shown = lesson_html(version, module_id, lang)
         if html:
             html = wrap_tables(html.replace(f'src="{MEDIA_MARK}', f'src="{base}'))
