@@ -166,6 +166,14 @@ def test_assignments_show_who_assigned_whom_extend_and_unassign_with_audit(clien
     db.session.commit()
     assert "Overdue" in officer.get("/learning/notifications").get_data(as_text=True)
 
+    # A course since withdrawn: no notice that would lead to a page not found.
+    from lms.catalog.models import Course
+
+    db.session.execute(sa.update(Course).where(Course.id == COURSE).values(is_published=False))
+    db.session.commit()
+    assert "Overdue" not in officer.get("/learning/notifications").get_data(as_text=True)
+    assert "Overdue" not in officer.get("/learning").get_data(as_text=True)
+
 
 def test_question_analysis_says_nothing_about_difficulty_after_one_attempt_and_filters_by_cohort(client, ctx):
     from tests.test_reports import QUIZ, _add_attempt, _answers, build_world, page_of, question_rows

@@ -279,13 +279,13 @@ def my_learning(user_id: int, today: date) -> MyLearning:
     taken = iter(versions)
     for row in rows:
         is_published, course_id, *dates, last_module_id, assigned_by_id, assigned_by, completed = row[n:]
+        if row[0] is None or not is_published:
+            continue  # a course since withdrawn: no card, and no notice that leads nowhere
         when = _Dates(*dates)
         if when.completed_at is None and assigned_by_id is not None:
             kind = assignments.notice_kind(when, today)
             if kind is not None:
                 notices.append(Notice(kind, course_id, when.due_on, when.enrolled_at, assigned_by))
-        if row[0] is None or not is_published:
-            continue
         version = next(taken)
         ids = [m["id"] for m in version.content["modules"]]
         done = set(completed.split(" ")) if completed else set()
