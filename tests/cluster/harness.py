@@ -379,7 +379,11 @@ class Officer:
                                              headers={"Referer": self.base + self.page})
             except requests.Timeout:
                 kind = "timeout"
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                # Also an answer cut off mid-body: a server killed after sending the headers
+                # (nginx cannot try another once the answer has begun). A browser shows a
+                # broken page and the officer reloads; a POST so cut may have been committed,
+                # as after a reset, and the retry finds it done.
                 kind = "connection"
             else:
                 if response.status_code < 500 and response.status_code != 429:
