@@ -16,7 +16,8 @@ With `--posts`, also the POSTs: a failing quiz submit (the bench's answers), a p
 another officer's record with that officer's cookie (bench/lesson.py's request lines), in a
 copy of the prepared database, so every run posts to the same untouched records; µs of CPU
 and SQL statements per POST, and the wall time of each POST's write section (its first write
-to the end of its commit), which two workers cannot run at once on SQLite. `--profile quiz_submit` (or another POST) profiles one of them.
+to the end of its commit), which two workers cannot run at once on SQLite.
+`--profile quiz_submit` (or another POST) profiles one of them.
 """
 
 from __future__ import annotations
@@ -130,6 +131,7 @@ def cpu_per_post(client, requests: list[tuple[str, str, str]], n: int) -> tuple[
     from sqlalchemy.orm import Session
 
     from lms.extensions import db
+    from lms.sqlite_writer import begins_write
 
     with client.application.app_context():
         engine = db.engine
@@ -140,8 +142,7 @@ def cpu_per_post(client, requests: list[tuple[str, str, str]], n: int) -> tuple[
     def count(conn, _cursor, statement, *_args):
         statements[0] += 1
         dbapi = conn.connection.dbapi_connection
-        if not first_write and not dbapi.in_transaction and statement.lstrip()[:7].upper().startswith(
-                ("INSERT", "UPDATE", "DELETE", "REPLACE")):
+        if not first_write and not dbapi.in_transaction and begins_write(statement):
             first_write.append(time.perf_counter())
 
     def committed(_session):

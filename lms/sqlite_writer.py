@@ -52,6 +52,11 @@ _POLL = 0.0005
 _this_thread = threading.local()
 
 
+def begins_write(sql: str) -> bool:
+    """Whether the sqlite3 module begins a transaction before `sql` (when none is open)."""
+    return sql.lstrip()[:7].upper().startswith(_WRITES)
+
+
 def lock_path(database: str) -> str:
     """The lock file of a database file."""
     return database + "-writer"
@@ -105,7 +110,7 @@ class Connection(sqlite3.Connection):
     def _take_before(self, sql: str) -> bool:
         """Take the lock when `sql` begins a write transaction; whether it was taken."""
         if (self._lock_path is None or self.in_transaction or self.isolation_level is None
-                or not sql.lstrip()[:7].upper().startswith(_WRITES)):
+                or not begins_write(sql)):
             return False
         holder = getattr(_this_thread, "holder", None)
         if holder is not None and holder._locked:
@@ -141,21 +146,17 @@ class Connection(sqlite3.Connection):
 
 class Cursor(sqlite3.Cursor):
     def execute(self, sql, parameters=(), /):
-        connection = self.connection
-        if not connection._take_before(sql):
-            return super().execute(sql, parameters)
-        try:
-            return super().execute(sql, parameters)
-        finally:
-            if not connection.in_transaction:  # the statement failed before its transaction began
-                connection._release()
+        return self._locked_if_writing(sql, super().execute, parameters)
 
     def executemany(self, sql, seq_of_parameters, /):
+        return self._locked_if_writing(sql, super().executemany, seq_of_parameters)
+
+    def _locked_if_writing(self, sql, run, parameters):
         connection = self.connection
         if not connection._take_before(sql):
-            return super().executemany(sql, seq_of_parameters)
+            return run(sql, parameters)
         try:
-            return super().executemany(sql, seq_of_parameters)
+            return run(sql, parameters)
         finally:
-            if not connection.in_transaction:
+            if not connection.in_transaction:  # the statement failed before its transaction began
                 connection._release()

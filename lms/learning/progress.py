@@ -218,7 +218,7 @@ class LearningItem:
 @dataclass
 class MyLearning:
     items: list[LearningItem]  # the enrolments in published courses, unfinished first, the soonest due first
-    notices: list[Notice]  # of unfinished assignments, in any course (assignments.in_notice_order)
+    notices: list[Notice]  # of unfinished assignments in those courses (assignments.in_notice_order)
 
 
 class _Dates(NamedTuple):
@@ -252,7 +252,7 @@ def _my_learning_statement() -> sa.Select:
                         progress.c.completed_at.is_not(None))
                  .scalar_subquery())
     # The version this enrolment takes (learning/versions.py). An enrolment in a course not
-    # published (or without that version's row) has no card, only its notice, if any.
+    # published (or without that version's row) has neither card nor notice (my_learning).
     joined = (enrolments.join(courses, courses.c.id == enrolments.c.course_id)
               .outerjoin(versions, sa.and_(versions.c.course_id == courses.c.id,
                                            versions.c.version == version_number_expr()))
@@ -273,20 +273,18 @@ def my_learning(user_id: int, today: date) -> MyLearning:
     query whatever the number of courses."""
     n = len(VERSION_COLUMNS)
     rows = db.session.execute(_my_learning_statement(), {"user_id": user_id}).all()
-    versions = [version_of_row(row[:n]) for row in rows if row[0] is not None and row[n]]
-    with_content(versions)
+    # A course since withdrawn (not published, or without the version's row): no card, and
+    # no notice that would lead nowhere.
+    shown = [row for row in rows if row[0] is not None and row[n]]
+    versions = with_content([version_of_row(row[:n]) for row in shown])
     items, notices = [], []
-    taken = iter(versions)
-    for row in rows:
-        is_published, course_id, *dates, last_module_id, assigned_by_id, assigned_by, completed = row[n:]
-        if row[0] is None or not is_published:
-            continue  # a course since withdrawn: no card, and no notice that leads nowhere
+    for row, version in zip(shown, versions, strict=True):
+        _published, course_id, *dates, last_module_id, assigned_by_id, assigned_by, completed = row[n:]
         when = _Dates(*dates)
         if when.completed_at is None and assigned_by_id is not None:
             kind = assignments.notice_kind(when, today)
             if kind is not None:
                 notices.append(Notice(kind, course_id, when.due_on, when.enrolled_at, assigned_by))
-        version = next(taken)
         ids = [m["id"] for m in version.content["modules"]]
         done = set(completed.split(" ")) if completed else set()
         items.append(LearningItem(
