@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,6 +31,17 @@ def enrol(client, course_id: str = COURSE, skip_pre_test: bool = True) -> None:
     client.post(f"/courses/{course_id}/enrol")
     if skip_pre_test:
         client.post(f"/courses/{course_id}/pre-test/skip")
+
+
+def course_copy(tmp_path, course_id: str, title: str) -> str:
+    """The sample course loaded again under another id and English title."""
+    folder = tmp_path / course_id
+    shutil.copytree(SAMPLE, folder)
+    course_yaml = folder / "course.yaml"
+    text = course_yaml.read_text().replace(f"id: {COURSE}", f"id: {course_id}", 1)
+    course_yaml.write_text(text.replace("First steps: respectful admission of a new prisoner", title, 1))
+    assert load_course_dir(folder).outcome == "created"
+    return course_id
 
 
 def correct_answers(version: CourseVersion, module_id: str) -> dict[str, list[str]]:

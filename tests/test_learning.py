@@ -1,12 +1,10 @@
 """The learning engine through the test client: enrol, read, quiz, role-play, complete."""
 
 import re
-import shutil
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from lms.catalog.loader import load_course_dir
 from lms.catalog.models import Course
 from lms.extensions import db
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress, ProgressEvent
@@ -15,9 +13,9 @@ from lms.quizzes.models import QuizAttempt
 from lms.timeutil import utcnow
 from tests.course_helpers import (
     COURSE,
-    SAMPLE,
     best_path,
     correct_answers,
+    course_copy,
     enrol,
     form_of,
     load_sample,
@@ -319,17 +317,6 @@ def test_footnotes_are_numbered_in_reading_order_in_lists_too():
 M1, M2 = "01-admission-basics", "02-role-play-admission"
 
 
-def _course_copy(tmp_path, course_id: str, title: str) -> str:
-    """The sample course loaded again under another id and English title."""
-    folder = tmp_path / course_id
-    shutil.copytree(SAMPLE, folder)
-    course_yaml = folder / "course.yaml"
-    text = course_yaml.read_text().replace(f"id: {COURSE}", f"id: {course_id}", 1)
-    course_yaml.write_text(text.replace("First steps: respectful admission of a new prisoner", title, 1))
-    assert load_course_dir(folder).outcome == "created"
-    return course_id
-
-
 def _cards(page: str) -> list[tuple[str, str]]:
     """Each course card of My learning: its course and its progress line, in the page's order."""
     return re.findall(r'<h2><a href="/courses/([\w-]+)">.*?(Progress: \d+ of \d+)', page, re.S)
@@ -340,7 +327,7 @@ def test_my_learning_shows_each_course_with_its_own_progress_in_order_and_the_no
     last; an unpublished course not at all. Notices: only for unfinished assignments, the soonest
     due first, then the newest; "new" only while nothing was done."""
     load_sample()
-    second, third, fourth, fifth, sixth = (_course_copy(tmp_path, f"course-{n}", f"Course number {n}")
+    second, third, fourth, fifth, sixth = (course_copy(tmp_path, f"course-{n}", f"Course number {n}")
                                            for n in ("two", "three", "four", "five", "six"))
     trainer = make_user(role=Role.TRAINER, name="Trainer One")
     officer = _officer(client)

@@ -36,7 +36,8 @@ ROLE_PLAY = "02-role-play-admission"
 WARM = {
     "floor": 1,       # /about: the account only
     "lesson": 2,      # the account; version, access, enrolment and progress in one query
-    "quiz": 3,        # + the officer's attempts at this quiz
+    "quiz": 2,        # the account; version, access, enrolment and the officer's attempts at
+                      #   this quiz in one query (course_access.part_page with SHOWN_ATTEMPTS)
     "role-play": 3,   # + the officer's runs of this role-play
     "learning": 2,    # the account; each enrolment with its version, dates, assigner (for the
                       #   notices) and completed modules in one query (progress.my_learning)

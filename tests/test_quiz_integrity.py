@@ -13,6 +13,7 @@ from lms.quizzes.models import QuizAttempt
 from tests.course_helpers import (
     COURSE,
     correct_answers,
+    course_copy,
     enrol,
     form_of,
     load_sample,
@@ -351,3 +352,30 @@ def test_the_quiz_page_lists_each_submitted_attempt_and_resumes_the_open_one(cli
     assert f'href="/attempts/{failed}">Attempt 1<' in page and f'href="/attempts/{open_id}">Attempt 2<' in page
     assert f"{score}%" in page and "100%" in page
     assert page.count('class="badge bad">Not passed<') == 1 and page.count('class="badge ok">Passed<') == 1
+
+
+def test_the_quiz_page_shows_only_this_officers_attempts_at_this_quiz(client, ctx, app, tmp_path):
+    """The page reads the attempts with the course in one query (course_access.part_page):
+    another officer's attempts at the quiz, and this officer's at another quiz (the
+    pre-test) or at the same module of another course, are neither listed nor resumed."""
+    version = load_sample()
+    pre_test = version.content["pre_test"]["id"]
+    copy = course_copy(tmp_path, "sample-copy", "A copy of the sample")
+    other = app.test_client()
+    _officer(other, "quiz-other")
+    take_quiz(other, version, M1, correct=False)
+    other.post(f"/courses/{COURSE}/modules/{M1}/quiz/start")
+    elsewhere = [open_attempt_id(other, M1)]
+    make_user(number="quiz-mine")
+    db.session.commit()
+    login(client, "quiz-mine")
+    enrol(client, skip_pre_test=False)
+    client.post(f"/courses/{COURSE}/modules/{pre_test}/quiz/start")  # left open
+    elsewhere.append(open_attempt_id(client, pre_test))
+    enrol(client, copy)
+    client.post(f"/courses/{copy}/modules/{M1}/quiz/start")  # left open
+    page = client.get(f"/courses/{copy}/modules/{M1}/quiz").get_data(as_text=True)
+    elsewhere.append(int(re.search(r'action="/attempts/(\d+)"', page).group(1)))
+    page = client.get(f"/courses/{COURSE}/modules/{M1}/quiz").get_data(as_text=True)
+    assert "Start the quiz" in page and "Your attempts" not in page and "3 attempts left" in page
+    assert len(set(elsewhere)) == 3 and "/attempts/" not in page

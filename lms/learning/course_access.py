@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -94,16 +94,30 @@ def progress_refusal(user: User, version: CourseVersion, module_id: str | None, 
     return None
 
 
-def part_page(user: User, course_id: str, module_id: str, part: str) -> tuple[CourseVersion, ModuleData, Refusal | None]:
-    """A module's quiz or role-play page (`part`): the account's version, the module, and why the
-    account may not take part yet (not enrolled), if so. Not found when the account may not see
-    the course or the module has no such part."""
-    page = course_page(user, course_id)
+def part_page(user: User, course_id: str, module_id: str, part: str, rows: PartRows | None = None
+              ) -> tuple[CourseVersion, ModuleData, Refusal | None, tuple]:
+    """A module's quiz or role-play page (`part`): the account's version, the module, why the
+    account may not take part yet (not enrolled), if so, and with `rows` the account's own
+    rows of this module's part, read in the same query. Not found when the account may not
+    see the course or the module has no such part."""
+    page = course_page(user, course_id, module_id if rows is not None else None, rows)
     if page is None or not page.access.visible:
         raise NotFoundError(course_id)
     module = part_of(page.version, module_id, part)
     refusal = None if page.access.may_take_part else Refusal(str(ENROL_FIRST[part]), "info", "")
-    return page.version, module, refusal
+    return page.version, module, refusal, page.rows
+
+
+@dataclass(frozen=True, eq=False)  # one object per kind of rows: its identity is its cache key
+class PartRows:
+    """The account's own rows of a module's part (a quiz's attempts), read with the course
+    page's row in one query: the table (with user_id, course_id and module_id columns), the
+    columns read in the order of `shape`'s fields, and their order."""
+
+    table: sa.FromClause
+    columns: tuple[sa.ColumnElement, ...]
+    shape: Any  # a NamedTuple class, made of each row's columns
+    order_by: tuple[sa.ColumnElement, ...]
 
 
 class ModuleTimes(NamedTuple):
@@ -125,10 +139,11 @@ class CoursePage:
     access: CourseAccess
     progress: ModuleTimes | None
     started: bool
+    rows: tuple = ()  # the account's rows asked for (PartRows), in their order
 
 
 @functools.cache
-def _course_page_statement(with_module: bool) -> sa.Select:
+def _course_page_statement(with_module: bool, rows: PartRows | None = None) -> sa.Select:
     """Built once (its SQLAlchemy cache key too); the account, course and module are bound.
 
     A Core statement on the tables' columns: read through the ORM as three whole objects, the
@@ -152,28 +167,44 @@ def _course_page_statement(with_module: bool) -> sa.Select:
         started = sa.exists().where(events.c.user_id == user_id, events.c.course_id == courses.id,
                                     events.c.module_id == module_id)
         columns += [progress.c.id, *(progress.c[name] for name in ModuleTimes._fields), started]
-    return sa.select(*columns).select_from(joined).where(courses.id == course_id, courses.is_published.is_(True))
+    order_by: tuple[sa.ColumnElement, ...] = ()
+    if rows is not None:
+        # One result row for each of the account's rows (one with NULLs when it has none).
+        t = rows.table
+        joined = joined.outerjoin(t, sa.and_(t.c.user_id == user_id, t.c.course_id == courses.id,
+                                             t.c.module_id == module_id))
+        columns += rows.columns
+        order_by = rows.order_by
+    return (sa.select(*columns).select_from(joined).where(courses.id == course_id, courses.is_published.is_(True))
+            .order_by(*order_by))
 
 
-def course_page(user: User, course_id: str, module_id: str | None = None) -> CoursePage | None:
+def course_page(user: User, course_id: str, module_id: str | None = None,
+                rows: PartRows | None = None) -> CoursePage | None:
     """The published course's version this account takes (the current one, or the one it is
-    finishing: learning/versions.py) with `course_access` for this account, and with a module
-    its progress there, in one query; None when no such course is published.
+    finishing: learning/versions.py) with `course_access` for this account and, with a
+    module, either its progress there or, given `rows`, the account's rows of that kind in
+    the module (a part's page: its attempts or runs, not the progress), in one query; None
+    when no such course is published.
 
     The version comes as an object of its row that is in no session (pages read only its
     columns and content)."""
     params = {"user_id": user.id, "course_id": course_id}
     if module_id is not None:
         params["module_id"] = module_id
-    row = db.session.execute(_course_page_statement(module_id is not None), params).first()
-    if row is None:
+    with_progress = module_id is not None and rows is None
+    found = db.session.execute(_course_page_statement(with_progress, rows), params).all()
+    if not found:
         return None
+    row = found[0]
     n = len(VERSION_COLUMNS)
     version = version_of_row(row[:n])
     with_content([version])
     is_open, enrolled = row[n], row[n + 1]
     progress, started = None, False
-    if module_id is not None:
+    if with_progress:
         progress_id, *times, started = row[n + 2:]
         progress = None if progress_id is None else ModuleTimes(*times)
-    return CoursePage(version, course_access(user, bool(is_open), bool(enrolled)), progress, bool(started))
+    # The account's rows: each result row's last columns, none when they are NULL (the outer join's).
+    own = () if rows is None else tuple(rows.shape._make(r[n + 2:]) for r in found if r[n + 2] is not None)
+    return CoursePage(version, course_access(user, bool(is_open), bool(enrolled)), progress, bool(started), own)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -25,6 +27,7 @@ from lms.org.models import User
 from lms.org.scope import can_see_user
 from lms.quizzes import attempt_page, grading
 from lms.quizzes import attempts as quiz_attempts
+from lms.quizzes.attempts import ShownAttempt
 from lms.quizzes.models import QuizAttempt
 from lms.quizzes.scores import is_final_assessment
 
@@ -41,10 +44,10 @@ MESSAGES = {
 @bp.get("/courses/<course_id>/modules/<module_id>/quiz")
 @access.signed_in
 def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
-    version, module, refusal = part_page(current_user, course_id, module_id, "quiz")
+    version, module, refusal, attempts = part_page(current_user, course_id, module_id, "quiz",
+                                                   quiz_attempts.SHOWN_ATTEMPTS)
     if refusal is not None:
         return to_course_page(course_id, refusal)
-    attempts = quiz_attempts.attempts_shown(current_user.id, course_id, module_id)
     tr = Translator(version, current_language())
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     if open_attempt is not None:
@@ -69,8 +72,8 @@ def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
-def _render_attempt(attempt: QuizAttempt | sa.Row, version, module_id: str, tr,
-                    attempts: list[QuizAttempt] | list[sa.Row]) -> ResponseReturnValue:
+def _render_attempt(attempt: QuizAttempt | ShownAttempt, version, module_id: str, tr,
+                    attempts: Sequence[QuizAttempt | ShownAttempt]) -> ResponseReturnValue:
     module = version.module(module_id)
     left = quiz_attempts.attempts_left(quiz_of(module), attempts)
     return render_attempt_page(attempt, version, module, tr, bool(request.args.get("confirm")),
@@ -78,7 +81,7 @@ def _render_attempt(attempt: QuizAttempt | sa.Row, version, module_id: str, tr,
                                texts=quiz_attempts.texts_of(attempt, quiz_of(module)), refused=bool(request.args.get("refused")))
 
 
-def _text_field(attempt: QuizAttempt | sa.Row, qid: str, part: str, rule: TextRuleData, texts: dict,
+def _text_field(attempt: QuizAttempt | ShownAttempt, qid: str, part: str, rule: TextRuleData, texts: dict,
                 problems: dict | None) -> dict:
     """A written answer's textarea: its opaque name, what is written so far, and its problem."""
     value = texts.get(qid, {}).get(part, "")
@@ -90,7 +93,7 @@ def _text_field(attempt: QuizAttempt | sa.Row, qid: str, part: str, rule: TextRu
             "problem": problem}
 
 
-def render_attempt_page(attempt: QuizAttempt | sa.Row, version, module: ModuleData, tr, confirming: bool, left_after: int | None,
+def render_attempt_page(attempt: QuizAttempt | ShownAttempt, version, module: ModuleData, tr, confirming: bool, left_after: int | None,
                         texts: dict | None = None, refused: bool = False, **preview) -> str:
     """The officer's attempt page; the course editor's preview renders it too (with `preview_url`).
 

@@ -46,7 +46,7 @@ bp = Blueprint("scenarios", __name__, template_folder="templates")
 @bp.get("/courses/<course_id>/modules/<module_id>/scenario")
 @access.signed_in
 def play(course_id: str, module_id: str) -> ResponseReturnValue:
-    version, module, refusal = part_page(current_user, course_id, module_id, "scenario")
+    version, module, refusal, _rows = part_page(current_user, course_id, module_id, "scenario")
     if refusal is not None:
         return to_course_page(course_id, refusal)
     tr = Translator(version, current_language())
