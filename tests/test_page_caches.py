@@ -312,6 +312,16 @@ def test_quiz_page_shows_each_officer_their_own_keys_choices_and_token(app, ctx)
         quiz_attempts.option_keys(theirs, app.config["SECRET_KEY"])[qid][o] for qid, opts in chosen.items() for o in opts}
 
 
+def test_quiz_page_form_goes_to_the_attempt_under_the_apps_root(app, ctx):
+    """The cached part of the page holds the form's address up to the attempt's id: an app
+    served under a root (SCRIPT_NAME behind a proxy) and the same app at / each get their own."""
+    _officer, client = _enrolled_officer(app, "quiz-root")
+    attempt = _open_attempt(client)
+    for root in ("", "/lms", ""):
+        page = client.get(QUIZ, base_url=f"http://localhost{root}").get_data(as_text=True)
+        assert f'action="{root}/attempts/{attempt.id}"' in page, root
+
+
 def test_option_keys_are_of_the_secret_the_attempt_and_its_layout():
     layout = [["q-1", ["a", "b"]], ["q-2", ["c"]]]
     first = QuizAttempt(id=7, layout=layout)

@@ -20,9 +20,11 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from lms.catalog import cache
-from lms.catalog.content import ModuleData, QuestionData, quiz_of
+from lms.catalog.content import ModuleData, QuestionData, TextRuleData, quiz_of
 from lms.csrf_tokens import mark
 from lms.quizzes import grading
+from lms.quizzes.attempts import text_rules
+from lms.quizzes.scores import is_final_assessment
 
 _TEMPLATE = "quizzes/_question.html"
 
@@ -32,15 +34,19 @@ MARKS = SimpleNamespace(n=mark("n"), number=mark("number"), key=mark("key"), che
 CHECKED = ' checked'
 
 
+# A choice's part cut where its key and its `checked` go: (before the key, between, after).
+Choice = tuple[str, str, str]
+
+
 @dataclass
 class QuestionParts:
     """One question's rendered parts, each with marks where an attempt's values go."""
 
     type: str
     head: tuple[str, str]  # answered, unanswered
-    choices: dict[str, str] = field(default_factory=dict)  # option (or placement choice) id -> part
+    choices: dict[str, Choice] = field(default_factory=dict)  # option (or placement choice) id -> part
     rows: dict[str, str] = field(default_factory=dict)  # statement id -> its start
-    categories: dict[str, str] = field(default_factory=dict)  # category id -> part
+    categories: dict[str, Choice] = field(default_factory=dict)  # category id -> part
     row_end: str = ""
     end: str = ""
     placement_end: str = ""
@@ -50,6 +56,16 @@ class QuestionParts:
 class QuizParts:
     questions: dict[str, QuestionParts]
     numbers: list[str]  # 1, 2, 3… as the interface language writes them
+    title: str  # the page's title
+    by_id: dict[str, QuestionData]  # the quiz's questions by id
+    rules: dict[str, dict[str, TextRuleData]]  # what is written in each question (attempts.text_rules)
+    is_final: bool  # the course's final assessment (scores.is_final_assessment)
+
+
+def _cut(part: str) -> Choice:
+    before, rest = part.split(MARKS.key)
+    between, after = rest.split(MARKS.checked)
+    return before, between, after
 
 
 def _macro(name: str):
@@ -75,38 +91,42 @@ def _question_parts(q: QuestionData, tr) -> QuestionParts:
     if q["type"] in grading.SORTED:
         row_start, category, choice = _macro("row_start"), _macro("category"), _macro("placement_choice")
         parts.rows = {i["id"]: str(row_start({"text": tr(i["text"])})) for i in q["items"]}
-        parts.categories = {c["id"]: str(category(shown, {"text": tr(c["text"])}, MARKS)) for c in q["categories"]}
+        parts.categories = {c["id"]: _cut(str(category(shown, {"text": tr(c["text"])}, MARKS))) for c in q["categories"]}
         parts.row_end = str(_macro("row_end")(MARKS))
         parts.end = str(_macro("placement_start")(shown))
         if q.get("placement"):
-            parts.choices = {grading.placement_choice(o["id"]): str(choice(shown, {"text": tr(o["text"])}, MARKS))
+            parts.choices = {grading.placement_choice(o["id"]): _cut(str(choice(shown, {"text": tr(o["text"])}, MARKS)))
                              for o in q["placement"]["options"]}
         parts.placement_end = str(_macro("placement_end")(shown, MARKS))
     else:
         option = _macro("option")
-        parts.choices = {o["id"]: str(option(shown, {"text": tr(o["text"])}, MARKS)) for o in q["options"]}
+        parts.choices = {o["id"]: _cut(str(option(shown, {"text": tr(o["text"])}, MARKS))) for o in q["options"]}
         parts.end = str(_macro("options_end")())
     return parts
 
 
 def quiz_parts(version, module: ModuleData, tr, cached: bool = True) -> QuizParts:
-    """The module's questions as parts, made once per process for each version (row id and
-    content hash), module and interface language (the course language shown follows from
-    the content and the interface language); the course editor's preview (a draft) makes
-    them afresh each time."""
+    """The module's questions as parts, with the page's title and what the page reads of
+    the quiz, made once per process for each version (row id and content hash), module and
+    interface language (the course language shown follows from the content and the
+    interface language); the course editor's preview (a draft) makes them afresh each time."""
     key = (version.id, version.content_hash, module["id"], tr.ui_lang)
     found = cache.QUIZ_PAGES.get(key) if cached else None
     if found is None:
         questions = quiz_of(module)["questions"]
         found = QuizParts(questions={q["id"]: _question_parts(q, tr) for q in questions},
-                          numbers=[format_number(n) for n in range(1, len(questions) + 1)])
+                          numbers=[format_number(n) for n in range(1, len(questions) + 1)],
+                          title=f"{_('Quiz')}: {tr(module['title'])}", by_id={q["id"]: q for q in questions},
+                          rules={q["id"]: text_rules(q) for q in questions},
+                          is_final=is_final_assessment(version, module["id"]))
         if cached:
             cache.QUIZ_PAGES.put(key, found)
     return found
 
 
-def _choice(part: str, key: str, selected: bool) -> str:
-    return part.replace(MARKS.key, key).replace(MARKS.checked, CHECKED if selected else "")
+def _choice(part: Choice, key: str, selected: bool) -> str:
+    before, between, after = part
+    return before + key + between + (CHECKED if selected else "") + after
 
 
 def questions_html(parts: QuizParts, layout: list, draft: dict, keys: dict, unanswered: set[str],

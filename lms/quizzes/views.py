@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from lms import access
 from lms.catalog import cache
@@ -62,9 +62,9 @@ def quiz(course_id: str, module_id: str) -> ResponseReturnValue:
     )
 
 
-# Stand in the cached page for the form's address and the attempt's questions (random per
-# process, so no text can contain them).
-ACTION_MARK = mark("action")
+# Stand in the cached page for the attempt's id in the form's address and for the attempt's
+# questions (random per process, so no text can contain them).
+ATTEMPT_MARK = mark("attempt")
 QUESTIONS_MARK = mark("questions")
 
 
@@ -100,14 +100,14 @@ def render_attempt_page(attempt: QuizAttempt | ShownAttempt, version, module: Mo
     texts: what the officer has written so far; refused: the last submission was refused
     for its written answers, so a missing required one is marked too. The questions' own
     parts are made once per process (attempt_page.py); this request puts in the attempt's."""
-    by_id = {q["id"]: q for q in quiz_of(module)["questions"]}
+    parts = attempt_page.quiz_parts(version, module, tr, cached=not preview)
+    by_id, rules = parts.by_id, parts.rules
     layout = [(qid, choice_ids) for qid, choice_ids in attempt.layout if qid in by_id]
     texts = texts or {}
     problems = (quiz_attempts.text_problems(quiz_of(module), layout, attempt.draft, texts)
                 if refused else None)
     unanswered = [(n, qid) for n, (qid, _choices) in enumerate(layout, 1)
                   if confirming and not grading.is_answered(by_id[qid], set(attempt.draft.get(qid, [])))]
-    rules = {qid: quiz_attempts.text_rules(by_id[qid]) for qid, _choices in layout}
 
     def field_of(qid: str, part: str, html_id: str) -> Markup | None:
         rule = rules[qid].get(part)
@@ -118,29 +118,28 @@ def render_attempt_page(attempt: QuizAttempt | ShownAttempt, version, module: Mo
     # Only text goes to the page, under keys of this attempt: never an option's id, never
     # which option or category is correct, never feedback or credit.
     questions = attempt_page.questions_html(
-        attempt_page.quiz_parts(version, module, tr, cached=not preview), layout, attempt.draft,
-        quiz_attempts.option_keys(attempt, _secret()), {qid for _n, qid in unanswered}, field_of)
-    action = (preview["preview_url"] if preview else url_for)("quizzes.answer", attempt_id=attempt.id)
-    title = f"{_('Quiz')}: {tr(module['title'])}"
+        parts, layout, attempt.draft, quiz_attempts.option_keys(attempt, _secret()),
+        {qid for _n, qid in unanswered}, field_of)
     context = dict(attempt=attempt, version=version, module=module, tr=tr, confirming=confirming,
-                   unanswered=[n for n, _qid in unanswered], left_after=left_after,
-                   is_final=is_final_assessment(version, module["id"]))
+                   unanswered=[n for n, _qid in unanswered], left_after=left_after, is_final=parts.is_final)
     if preview:
+        action = preview["preview_url"]("quizzes.answer", attempt_id=attempt.id)
         body = render_template("quizzes/_attempt_body.html", **context, **preview, action=action,
                                csrf_value=generate_csrf(), questions=questions)
-        return render_template("quizzes/attempt.html", title=title, body=Markup(body))  # noqa: S704 (our template)
+        return render_template("quizzes/attempt.html", title=parts.title, body=Markup(body))  # noqa: S704 (our template)
     # The rest of the page is the same for every attempt with the same number, attempts left
     # (shown for a final assessment only) and unanswered questions: rendered once per
-    # process, the attempt's own parts put in.
+    # process, the attempt's own parts put in (the form's address ends with the attempt's id).
     key = (version.id, version.content_hash, module["id"], tr.ui_lang, attempt.number,
-           left_after if context["is_final"] else None, confirming, tuple(context["unanswered"]))
+           left_after if parts.is_final else None, confirming, tuple(context["unanswered"]), request.script_root)
     shell = cache.ATTEMPT_PAGES.get(key)
     if shell is None:
-        shell = render_template("quizzes/_attempt_body.html", **context, action=ACTION_MARK,
+        action = url_for("quizzes.answer", attempt_id=0)[:-1] + ATTEMPT_MARK
+        shell = render_template("quizzes/_attempt_body.html", **context, action=action,
                                 csrf_value=TOKEN_MARK, questions=QUESTIONS_MARK)
         cache.ATTEMPT_PAGES.put(key, shell)
-    body = with_token(shell.replace(ACTION_MARK, str(escape(action)))).replace(QUESTIONS_MARK, questions)
-    return render_template("quizzes/attempt.html", title=title, body=Markup(body))  # noqa: S704 (our templates, values escaped)
+    body = with_token(shell.replace(ATTEMPT_MARK, str(attempt.id))).replace(QUESTIONS_MARK, questions)
+    return render_template("quizzes/attempt.html", title=parts.title, body=Markup(body))  # noqa: S704 (our templates, values escaped)
 
 
 @bp.post("/courses/<course_id>/modules/<module_id>/quiz/start")
