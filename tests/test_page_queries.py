@@ -93,12 +93,12 @@ def test_officer_pages_send_a_fixed_number_of_queries(app, client, ctx):
 
 
 # Queries per POST, whatever the data size: the account, the record posted to and its
-# course version, then what is written; nothing is read again after the commit (the
-# redirect names the record by the id in the URL).
+# course version (one statement for a quiz attempt, two for a role-play run), then what is
+# written; nothing is read again after the commit (the redirect names the record by the id in the URL).
 POSTS = {
-    "quiz-submit": 7,      # + the claim that also writes the grade, the answers (one INSERT),
+    "quiz-submit": 6,      # + the claim that also writes the grade, the answers (one INSERT),
                            #   the event and the enrolment's last activity
-    "quiz-passed": 10,     # the lesson read before, so this completes the module: + the quiz part
+    "quiz-passed": 9,      # the lesson read before, so this completes the module: + the quiz part
                            #   recorded (lms.learning.completion.record_part): the enrolment's
                            #   UPDATE (it locks the row), the module's row made or locked, its
                            #   UPDATE, the modules completed (is the course?), the events (one INSERT)

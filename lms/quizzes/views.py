@@ -189,7 +189,7 @@ def _placement_choices(q: QuestionData, choice_ids: list[str], selected: set[str
         for choice in choice_ids if choice in options]}
 
 
-def form_answers(attempt: QuizAttempt, form) -> dict[str, list[str]]:
+def form_answers(attempt: QuizAttempt | sa.Row, form) -> dict[str, list[str]]:
     """The answers of a form, as option ids (the form names options by opaque keys).
 
     A classify or rate question sends one radio group per statement, named q-<id>.<n>
@@ -205,12 +205,12 @@ def form_answers(attempt: QuizAttempt, form) -> dict[str, list[str]]:
 @bp.post("/attempts/<int:attempt_id>")
 @access.signed_in
 def answer(attempt_id: int) -> ResponseReturnValue:
-    attempt = db.get_or_404(QuizAttempt, attempt_id)
-    if attempt.user_id != current_user.id:
+    found = quiz_attempts.answered_attempt(attempt_id)
+    if found is None or found[0].user_id != current_user.id:
         abort(404)
+    attempt, version = found
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    version = recorded_version(attempt.course_id, attempt.course_version)
     module = part_of(version, attempt.module_id, "quiz")
     quiz_url = url_for("quizzes.quiz", course_id=attempt.course_id, module_id=attempt.module_id)
     if attempt.is_submitted:
@@ -248,7 +248,6 @@ def answer(attempt_id: int) -> ResponseReturnValue:
         flash(MESSAGES["already-submitted"](), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt_id))
     db.session.commit()
-    # attempt_id, not attempt.id: the commit expired the attempt, and reading it would load it again.
     return redirect(url_for("quizzes.review", attempt_id=attempt_id))
 
 
