@@ -221,6 +221,22 @@ def test_completing_every_module_completes_the_course_once(client, ctx):
     assert "2 of 2 modules" in page
 
 
+def test_an_event_is_activity_of_an_enrolment_not_yet_written_in_the_same_transaction(ctx):
+    from lms.learning import completion
+
+    version = load_sample()
+    user = make_user(number="off1")
+    db.session.commit()
+    user_id, _loaded = user.id, version.version  # loaded again now: no load (and flush) in log_event
+    enrolment = Enrolment(user_id=user_id, course_id=COURSE)
+    db.session.add(enrolment)  # in the session, not yet in the table
+    completion.log_event(user_id, version, "01-admission-basics", "quiz_started", attempt=1)
+    db.session.commit()
+    db.session.expire_all()
+    at = db.session.scalar(sa.select(ProgressEvent.at).where(ProgressEvent.user_id == user_id))
+    assert at is not None and db.session.get(Enrolment, enrolment.id).last_activity_at == at
+
+
 def test_a_module_needs_every_part(client, ctx):
     version = load_sample()
     _officer(client)

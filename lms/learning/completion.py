@@ -83,15 +83,15 @@ def hold_enrolment(user_id: int, course_id: str) -> None:
 def _event_statements() -> tuple[sa.Insert, sa.Update]:
     """Built once, with their SQLAlchemy cache keys: every quiz submit and role-play step
     sends them. The event is inserted at once (nothing reads its id back) rather than
-    through the session's unit of work."""
-    activity = Enrolment.__table__.c.last_activity_at
+    through the session's unit of work; the activity is an UPDATE of the table, not of the
+    model (the ORM's bulk-update steps cost about 0.2 ms of CPU, inside the write section)."""
+    enrolments = Enrolment.metadata.tables[Enrolment.__tablename__]
     return (
         sa.insert(ProgressEvent.metadata.tables[ProgressEvent.__tablename__]),
-        sa.update(Enrolment)
-        .where(Enrolment.user_id == sa.bindparam("event_user_id"),
-               Enrolment.course_id == sa.bindparam("event_course_id"))
-        .values(last_activity_at=sa.bindparam("event_at", type_=activity.type))
-        .execution_options(synchronize_session=False),
+        sa.update(enrolments)
+        .where(enrolments.c.user_id == sa.bindparam("event_user_id"),
+               enrolments.c.course_id == sa.bindparam("event_course_id"))
+        .values(last_activity_at=sa.bindparam("event_at", type_=enrolments.c.last_activity_at.type)),
     )
 
 
@@ -117,6 +117,9 @@ def log_event(user_id: int, version: CourseVersion, module_id: str | None, kind:
         return record_part(user_id, version, module_id, part_done, event=(kind, detail))
     now = utcnow()
     _insert_events(user_id, version, [(module_id, kind, detail)], now)
+    # What the session holds unwritten goes first, as before an UPDATE of the model (an
+    # enrolment made in this transaction must be in the table to be updated).
+    db.session.flush()
     db.session.execute(_event_statements()[1], {"event_user_id": user_id, "event_course_id": version.course_id,
                                                 "event_at": now})
     return None
