@@ -207,27 +207,33 @@ def record_part(user_id: int, version: CourseVersion, module_id: str, part: str,
     return completion
 
 
+@functools.cache
+def _completion_statements() -> tuple[sa.Select, sa.Select]:
+    """Built once, with their SQLAlchemy cache keys: every module completed reads the first,
+    inside the write section (building a statement costs more than running it)."""
+    user_id = sa.bindparam("completed_user_id", type_=sa.Integer)
+    course_id = sa.bindparam("completed_course_id", type_=sa.String)
+    return (
+        sa.select(ModuleProgress.module_id).where(
+            ModuleProgress.user_id == user_id, ModuleProgress.course_id == course_id,
+            ModuleProgress.completed_at.is_not(None)),
+        sa.select(CourseCompletion.course_version).where(
+            CourseCompletion.user_id == user_id, CourseCompletion.course_id == course_id),
+    )
+
+
 def _complete_course_if_due(user_id: int, version: CourseVersion, enrolment,
                             events: list[tuple[str | None, str, dict]], now) -> CourseCompletion | None:
     """The course's completion, added to the session when every module is complete and this
     version was not completed before; its event is added to `events`. Completed `now`, the
     moment the part that completed it was recorded (its events and the enrolment's activity)."""
     module_ids = [m["id"] for m in version.content["modules"]]
-    completed = set(db.session.scalars(
-        sa.select(ModuleProgress.module_id).where(
-            ModuleProgress.user_id == user_id,
-            ModuleProgress.course_id == version.course_id,
-            ModuleProgress.completed_at.is_not(None),
-        )
-    ))
+    completed_modules, completed_versions_of = _completion_statements()
+    params = {"completed_user_id": user_id, "completed_course_id": version.course_id}
+    completed = set(db.session.scalars(completed_modules, params))
     if not set(module_ids) <= completed:
         return None
-    completed_versions = set(db.session.scalars(
-        sa.select(CourseCompletion.course_version).where(
-            CourseCompletion.user_id == user_id,
-            CourseCompletion.course_id == version.course_id,
-        )
-    ))
+    completed_versions = set(db.session.scalars(completed_versions_of, params))
     if version.version in completed_versions:
         return None
     completion = CourseCompletion(
