@@ -237,6 +237,39 @@ def test_an_event_is_activity_of_an_enrolment_not_yet_written_in_the_same_transa
     assert at is not None and db.session.get(Enrolment, enrolment.id).last_activity_at == at
 
 
+def test_a_part_done_reuses_its_compiled_statements_on_sqlite(ctx):
+    """Every statement of a part done comes from SQLAlchemy's compiled cache once warm: on
+    SQLite they run inside the write section, where compiling one (an INSERT ... ON CONFLICT
+    has no cache key of its own) kept every other writer waiting."""
+    from sqlalchemy.engine.interfaces import CacheStats
+
+    from lms.learning import completion
+
+    if db.engine.dialect.name != "sqlite":
+        return  # PostgreSQL locks rows, not the database: the upsert is compiled as SQLAlchemy does
+    version = load_sample()
+    users = [make_user(number=f"off{n}") for n in range(2)]
+    db.session.commit()
+    ids = [u.id for u in users]
+    for user_id in ids:
+        db.session.add(Enrolment(user_id=user_id, course_id=COURSE))
+    db.session.commit()
+    misses = []
+
+    def executed(_conn, _cursor, statement, _params, context, _many):
+        if context.cache_hit is not CacheStats.CACHE_HIT:
+            misses.append(statement)
+
+    completion.record_part(ids[0], version, "01-admission-basics", "lesson")  # warm
+    sa.event.listen(db.engine, "after_cursor_execute", executed)
+    try:
+        completion.record_part(ids[1], version, "01-admission-basics", "lesson")
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", executed)
+    db.session.commit()
+    assert misses == []
+
+
 def test_a_module_needs_every_part(client, ctx):
     version = load_sample()
     _officer(client)

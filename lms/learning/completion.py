@@ -15,6 +15,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 from blinker import Namespace
+from sqlalchemy.dialects import sqlite
 
 from lms.catalog.content import ModuleData
 from lms.catalog.models import CourseVersion
@@ -159,9 +160,16 @@ def _part_statements(dialect: str) -> tuple[sa.Executable, sa.Executable]:
                 module_id=sa.bindparam("part_module_id"), course_version=sa.bindparam("part_version"))
         .returning(*progress.c)
     )
+    upsert: sa.Insert | sa.TextualSelect = insert_progress
+    if dialect == "sqlite":
+        # SQLAlchemy compiles an INSERT ... ON CONFLICT again on every execution (its dialects'
+        # Insert has no cache key): on SQLite inside the write section, where no other worker
+        # can write. Compiled once here instead, as text of the same SQL, parameters and columns.
+        sql = str(insert_progress.compile(dialect=sqlite.dialect(paramstyle="named")))
+        upsert = sa.text(sql).columns(*progress.c)
     return (
         sa.select(Enrolment).from_statement(update_enrolment).execution_options(populate_existing=True),
-        sa.select(ModuleProgress).from_statement(insert_progress).execution_options(populate_existing=True),
+        sa.select(ModuleProgress).from_statement(upsert).execution_options(populate_existing=True),
     )
 
 
