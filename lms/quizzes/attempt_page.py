@@ -124,9 +124,13 @@ def quiz_parts(version, module: ModuleData, tr, cached: bool = True) -> QuizPart
     return found
 
 
-def _choice(part: Choice, key: str, selected: bool) -> str:
-    before, between, after = part
-    return before + key + between + (CHECKED if selected else "") + after
+def _choices(out: list[str], parts: dict[str, Choice], choice_ids, keys: dict[str, str], selected: set[str]) -> None:
+    """Each choice laid out (and still in the course) with its key and `checked` put in, as
+    pieces of `out` (joined once, with the page)."""
+    for c in choice_ids:
+        part = parts.get(c)
+        if part is not None:
+            out += (part[0], keys[c], part[1], CHECKED if c in selected else "", part[2])
 
 
 def questions_html(parts: QuizParts, layout: list, draft: dict, keys: dict, unanswered: set[str],
@@ -145,21 +149,24 @@ def questions_html(parts: QuizParts, layout: list, draft: dict, keys: dict, unan
         number = parts.numbers[n - 1] if n <= len(parts.numbers) else str(n)
         out.append(q.head[qid in unanswered].replace(MARKS.n, str(n)).replace(MARKS.number, number))
         if q.type in grading.SORTED:
-            rows: dict[str, list[str]] = {}
+            by_item: dict[str, list[str]] = {}  # statement id -> its choices (statement, category)
+            cells: dict[str, Choice] = {}  # choice -> its category's part
             for choice in choice_ids:
                 item_id, category_id = grading.split_pair(choice)
                 if item_id in q.rows and category_id in q.categories:
-                    rows.setdefault(item_id, []).append(
-                        _choice(q.categories[category_id], keys[qid][choice], choice in selected))
-            for item_n, (item_id, choices) in enumerate(rows.items(), 1):
+                    by_item.setdefault(item_id, []).append(choice)
+                    cells[choice] = q.categories[category_id]
+            for item_n, (item_id, choices) in enumerate(by_item.items(), 1):
                 out.append(q.rows[item_id])
-                out.append("".join(choices).replace(MARKS.item_n, str(item_n)))
+                row: list[str] = []
+                _choices(row, cells, choices, keys[qid], selected)
+                out.append("".join(row).replace(MARKS.item_n, str(item_n)))
                 out.append(q.row_end.replace(MARKS.field, field_of(qid, item_id, f"question-{n}-{item_n}") or ""))
             out.append(q.end)
-            out.extend(_choice(q.choices[c], keys[qid][c], c in selected) for c in choice_ids if c in q.choices)
+            _choices(out, q.choices, choice_ids, keys[qid], selected)
             out.append(q.placement_end.replace(MARKS.field, field_of(qid, grading.PLACEMENT, f"question-{n}-p") or ""))
         else:
-            out.extend(_choice(q.choices[oid], keys[qid][oid], oid in selected) for oid in choice_ids if oid in q.choices)
+            _choices(out, q.choices, choice_ids, keys[qid], selected)
             out.append(q.end)
     return Markup("".join(out))  # noqa: S704 (our templates; the keys put in are letters and digits)
 
