@@ -38,7 +38,8 @@ WARM = {
     "lesson": 2,      # the account; version, access, enrolment and progress in one query
     "quiz": 2,        # the account; version, access, enrolment and the officer's attempts at
                       #   this quiz in one query (course_access.part_page with SHOWN_ATTEMPTS)
-    "role-play": 3,   # + the officer's runs of this role-play
+    "role-play": 2,   # the account; version, access, enrolment and the officer's runs of this
+                      #   role-play in one query (course_access.part_page with SHOWN_RUNS)
     "learning": 2,    # the account; each enrolment with its version, dates, assigner (for the
                       #   notices) and completed modules in one query (progress.my_learning)
     "course": 9,

@@ -23,7 +23,16 @@ from lms.learning.models import Enrolment, ModuleProgress
 from lms.org.models import Cohort, Role
 from lms.scenarios import engine
 from lms.scenarios.models import ClassroomSession, ScenarioRun
-from tests.course_helpers import COURSE, best_path, choice_form, load_sample, play_scenario
+from lms.timeutil import utcnow
+from tests.course_helpers import (
+    COURSE,
+    best_path,
+    choice_form,
+    course_copy,
+    enrol,
+    load_sample,
+    play_scenario,
+)
 from tests.factories import login, make_country, make_institution, make_user
 
 MODULE = "02-role-play-admission"
@@ -409,6 +418,42 @@ def test_another_officer_cannot_see_or_play_my_run(app, client, ctx):
     assert other.get(f"/runs/{run_id}").status_code == 404
     assert other.post(f"/runs/{run_id}/choose", data=choice_form(run_id, 1, "c1")).status_code == 404
     assert _runs(officer.id)[0].choices == ["c1"]
+
+
+def test_the_role_play_page_shows_only_this_officers_own_runs_of_this_role_play(app, client, ctx, tmp_path):
+    """The page reads the runs with the course in one query (course_access.part_page):
+    another officer's run of the role-play, and this officer's classroom record of it, run
+    of another module of the course or run of the same module in another course are
+    neither listed nor resumed."""
+    version, officer = _enrolled_officer(client)
+    copy_id = course_copy(tmp_path, "sample-copy", "A copy of the sample")
+    other = app.test_client()
+    intruder = make_user(institution=officer.institution)
+    progress.enrol(intruder, COURSE)
+    progress.skip_pre_test(intruder.id, version)
+    db.session.commit()
+    login(other, intruder)
+    elsewhere = [play_scenario(other, version, MODULE, ["c1"])]  # left open
+    enrol(client, copy_id)
+    client.post(f"/courses/{copy_id}/modules/{MODULE}/scenario/start")  # left open
+    page = client.get(f"/courses/{copy_id}/modules/{MODULE}/scenario").get_data(as_text=True)
+    elsewhere.append(int(re.search(r'action="/runs/(\d+)/choose"', page).group(1)))
+    session = ClassroomSession(trainer_id=intruder.id, course_id=COURSE, course_version=version.version,
+                               module_id=MODULE, held_on=date.today(), place="Training room 2")
+    db.session.add(session)
+    db.session.flush()
+    now = utcnow()
+    for module_id, session_id in ((MODULE, session.id), ("01-admission-basics", None)):
+        run = ScenarioRun(user_id=officer.id, course_id=COURSE, course_version=version.version,
+                          module_id=module_id, scenario_id="admission", choices=[], finished_at=now,
+                          score=1, passed=False, classroom_session_id=session_id)
+        db.session.add(run)
+        db.session.flush()
+        elsewhere.append(run.id)
+    db.session.commit()
+    page = client.get(PLAY).get_data(as_text=True)
+    assert "Start the role-play" in page and "Play again" not in page
+    assert len(set(elsewhere)) == 4 and "/runs/" not in page
 
 
 def _set_feedback_mode(version: CourseVersion, mode: str) -> None:

@@ -110,14 +110,16 @@ def part_page(user: User, course_id: str, module_id: str, part: str, rows: PartR
 
 @dataclass(frozen=True, eq=False)  # one object per kind of rows: its identity is its cache key
 class PartRows:
-    """The account's own rows of a module's part (a quiz's attempts), read with the course
-    page's row in one query: the table (with user_id, course_id and module_id columns), the
-    columns read in the order of `shape`'s fields, and their order."""
+    """The account's own rows of a module's part (a quiz's attempts, a role-play's runs), read
+    with the course page's row in one query: the table (with user_id, course_id and module_id
+    columns), the columns read in the order of `shape`'s fields (the first never NULL), their
+    order, and any further condition on the table's rows (a run: not a classroom record)."""
 
     table: sa.FromClause
     columns: tuple[sa.ColumnElement, ...]
     shape: Any  # a NamedTuple class, made of each row's columns
     order_by: tuple[sa.ColumnElement, ...]
+    where: tuple[sa.ColumnElement, ...] = ()
 
 
 class ModuleTimes(NamedTuple):
@@ -172,7 +174,7 @@ def _course_page_statement(with_module: bool, rows: PartRows | None = None) -> s
         # One result row for each of the account's rows (one with NULLs when it has none).
         t = rows.table
         joined = joined.outerjoin(t, sa.and_(t.c.user_id == user_id, t.c.course_id == courses.id,
-                                             t.c.module_id == module_id))
+                                             t.c.module_id == module_id, *rows.where))
         columns += rows.columns
         order_by = rows.order_by
     return (sa.select(*columns).select_from(joined).where(courses.id == course_id, courses.is_published.is_(True))

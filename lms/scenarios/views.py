@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import (
     Blueprint,
     abort,
@@ -20,7 +22,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import Row
 
 from lms import access
 from lms.catalog import cache
@@ -38,6 +39,7 @@ from lms.org.models import Role, User
 from lms.org.scope import can_see_user
 from lms.scenarios import classroom, engine, forms, runs
 from lms.scenarios.models import ScenarioRun
+from lms.scenarios.runs import ShownRun
 from lms.timeutil import today
 
 bp = Blueprint("scenarios", __name__, template_folder="templates")
@@ -46,11 +48,10 @@ bp = Blueprint("scenarios", __name__, template_folder="templates")
 @bp.get("/courses/<course_id>/modules/<module_id>/scenario")
 @access.signed_in
 def play(course_id: str, module_id: str) -> ResponseReturnValue:
-    version, module, refusal, _rows = part_page(current_user, course_id, module_id, "scenario")
+    version, module, refusal, history = part_page(current_user, course_id, module_id, "scenario", runs.SHOWN_RUNS)
     if refusal is not None:
         return to_course_page(course_id, refusal)
     tr = Translator(version, current_language())
-    history = runs.runs_shown(current_user.id, course_id, module_id)
     current = history[-1] if history and history[-1].finished_at is None else None
     if current is None:
         return render_briefing(version, module, tr, history)
@@ -59,14 +60,14 @@ def play(course_id: str, module_id: str) -> ResponseReturnValue:
     return render_node(current, run_version, module, tr)
 
 
-def render_briefing(version, module: ModuleData, tr: Translator, history: list, **preview) -> str:
+def render_briefing(version, module: ModuleData, tr: Translator, history: Sequence[ShownRun], **preview) -> str:
     """The officer's briefing page; the course editor's preview renders it too (with `preview_url`)."""
     return render_template("scenarios/briefing.html", version=version, module=module,
                            scenario=scenario_of(module), tr=tr, history=history, confirm=ConfirmForm(),
                            best=engine.score_bounds(scenario_of(module))[1], **preview)
 
 
-def render_node(current: ScenarioRun | Row, run_version, module: ModuleData, tr: Translator, **preview) -> str:
+def render_node(current: ScenarioRun | ShownRun, run_version, module: ModuleData, tr: Translator, **preview) -> str:
     """The officer's page of a run's current step; the course editor's preview renders it too.
 
     What the step shows of the course (the node, the feedback on the last reply, each reply's
