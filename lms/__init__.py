@@ -32,6 +32,7 @@ from lms.i18n import (
     select_locale,
     text_direction,
 )
+from lms.session_cookie import CookieSessions
 
 
 def _template_cache(app: Flask) -> None:
@@ -69,6 +70,7 @@ class _Rule(Rule):
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
     app.url_rule_class = _Rule
+    app.session_interface = CookieSessions()  # verified once per process (lms/session_cookie.py)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(from_environment(Path(app.instance_path)))
     if test_config:

@@ -151,3 +151,75 @@ def test_every_answer_carries_the_security_headers_and_a_view_keeps_its_own(clie
     assert signed_in.headers["Cache-Control"] == "private, no-store"
     assert picture.headers["Cache-Control"] == "private, max-age=86400"
     assert "no-store" not in anonymous.headers.get("Cache-Control", "")
+
+
+def _session_cookie(client, app) -> str:
+    return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+
+
+def test_a_session_cookie_taken_from_memory_still_expires_with_the_session_lifetime(app, client, ctx, monkeypatch):
+    """lms/session_cookie.py remembers a verified cookie; its age is checked on every request."""
+    import time
+
+    from lms import session_cookie
+
+    officer = make_user()
+    db.session.commit()
+    login(client, officer)
+    for _ in range(2):  # the second request reads the cookie the first one left (no message to flash)
+        assert client.get("/learning").status_code == 200
+    text = _session_cookie(client, app)
+    assert any(key[-1] == text for key in session_cookie.VERIFIED.items)  # remembered
+    assert client.get("/learning").status_code == 200  # and taken from memory
+    lifetime = int(app.permanent_session_lifetime.total_seconds())
+    later = time.time() + lifetime + 5
+    monkeypatch.setattr(time, "time", lambda: later)  # itsdangerous reads the same clock
+    response = client.get("/learning")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_only_the_very_cookie_signed_with_the_same_key_is_taken_from_memory(app, client, ctx):
+    from lms import create_app
+
+    officer = make_user()
+    db.session.commit()
+    login(client, officer)
+    assert client.get("/learning").status_code == 200
+    text = _session_cookie(client, app)
+    assert client.get("/learning").status_code == 200
+    name = app.config["SESSION_COOKIE_NAME"]
+    signature_at = text.rindex(".") + 5
+    tampered = text[:signature_at] + ("A" if text[signature_at] != "A" else "B") + text[signature_at + 1:]
+    same = app.test_client()  # the very cookie, in another browser: signed in
+    same.set_cookie(name, text, domain="localhost")
+    assert same.get("/learning").status_code == 200
+    other = app.test_client()
+    other.set_cookie(name, tampered, domain="localhost")
+    response = other.get("/learning")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    # The same cookie, remembered by this process, at an app with another secret key: refused.
+    stranger = create_app({**app.config, "SECRET_KEY": "another-secret-key-for-this-test"})
+    try:
+        visitor = stranger.test_client()
+        visitor.set_cookie(name, text, domain="localhost")
+        response = visitor.get("/learning")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    finally:
+        with stranger.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_session_holding_a_list_is_read_afresh_so_no_request_sees_another_ones_change(app):
+    """Flask adds a flashed message to the session's list in place: such a session is never
+    shared between requests through the memory of verified cookies."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    text = app.session_interface.get_signing_serializer(app).dumps(
+        {"_flashes": [["message", "Saved."]], "csrf_token": "t"})
+    sessions = []
+    for _ in range(2):
+        with app.test_request_context("/", headers={"Cookie": f"{name}={text}"}) as request_context:
+            session = app.session_interface.open_session(app, request_context.request)
+            sessions.append(session)
+            session["_flashes"].append(["message", "Saved again."])
+    assert [len(s["_flashes"]) for s in sessions] == [2, 2]
