@@ -361,6 +361,22 @@ def test_a_new_worker_compiles_url_builders_only_for_the_urls_its_pages_build(tm
     assert url == "/courses/a%20b/modules/m?rule=r&next=/x?y", url
 
 
+def test_the_served_app_leaves_what_its_start_made_out_of_garbage_collection(tmp_path):
+    """wsgi.py (what gunicorn loads) freezes the objects the start made: a full collection in
+    a worker then walks only what requests made, not every module, class and template."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, LMS_INSTANCE_PATH=str(tmp_path), LMS_DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3")
+    out = subprocess.run(
+        [sys.executable, "-c", "import gc, wsgi; gc.collect(); print(gc.get_freeze_count(), len(gc.get_objects()))"],
+        capture_output=True, text=True, timeout=120, env=env, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert out.returncode == 0, out.stderr
+    frozen, tracked = out.stdout.split()[-2:]
+    assert int(frozen) > 50_000 and int(tracked) < int(frozen) // 10, out.stdout
+
+
 def test_connections_are_pinged_before_use_only_where_a_server_can_restart(app):
     """PostgreSQL may restart under the app (a ping first costs no request an error); a SQLite
     file cannot, and a ping would be one more statement on every request."""
