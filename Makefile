@@ -102,7 +102,7 @@ bench: venv translations
 # killed worker's restart, forked from the loaded master and loading the app itself.
 bench-soak: venv translations
 	@command -v wrk >/dev/null || (SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null)
-	$(BIN)/python bench/lesson.py --seconds 5 --soak 300 --cold-start
+	$(BIN)/python bench/lesson.py --soak 300 --cold-start
 
 clean:
 	rm -rf $(VENV) *.egg-info test-artifacts .pgtest $(VERIFIER)/node_modules

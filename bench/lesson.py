@@ -19,6 +19,12 @@ gunicorn (2 sync workers) and one SQLite file (WAL, every commit synced) or Post
   attempt or run with that officer's cookie and CSRF token; afterwards the bench counts
   the rows written and fails when they are not all there.
 
+The pages are measured in rounds (5 by default): each round measures the sign-in page and
+then every page for a few seconds each, and a page's ratio is the median of its ratios to the
+sign-in page of the same round. The machine's speed drifts by a fifth and more within a minute
+on a shared or virtual machine; one long measurement per page, one after another, took that
+drift into the ratios, while neighbouring seconds in the same round share it.
+
 Everything runs on 127.0.0.1; every load is wrk with a fixed duration, every loop bounded.
 """
 
@@ -365,15 +371,35 @@ def soak(url: str, cookie: str, seconds: int, master: int) -> list[float]:
     return series
 
 
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def in_rounds(rounds: list[dict]) -> dict:
+    """One page's wrk results of every round as one: medians of req/s and latencies, the
+    ratios to the sign-in page of each round (median and range), errors added up."""
+    out = {key: median([r[key] for r in rounds]) for key in ("rps", "p50", "p95", "p99")}
+    out["errors"] = sum(r["errors"] for r in rounds)
+    out["requests"] = sum(r["requests"] for r in rounds)
+    ratios = [r["ratio"] for r in rounds]
+    out.update(ratio=median(ratios), ratio_low=min(ratios), ratio_high=max(ratios), rounds=rounds)
+    return out
+
+
 def table(results: dict) -> str:
     base = results["login"]["rps"]
-    lines = [f"{'':34} {'req/s':>8} {'× sign-in':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'KB':>5}"]
+    lines = [f"{'':34} {'req/s':>8} {'× sign-in':>9} {'(range)':>11} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+             f"{'errors':>6} {'KB':>5}"]
     rows = [("hello", "hello world (bare Flask)")] + [(k, label) for k, label, _p, _s in PAGES] + [
         ("quiz_submit", "quiz submit (POST)"), ("roleplay_post", "role-play step (POST)")]
     for key, label in rows:
         r = results[key]
         kb = f"{r['bytes'] / 1024:.1f}" if "bytes" in r else ""
-        lines.append(f"{label:34} {r['rps']:8.0f} {r['rps'] / base:9.2f} {r['p50']:7.1f} {r['p95']:7.1f} "
+        ratio = r.get("ratio", r["rps"] / base)
+        spread = f"{r['ratio_low']:.2f}-{r['ratio_high']:.2f}" if "ratio_low" in r and key != "login" else ""
+        lines.append(f"{label:34} {r['rps']:8.0f} {ratio:9.2f} {spread:>11} {r['p50']:7.1f} {r['p95']:7.1f} "
                      f"{r['p99']:7.1f} {r['errors']:6d} {kb:>5}")
     return "\n".join(lines)
 
@@ -381,7 +407,9 @@ def table(results: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--officers", type=int, default=20000)
-    parser.add_argument("--seconds", type=int, default=10, help="wrk duration of each page")
+    parser.add_argument("--seconds", type=int, default=2, help="wrk duration of each page in each round")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds of the sign-in page and every page; the ratios are the rounds' medians")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--posts", type=int, default=8000, help="attempts and runs prepared for the POSTs")
     parser.add_argument("--postgres", action="store_true",
@@ -412,7 +440,7 @@ def main() -> None:
         prepare(env, tmp, args.officers, args.posts)
         hello, hello_url, _ = gunicorn("bench.hello:app", env, args.workers)
         try:
-            results["hello"] = wrk(hello_url, args.seconds)
+            results["hello"] = wrk(hello_url, args.seconds * args.rounds)
         finally:
             stop(hello)
         preload = deploy_preloads()
@@ -431,13 +459,17 @@ def main() -> None:
                 if headers.get("Content-Encoding") == "gzip":
                     results[key]["html_bytes"] = len(gzip.decompress(body))
             before = {pid: rss_kib(pid) for pid in worker_pids(app.pid)}
-            for key, _label, path, signed in PAGES:
-                results[key].update(wrk(url + path, args.seconds, cookie if signed else None))
-            # The yardstick again: on a shared machine the load may change during the run, and
-            # then every ratio after the change is off (printed as a warning below).
-            results["login_again"] = wrk(url + "/login", args.seconds)
+            rounds: dict[str, list[dict]] = {key: [] for key, *_rest in PAGES}
+            for _ in range(args.rounds):
+                for key, _label, path, signed in PAGES:  # the sign-in page first: the round's yardstick
+                    measured = wrk(url + path, args.seconds, cookie if signed else None)
+                    measured["ratio"] = measured["rps"] / (rounds["login"][-1]["rps"] if key != "login"
+                                                           else measured["rps"])
+                    rounds[key].append(measured)
+            for key, measured in rounds.items():
+                results[key].update(in_rounds(measured))
             for key, kind, name in (("quiz_submit", "quiz", "quiz.txt"), ("roleplay_post", "roleplay", "roleplay.txt")):
-                results[key] = wrk(url + "/", args.seconds, requests_file=tmp / name)
+                results[key] = wrk(url + "/", args.seconds * args.rounds, requests_file=tmp / name)
                 written, posted = rows_written(database_url, results[key]["requests"], kind)
                 results[key]["rows_written"] = written
                 if results[key]["wrapped"]:
@@ -467,10 +499,10 @@ def main() -> None:
     print(table(results))
     print(f"POST rows checked: quiz attempts graded {results['quiz_submit']['rows_written']}, "
           f"role-play steps stored {results['roleplay_post']['rows_written']} (one per request)")
-    drift = results["login_again"]["rps"] / results["login"]["rps"]
-    print(f"sign-in page measured again after the pages: {results['login_again']['rps']:.0f} req/s, "
-          f"{drift:.2f} x the first" + ("" if 0.85 <= drift <= 1.15 else
-                                        " -- the machine's load changed during the run: the ratios are not reliable"))
+    signin = [r["rps"] for r in results["login"]["rounds"]]
+    print(f"{args.rounds} rounds of {args.seconds} s per page; × sign-in is the median of each round's ratio "
+          f"to the sign-in page measured just before (range: lowest-highest round). The sign-in page "
+          f"itself ranged {min(signin):.0f}-{max(signin):.0f} req/s over the rounds")
     print(f"worker RSS {results['worker_rss_mib_before']} → {results['worker_rss_mib_after']} MiB; "
           f"gunicorn answered {results['start_seconds']} s after start; load average at start {results['load']:.2f}")
     if "worker_restart_seconds" in results:
