@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -102,16 +101,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.session_protection = "basic"
 
     from lms import models  # noqa: F401  (every model, for migrations and relationships)
-    from lms.org.models import User
+    from lms.auth import account
 
     @login_manager.user_loader
-    def load_user(session_id: str) -> User | None:
+    def load_user(session_id: str) -> account.Account | None:
         user_id, _, version = session_id.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        user = db.session.execute(_account_statement(), {"user_id": int(user_id)}).scalar_one_or_none()
-        # A password change or reset raises the version: older sessions end.
-        return user if user is not None and user.session_version == int(version) else None
+        return account.load(int(user_id), int(version))
 
     _register_blueprints(app)
     _register_tasks(app)
@@ -126,15 +123,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
-
-
-@functools.cache
-def _account_statement() -> sa.Select:
-    """The signed-in account, read on every request: built once, so SQLAlchemy also works
-    out its cache key once (a statement built per request costs more than running it)."""
-    from lms.org.models import User
-
-    return sa.select(User).where(User.id == sa.bindparam("user_id"))
 
 
 def _sqlite_engine_options(app: Flask) -> None:

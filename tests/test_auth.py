@@ -383,3 +383,38 @@ def test_the_database_refuses_two_numbers_that_differ_only_in_case(ctx):
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_a_signed_in_request_reads_the_account_as_its_columns_and_writes_through_the_orm_user(app, client, ctx):
+    """lms/auth/account.py: every signed-in request reads a few columns, not the ORM `User`;
+    what else is asked of the account, and what is set on it, goes through the ORM `User`."""
+    from flask_login import current_user
+
+    from lms.auth.account import Account
+
+    officer = make_user(locale=None)
+    db.session.commit()
+    login(client, officer)
+    with client:
+        assert client.get("/learning").status_code == 200
+        account = current_user._get_current_object()
+        assert isinstance(account, Account) and account.__dict__["_record"] is None  # no ORM object made
+        assert (account.id, account.role, account.name_native) == (officer.id, officer.role, officer.name_native)
+        assert account == db.session.get(User, officer.id) and account.has_role("officer")
+        # Anything else (another column, a relationship) is read through the ORM User.
+        assert account.personnel_number == officer.personnel_number
+        assert account.institution.id == officer.institution_id
+        assert isinstance(account.record, User) and account.record.id == officer.id
+    # A value set on it is saved: the language chosen, on the account.
+    assert client.get("/language/kk").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, officer.id).locale == "kk"
+    with client:
+        client.get("/learning")
+        assert current_user.locale == "kk"
+    # Ending the sessions through it ends this one too (the cookie carries the old version).
+    with client:
+        client.get("/learning")
+        current_user.end_sessions()
+        db.session.commit()  # the request's session: the ORM User it changed
+    assert client.get("/learning").status_code == 302

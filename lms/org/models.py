@@ -109,7 +109,31 @@ class Position(Model):
         return f"<Position {self.id} {self.key!r}>"
 
 
-class User(UserMixin, Model):
+class AccountRules:
+    """What an account decides from its own columns: the same for the ORM `User` and for the
+    `Account` every signed-in request reads (lms/auth/account.py)."""
+
+    id: int
+    role: Role
+    is_active_account: bool
+    session_version: int
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.is_active_account
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the session cookie
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session opened before ends (the one to go on signs in again)."""
+        self.session_version = (self.session_version or 0) + 1
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role in {Role(r) for r in roles}
+
+
+class User(AccountRules, UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,20 +180,6 @@ class User(UserMixin, Model):
                   "personnel_number": self.personnel_number, key: value}
         self.search_key = search_key(fields["name_native"], fields["name_latin"], fields["personnel_number"])
         return value
-
-    @property
-    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
-        return self.is_active_account
-
-    def get_id(self) -> str:  # Flask-Login keeps this in the session cookie
-        return f"{self.id}:{self.session_version}"
-
-    def end_sessions(self) -> None:
-        """Every session opened before ends (the one to go on signs in again)."""
-        self.session_version = (self.session_version or 0) + 1
-
-    def has_role(self, *roles: Role | str) -> bool:
-        return self.role in {Role(r) for r in roles}
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
