@@ -398,7 +398,8 @@ def table(results: dict) -> str:
         r = results[key]
         kb = f"{r['bytes'] / 1024:.1f}" if "bytes" in r else ""
         ratio = r.get("ratio", r["rps"] / base)
-        spread = f"{r['ratio_low']:.2f}-{r['ratio_high']:.2f}" if "ratio_low" in r and key != "login" else ""
+        spread = (f"{r['ratio_low']:.2f}-{r['ratio_high']:.2f}"
+                  if key in {k for k, *_rest in PAGES} - {"login"} else "")
         lines.append(f"{label:34} {r['rps']:8.0f} {ratio:9.2f} {spread:>11} {r['p50']:7.1f} {r['p95']:7.1f} "
                      f"{r['p99']:7.1f} {r['errors']:6d} {kb:>5}")
     return "\n".join(lines)
@@ -411,7 +412,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5,
                         help="rounds of the sign-in page and every page; the ratios are the rounds' medians")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--posts", type=int, default=8000, help="attempts and runs prepared for the POSTs")
+    parser.add_argument("--posts", type=int, default=10000, help="attempts and runs prepared for the POSTs")
     parser.add_argument("--postgres", action="store_true",
                         help="against a private PostgreSQL server (started and stopped here) instead of SQLite")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -468,15 +469,29 @@ def main() -> None:
                     rounds[key].append(measured)
             for key, measured in rounds.items():
                 results[key].update(in_rounds(measured))
-            for key, kind, name in (("quiz_submit", "quiz", "quiz.txt"), ("roleplay_post", "roleplay", "roleplay.txt")):
-                results[key] = wrk(url + "/", args.seconds * args.rounds, requests_file=tmp / name)
+            # The POSTs in rounds too, the two kinds in turn; each round posts to its own share
+            # of the prepared records (no record is posted twice).
+            posts = {"quiz_submit": ("quiz", "quiz.txt"), "roleplay_post": ("roleplay", "roleplay.txt")}
+            shares = {key: (tmp / name).read_text().splitlines() for key, (_kind, name) in posts.items()}
+            share = args.posts // args.rounds
+            post_rounds: dict[str, list[dict]] = {key: [] for key in posts}
+            for number in range(args.rounds):
+                for key in posts:
+                    round_file = tmp / f"{key}-{number}.txt"
+                    round_file.write_text("\n".join(shares[key][number * share:(number + 1) * share]) + "\n")
+                    measured = wrk(url + "/", args.seconds, requests_file=round_file)
+                    if measured["wrapped"]:
+                        raise RuntimeError(f"{key}: more requests in a round than its {share} prepared records; "
+                                           "raise --posts")
+                    measured["ratio"] = measured["rps"] / results["login"]["rps"]
+                    post_rounds[key].append(measured)
+            for key, (kind, _name) in posts.items():
+                results[key] = in_rounds(post_rounds[key])
                 written, posted = rows_written(database_url, results[key]["requests"], kind)
                 results[key]["rows_written"] = written
-                if results[key]["wrapped"]:
-                    raise RuntimeError(f"{key}: more requests than the {args.posts} prepared records; raise --posts")
                 # wrk counts the answers it read before its time ran out; a request still in
-                # flight then may be written too, so at most one more row per connection.
-                if not posted <= written <= posted + 10:
+                # flight then may be written too, so at most one more row per connection a round.
+                if not posted <= written <= posted + 10 * args.rounds:
                     raise RuntimeError(f"{key}: {posted} requests answered but {written} records written")
             after = {pid: rss_kib(pid) for pid in worker_pids(app.pid)}
             if args.soak:
@@ -501,8 +516,9 @@ def main() -> None:
           f"role-play steps stored {results['roleplay_post']['rows_written']} (one per request)")
     signin = [r["rps"] for r in results["login"]["rounds"]]
     print(f"{args.rounds} rounds of {args.seconds} s per page; × sign-in is the median of each round's ratio "
-          f"to the sign-in page measured just before (range: lowest-highest round). The sign-in page "
-          f"itself ranged {min(signin):.0f}-{max(signin):.0f} req/s over the rounds")
+          f"to the sign-in page measured just before (range: lowest-highest round); the POSTs' req/s and "
+          f"latencies are their rounds' medians too. The sign-in page itself ranged "
+          f"{min(signin):.0f}-{max(signin):.0f} req/s over the rounds")
     print(f"worker RSS {results['worker_rss_mib_before']} → {results['worker_rss_mib_after']} MiB; "
           f"gunicorn answered {results['start_seconds']} s after start; load average at start {results['load']:.2f}")
     if "worker_restart_seconds" in results:
