@@ -39,6 +39,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -371,20 +372,14 @@ def soak(url: str, cookie: str, seconds: int, master: int) -> list[float]:
     return series
 
 
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def in_rounds(rounds: list[dict]) -> dict:
     """One page's wrk results of every round as one: medians of req/s and latencies, the
     ratios to the sign-in page of each round (median and range), errors added up."""
-    out = {key: median([r[key] for r in rounds]) for key in ("rps", "p50", "p95", "p99")}
+    out = {key: statistics.median([r[key] for r in rounds]) for key in ("rps", "p50", "p95", "p99")}
     out["errors"] = sum(r["errors"] for r in rounds)
     out["requests"] = sum(r["requests"] for r in rounds)
     ratios = [r["ratio"] for r in rounds]
-    out.update(ratio=median(ratios), ratio_low=min(ratios), ratio_high=max(ratios), rounds=rounds)
+    out.update(ratio=statistics.median(ratios), ratio_low=min(ratios), ratio_high=max(ratios), rounds=rounds)
     return out
 
 
@@ -463,11 +458,10 @@ def main() -> None:
             rounds: dict[str, list[dict]] = {key: [] for key, *_rest in PAGES}
             for _ in range(args.rounds):
                 for key, _label, path, signed in PAGES:  # the sign-in page first: the round's yardstick
-                    measured = wrk(url + path, args.seconds, cookie if signed else None)
-                    measured["ratio"] = measured["rps"] / (rounds["login"][-1]["rps"] if key != "login"
-                                                           else measured["rps"])
-                    rounds[key].append(measured)
+                    rounds[key].append(wrk(url + path, args.seconds, cookie if signed else None))
             for key, measured in rounds.items():
+                for page, signin in zip(measured, rounds["login"], strict=True):
+                    page["ratio"] = page["rps"] / signin["rps"]
                 results[key].update(in_rounds(measured))
             # The POSTs in rounds too, the two kinds in turn; each round posts to its own share
             # of the prepared records (no record is posted twice).

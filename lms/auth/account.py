@@ -15,7 +15,6 @@ for `account.record`. An account compares equal to its `User`.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,21 +28,26 @@ COLUMNS = ("id", "role", "locale", "name_native", "institution_id", "scope_insti
            "scope_country_id", "is_active_account", "must_change_password", "session_version")
 
 
-@functools.cache
-def _statement(dialect_name: str) -> tuple[str, tuple[str, ...] | None]:
-    """The SELECT as this database's driver takes it, compiled once per kind of database."""
-    users = User.metadata.tables[User.__tablename__]
-    compiled = (sa.select(*(users.c[name] for name in COLUMNS))
-                .where(users.c.id == sa.bindparam("account_id"))
-                .compile(dialect=db.session.get_bind().dialect))
-    return str(compiled), tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+# The SELECT as each kind of database's driver takes it (SQL, positional parameters or not).
+_STATEMENTS: dict[str, tuple[str, bool]] = {}
+
+
+def _statement(dialect: sa.Dialect) -> tuple[str, bool]:
+    """The SELECT of the account's columns, compiled once per kind of database."""
+    if dialect.name not in _STATEMENTS:
+        users = User.metadata.tables[User.__tablename__]
+        compiled = (sa.select(*(users.c[name] for name in COLUMNS))
+                    .where(users.c.id == sa.bindparam("account_id"))
+                    .compile(dialect=dialect))
+        _STATEMENTS[dialect.name] = (str(compiled), compiled.positional)
+    return _STATEMENTS[dialect.name]
 
 
 def load(user_id: int, session_version: int) -> Account | None:
     """The account of a session, if it still exists, is open and the session is current."""
     connection = db.session.connection()  # the request's connection: its queries follow on it
-    sql, positions = _statement(connection.dialect.name)
-    parameters: Any = (user_id,) if positions else {"account_id": user_id}
+    sql, positional = _statement(connection.dialect)
+    parameters: Any = (user_id,) if positional else {"account_id": user_id}
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         # Announced as SQLAlchemy announces every statement, so whatever counts or logs the
