@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, NotFound, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import Rule
 
-from lms import access, csrf_tokens, frame, i18n, static_urls
+from lms import access, csrf_tokens, frame, i18n, reads, static_urls
 from lms.bounds import reject_out_of_range_numbers
 from lms.config import from_environment, instance_path
 from lms.errors import NotFoundError
@@ -86,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _sqlite_write_ahead_log(app)
     # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order).
     app.teardown_appcontext(_end_session)
+    app.teardown_appcontext(reads.release_at_end)  # the connection of reads made without the session
     app.extensions["migrate"] = Migrations(app, str(Path(app.root_path).parent / "migrations"))
     babel.init_app(app, locale_selector=select_locale)
     i18n.init_app(app)  # the interface languages are the catalogs found (docs/languages.md)

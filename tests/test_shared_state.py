@@ -183,3 +183,48 @@ def test_a_connection_lost_after_the_last_query_does_not_turn_the_answer_into_an
         assert served.test_client().get("/healthz").status_code == 200
     finally:
         admin.dispose()
+
+
+def test_a_page_read_without_the_session_survives_the_server_ending_its_connection(request, make_app, ctx):
+    """The officer's pages read through their own pooled connection (lms.reads): the server
+    ending it after the page's reads costs neither this answer nor the next request."""
+    if request.config.getoption("--db") != "postgres":
+        pytest.skip("a PostgreSQL server ending a session is what this checks: runs with --db=postgres")
+    import time
+
+    import sqlalchemy as sa
+    from flask import g
+
+    from lms.extensions import db
+    from lms.reads import _HELD
+    from tests.factories import login, make_user
+
+    make_user(number="DB-2").name_native = "Ерлан Сейітов"
+    db.session.commit()
+    served = make_app()
+    admin = sa.create_engine(served.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+    ended = []
+
+    @served.after_request
+    def database_ends_the_read_connection(response):
+        held = g.get(_HELD)
+        if held is not None:
+            cursor = held.dbapi_connection.cursor()
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+            cursor.close()
+            with admin.connect() as conn:
+                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            time.sleep(0.3)
+            ended.append(pid)
+        return response
+
+    try:
+        client = served.test_client()
+        login(client, "DB-2")
+        for _ in range(2):
+            response = client.get("/about")
+            assert response.status_code == 200 and "Ерлан Сейітов" in response.get_data(as_text=True)
+        assert len(ended) == 2 and ended[0] != ended[1]
+    finally:
+        admin.dispose()

@@ -19,6 +19,7 @@ from lms.learning.assignments import Notice
 from lms.learning.models import CourseCompletion, Enrolment, ModuleProgress, ProgressEvent
 from lms.learning.status import COMPLETE, IN_PROGRESS, NOT_STARTED, is_overdue, module_state
 from lms.org.models import User
+from lms.reads import DriverSelect
 from lms.timeutil import utcnow
 
 
@@ -231,8 +232,8 @@ class _Dates(NamedTuple):
 
 
 @functools.cache
-def _my_learning_statement() -> sa.Select:
-    """Built once, with its SQLAlchemy cache key: My learning reads it on every visit.
+def _my_learning_statement() -> DriverSelect:
+    """Built once, sent straight to the driver (lms.reads): My learning reads it on every visit.
 
     A Core statement on the tables' columns, one row per enrolment: the version it takes, its
     dates, who assigned it, and the modules completed in the course (their ids, separated by
@@ -258,7 +259,7 @@ def _my_learning_statement() -> sa.Select:
                                            versions.c.version == version_number_expr()))
               .outerjoin(assigner, assigner.c.id == enrolments.c.assigned_by_id))
     e = enrolments.c
-    return (
+    return DriverSelect(
         sa.select(*(versions.c[name] for name in VERSION_COLUMNS), courses.c.is_published, e.course_id,
                   *(e[name] for name in _Dates._fields), e.last_module_id, e.assigned_by_id, assigner.c.name_native,
                   completed)
@@ -272,7 +273,7 @@ def my_learning(user_id: int, today: date) -> MyLearning:
     """The officer's enrolments with progress, and the notices of their assignments, in one
     query whatever the number of courses."""
     n = len(VERSION_COLUMNS)
-    rows = db.session.execute(_my_learning_statement(), {"user_id": user_id}).all()
+    rows = _my_learning_statement().rows(user_id=user_id)
     # A course since withdrawn (not published, or without the version's row): no card, and
     # no notice that would lead nowhere.
     shown = [row for row in rows if row[0] is not None and row[n]]

@@ -1,0 +1,116 @@
+"""Reads sent straight to the driver (lms.reads): the officer's pages open no ORM session,
+hand their connection back, see what the request wrote, and fail as SQLAlchemy would."""
+
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from lms.auth import account
+from lms.extensions import db
+from lms.learning.course_access import course_page
+from lms.org.models import Role, User
+from lms.reads import DriverSelect
+from tests.course_helpers import COURSE, enrol, load_sample
+from tests.factories import login, make_user
+
+M1 = "01-admission-basics"
+ROLE_PLAY = "02-role-play-admission"
+
+
+def test_officer_pages_open_no_session_and_give_their_connection_back(app, client, ctx):
+    load_sample()
+    me = make_user(number="R-1")
+    me.name_native = "Айгүл Сейтқали"
+    db.session.commit()
+    login(client, me)
+    enrol(client)
+    client.post(f"/courses/{COURSE}/modules/{M1}/read")
+    begun = []
+
+    def session_begins(_session, transaction):
+        if transaction.parent is None:
+            begun.append(transaction)
+
+    with app.app_context():
+        pool = db.engine.pool
+    pages = {"/about": "Айгүл Сейтқали", f"/courses/{COURSE}/modules/{M1}": "Айгүл Сейтқали",
+             f"/courses/{COURSE}/modules/{M1}/quiz": "Айгүл Сейтқали",
+             f"/courses/{COURSE}/modules/{ROLE_PLAY}/scenario": "Айгүл Сейтқали",
+             "/learning": "First steps: respectful admission"}
+    for path, shown in pages.items():
+        assert client.get(path).status_code == 200  # warm: the course's content is cached
+        sa.event.listen(sa.orm.Session, "after_transaction_create", session_begins)
+        try:
+            response = client.get(path)
+        finally:
+            sa.event.remove(sa.orm.Session, "after_transaction_create", session_begins)
+        assert response.status_code == 200 and shown in response.get_data(as_text=True), path
+        assert begun == [], path
+        assert pool.checkedout() == 0, path
+
+
+def test_the_lesson_page_shows_progress_read_without_the_session(client, ctx):
+    version = load_sample()
+    me = make_user(number="R-2")
+    db.session.commit()
+    login(client, me)
+    enrol(client)
+    page = f"/courses/{COURSE}/modules/{M1}"
+    assert "I have read this lesson" in client.get(page).get_data(as_text=True)
+    client.post(f"{page}/read")
+    found = course_page(me, COURSE, M1)
+    assert found.version.id == version.id and found.access.may_take_part and found.started
+    assert isinstance(found.progress.lesson_read_at, datetime) and found.progress.quiz_passed_at is None
+    assert "Lesson read" in client.get(page).get_data(as_text=True)
+
+
+def test_a_read_sees_what_the_session_wrote_and_has_not_committed(ctx):
+    user = make_user(number="R-3")
+    db.session.flush()  # written in the session's transaction, not committed
+    loaded = account.load(user.id, user.session_version)
+    assert loaded is not None and loaded.id == user.id
+    db.session.rollback()
+    assert account.load(user.id, 0) is None
+
+
+def test_a_session_beginning_takes_the_read_connection_back(app, ctx):
+    user = make_user(number="R-4")
+    db.session.commit()
+    user_id, version = user.id, user.session_version
+    with app.app_context():
+        pool = db.engine.pool
+        assert account.load(user_id, version) is not None
+        assert pool.checkedout() == 1  # held for the request's next reads
+        db.session.execute(sa.select(sa.literal(1)))
+        assert pool.checkedout() == 1  # the session's, and only it
+        assert account.load(user_id, version) is not None  # on the session's connection
+        db.session.commit()
+    assert pool.checkedout() == 0
+
+
+def test_values_come_as_their_columns_types_give_them(ctx):
+    user = make_user(role=Role.TRAINER, number="R-5")
+    db.session.commit()
+    loaded = account.load(user.id, user.session_version)
+    assert loaded.role is Role.TRAINER
+    assert loaded.must_change_password is False and loaded.is_active_account is True
+    assert loaded == db.session.get(User, user.id)
+
+
+def test_statements_the_driver_cannot_take_as_written_are_refused(ctx):
+    users = User.__table__
+    listed = DriverSelect(sa.select(users.c.id).where(users.c.id.in_(sa.bindparam("ids", expanding=True))))
+    with pytest.raises(ValueError, match="plain bound parameters"):
+        listed.rows(ids=[1, 2])
+
+
+def test_driver_errors_come_as_sqlalchemy_errors_and_the_next_read_works(ctx):
+    user = make_user(number="R-6")
+    db.session.commit()
+    user_id, version = user.id, user.session_version
+    db.session.remove()  # no session transaction: reads use their own connection
+    missing = DriverSelect(sa.select(sa.table("no_such_table", sa.column("x")).c.x))
+    with pytest.raises(sa.exc.DBAPIError):
+        missing.rows()
+    assert account.load(user_id, version) is not None
