@@ -63,23 +63,21 @@ def rule_of(endpoint: str):
 
 def enforce():
     """before_request hook: apply the endpoint's declared rule."""
-    if request.endpoint is None:  # 404 and 405 are handled by Flask itself
+    endpoint = request.endpoint
+    if endpoint is None:  # 404 and 405 are handled by Flask itself
         return None
-    rule = rule_of(request.endpoint)
+    rule = rule_of(endpoint)
     if rule is None:
         abort(403)
-    if (
-        current_user.is_authenticated
-        and current_user.must_change_password
-        and request.endpoint not in ALLOWED_BEFORE_PASSWORD_CHANGE
-    ):
+    user = current_user._get_current_object()  # once: each use of the proxy looks it up again
+    if user.is_authenticated and user.must_change_password and endpoint not in ALLOWED_BEFORE_PASSWORD_CHANGE:
         return redirect(url_for("auth.change_password"))
     if rule == PUBLIC:
         return None
-    if not current_user.is_authenticated:
+    if not user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if rule == SIGNED_IN:
         return None
-    if current_user.role not in rule:
+    if user.role not in rule:
         abort(403)
     return None

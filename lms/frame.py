@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from lms.catalog.cache import Bounded
 from lms.csrf_tokens import TOKEN_MARK, mark, with_token
 from lms.i18n import current_language
 
@@ -21,6 +22,8 @@ from lms.i18n import current_language
 # process, so no text can contain them).
 NAME_MARK = mark("name")
 HERE_MARK = mark("here")
+# The language links' part for a page's address (`_here`), by the page's path and query.
+HERE = Bounded(1024)
 
 
 def _parts(signed_in: bool) -> dict:
@@ -48,9 +51,10 @@ def _parts(signed_in: bool) -> dict:
 def frame() -> dict:
     """The frame of this request's page: cached texts and links, and the header with this
     account's name, token and the page's address put in."""
-    signed_in = bool(current_user and current_user.is_authenticated)
-    role = current_user.role.value if signed_in else None
-    with_menus = signed_in and not current_user.must_change_password
+    user = current_user._get_current_object()  # once: each use of the proxy looks it up again
+    signed_in = bool(user and user.is_authenticated)
+    role = user.role.value if signed_in else None
+    with_menus = signed_in and not user.must_change_password
     key = (current_language(), role, with_menus, request.script_root)
     cache = current_app.extensions["lms_frame"]
     found = cache.get(key)
@@ -60,12 +64,21 @@ def frame() -> dict:
                                  token=TOKEN_MARK, name=NAME_MARK, here=HERE_MARK)
         found = cache[key] = (parts, header)
     parts, header = found
-    # The page's own address, as the language links carry it (the part after the code).
-    here = url_for("core.set_language", code="en", next=request.full_path.rstrip("?"))
-    header = header.replace(HERE_MARK, str(escape(here[here.index("/language/en") + len("/language/en"):])))
+    header = header.replace(HERE_MARK, _here(request.full_path))
     if signed_in:
-        header = with_token(header.replace(NAME_MARK, str(escape(current_user.name_native))))
+        header = with_token(header.replace(NAME_MARK, str(escape(user.name_native))))
     return {**parts, "header": Markup(header)}  # noqa: S704 (our template; the values put in are escaped)
+
+
+def _here(full_path: str) -> str:
+    """The page's own address as the language links carry it (the part after the code),
+    escaped for the page: the same for a path in every app, so kept per process."""
+    found = HERE.get(full_path)
+    if found is None:
+        link = url_for("core.set_language", code="en", next=full_path.rstrip("?"))
+        found = str(escape(link[link.index("/language/en") + len("/language/en"):]))
+        HERE.put(full_path, found)
+    return found
 
 
 def init_app(app: Flask) -> None:

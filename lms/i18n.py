@@ -96,8 +96,9 @@ def select_locale() -> str:
     """Pick the locale: saved choice, then the session, then the browser, then the default."""
     if not has_request_context():  # the `lms` command
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
-        return current_user.locale
+    user = current_user._get_current_object()  # once: each use of the proxy looks it up again
+    if user and user.is_authenticated and user.locale in LOCALES:
+        return user.locale
     chosen = session.get("locale")
     if isinstance(chosen, str) and chosen in LOCALES:
         return chosen
