@@ -58,6 +58,10 @@ class DriverSelect:
                 raise ValueError("DriverSelect takes only plain bound parameters")
             required = {name for name, param in compiled.binds.items() if param.required}
             fixed = {name: param.effective_value for name, param in compiled.binds.items() if name not in required}
+            # As SQLAlchemy's result does, without the driver's type code (which only Numeric
+            # columns read, and those are refused).
+            if any(isinstance(column.type, sa.Numeric) for column in self.statement.selected_columns):
+                raise ValueError("DriverSelect reads no Numeric column")
             processors = tuple(column.type._cached_result_processor(dialect, None)
                                for column in self.statement.selected_columns)
             done = _Compiled(str(compiled), tuple(compiled.positiontup or ()) if compiled.positional else None,
@@ -81,12 +85,14 @@ class DriverSelect:
                 cursor.execute(compiled.sql, parameters)
                 found = cursor.fetchall()
             except engine.dialect.loaded_dbapi.Error as error:
+                gone = engine.dialect.is_disconnect(error, dbapi_connection, cursor)
                 if connection is None:
                     # The pool resets the connection (a failed statement leaves PostgreSQL's
                     # transaction unusable) or drops it when the database has gone; the
                     # request's next read takes another.
-                    _release(invalidate=engine.dialect.is_disconnect(error, dbapi_connection, cursor))
+                    _release(invalidate=gone)
                 raise sa.exc.DBAPIError.instance(compiled.sql, parameters, error, engine.dialect.loaded_dbapi.Error,
+                                                 connection_invalidated=gone and connection is None,
                                                  dialect=engine.dialect) from error
             engine.dispatch.after_cursor_execute(connection, cursor, compiled.sql, parameters, None, False)
         finally:

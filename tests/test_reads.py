@@ -103,6 +103,8 @@ def test_statements_the_driver_cannot_take_as_written_are_refused(ctx):
     listed = DriverSelect(sa.select(users.c.id).where(users.c.id.in_(sa.bindparam("ids", expanding=True))))
     with pytest.raises(ValueError, match="plain bound parameters"):
         listed.rows(ids=[1, 2])
+    with pytest.raises(ValueError, match="no Numeric column"):
+        DriverSelect(sa.select(sa.cast(users.c.id, sa.Numeric(10, 2)))).rows()
 
 
 def test_driver_errors_come_as_sqlalchemy_errors_and_the_next_read_works(ctx):
