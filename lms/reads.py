@@ -71,30 +71,34 @@ class DriverSelect:
 
     def rows(self, **params: Any) -> list[tuple]:
         """Every row of the statement with these parameters, each value as its column's type gives it."""
-        connection, dbapi_connection = _connection()
         engine = db.engine
+        dispatch = engine.dispatch
+        # Announced as SQLAlchemy announces every statement, so whatever counts or logs
+        # statements (the tests' query counts, a tracer) sees these too, with a Connection.
+        announce = bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
+        connection, dbapi_connection, own = _connection(engine, announce)
         compiled = self._for(engine.dialect)
         values = {**compiled.fixed, **params} if compiled.fixed else params
         parameters: Any = values if compiled.names is None else tuple(values[name] for name in compiled.names)
         cursor = dbapi_connection.cursor()
         try:
-            # Announced as SQLAlchemy announces every statement, so whatever counts or logs
-            # statements (the tests' query counts) sees these too.
-            engine.dispatch.before_cursor_execute(connection, cursor, compiled.sql, parameters, None, False)
+            if announce:
+                dispatch.before_cursor_execute(connection, cursor, compiled.sql, parameters, None, False)
             try:
                 cursor.execute(compiled.sql, parameters)
                 found = cursor.fetchall()
             except engine.dialect.loaded_dbapi.Error as error:
                 gone = engine.dialect.is_disconnect(error, dbapi_connection, cursor)
-                if connection is None:
+                if own:
                     # The pool resets the connection (a failed statement leaves PostgreSQL's
                     # transaction unusable) or drops it when the database has gone; the
                     # request's next read takes another.
                     _release(invalidate=gone)
                 raise sa.exc.DBAPIError.instance(compiled.sql, parameters, error, engine.dialect.loaded_dbapi.Error,
-                                                 connection_invalidated=gone and connection is None,
+                                                 connection_invalidated=gone and own,
                                                  dialect=engine.dialect) from error
-            engine.dispatch.after_cursor_execute(connection, cursor, compiled.sql, parameters, None, False)
+            if announce:
+                dispatch.after_cursor_execute(connection, cursor, compiled.sql, parameters, None, False)
         finally:
             cursor.close()
         processors = compiled.processors
@@ -104,23 +108,31 @@ class DriverSelect:
                       for convert, value in zip(processors, row, strict=True)) for row in found]
 
 
-def _connection() -> tuple[sa.Connection | None, Any]:
-    """The session's connection (SQLAlchemy's and the driver's) when the session is in a
-    transaction; otherwise (None, the request's own pooled connection)."""
+def _connection(engine: sa.Engine, announce: bool) -> tuple[sa.Connection | None, Any, bool]:
+    """The connection to read on: SQLAlchemy's Connection (None when there is none), the
+    driver's connection, and whether it is the request's own (not the session's).
+
+    The session's, when the session is in a transaction. Otherwise the request's own from the
+    pool: taken as the driver's connection alone, and given a SQLAlchemy Connection (which
+    then owns it) only when statements are announced to listeners, which expect one."""
     registry = db.session.registry
     if registry.has() and registry().in_transaction():
         connection = registry().connection()
-        return connection, connection.connection.dbapi_connection
+        return connection, connection.connection.dbapi_connection, False
     held = g.get(_HELD)
     if held is None:
-        engine = db.engine
         try:
             held = engine.raw_connection()
         except engine.dialect.loaded_dbapi.Error as error:  # the database is out of reach
             raise sa.exc.DBAPIError.instance(None, None, error, engine.dialect.loaded_dbapi.Error,
                                              dialect=engine.dialect) from error
         setattr(g, _HELD, held)
-    return None, held.dbapi_connection
+    if announce and not isinstance(held, sa.Connection):
+        held = sa.Connection(engine, connection=held)
+        setattr(g, _HELD, held)
+    if isinstance(held, sa.Connection):
+        return held, held.connection.dbapi_connection, True
+    return None, held.dbapi_connection, True
 
 
 def _release(invalidate: bool = False) -> None:

@@ -116,3 +116,25 @@ def test_driver_errors_come_as_sqlalchemy_errors_and_the_next_read_works(ctx):
     with pytest.raises(sa.exc.DBAPIError):
         missing.rows()
     assert account.load(user_id, version) is not None
+
+
+def test_listeners_are_given_a_connection_as_sqlalchemy_gives_them(app, ctx):
+    user = make_user(number="R-7")
+    db.session.commit()
+    user_id, version = user.id, user.session_version
+    seen = []
+
+    def listener(conn, _cursor, statement, _parameters, _context, _executemany):
+        seen.append((conn.connection.dbapi_connection.cursor is not None, statement.split()[0]))
+
+    with app.app_context():
+        engine = db.engine
+        assert account.load(user_id, version) is not None  # its connection taken with no listener
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert account.load(user_id, version) is not None
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        assert engine.pool.checkedout() == 1  # still the one connection
+    assert engine.pool.checkedout() == 0
+    assert seen == [(True, "SELECT")]
