@@ -22,8 +22,10 @@ from lms.i18n import current_language
 # process, so no text can contain them).
 NAME_MARK = mark("name")
 HERE_MARK = mark("here")
-# The language links' part for a page's address (`_here`), by the page's path and query.
+# The language links' part for a page's address (`_here`), by the page's path and query:
+# at most 1,024 addresses of at most 300 characters, under 1.5 MB.
 HERE = Bounded(1024)
+HERE_LONGEST = 300
 
 
 def _parts(signed_in: bool) -> dict:
@@ -72,12 +74,14 @@ def frame() -> dict:
 
 def _here(full_path: str) -> str:
     """The page's own address as the language links carry it (the part after the code),
-    escaped for the page: the same for a path in every app, so kept per process."""
+    escaped for the page: the same for a path in every app, so kept per process (only for
+    addresses of ordinary length, so that long query strings cannot fill a worker's memory)."""
     found = HERE.get(full_path)
     if found is None:
         link = url_for("core.set_language", code="en", next=full_path.rstrip("?"))
         found = str(escape(link[link.index("/language/en") + len("/language/en"):]))
-        HERE.put(full_path, found)
+        if len(full_path) <= HERE_LONGEST:
+            HERE.put(full_path, found)
     return found
 
 

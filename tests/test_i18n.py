@@ -123,3 +123,23 @@ def test_counts_are_written_exactly_as_babel_writes_whole_numbers_in_every_langu
                 assert [count_text(n) for n in numbers] == [format_decimal(n) for n in numbers], lang
         with force_locale("ru"):
             assert count_text(1234567) == "1\xa0234\xa0567"
+
+
+def test_language_links_bring_the_reader_back_to_the_same_page(client):
+    """The page's own address in the language links is kept per process for ordinary
+    addresses (lms/frame.py): a cached and a computed one lead back alike."""
+    import html
+    import re
+
+    from lms import frame
+
+    short, long = "/login?next=%2Flearning", "/login?next=" + "%2Fcourses" * 40
+    assert len(short) <= frame.HERE_LONGEST < len(long)
+    for path in (short, long):
+        for _ in range(2):  # the second time from the process's memory, for the short one
+            page = client.get(path).get_data(as_text=True)
+            (link,) = set(re.findall(r'href="([^"]*)" lang="ru"', page))
+            response = client.get(html.unescape(link))
+            assert response.status_code == 302 and response.headers["Location"] == path
+        assert (frame.HERE.get(path) is not None) is (path == short)
+    assert '<html lang="ru"' in client.get(short).get_data(as_text=True)  # the language was changed
