@@ -37,9 +37,11 @@ def post_fork(server, worker):
     """No database connection crosses the fork: whatever the master's engines hold is
     forgotten in the worker (not closed, so the master's stay valid), and the worker opens
     its own on first use."""
+    from lms import reads
     from lms.extensions import db
 
     app = server.app.wsgi()
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+    reads.forget_connections()

@@ -12,19 +12,21 @@ as SQLAlchemy's) and leaves out the rest.
 Which connection a read uses:
 - the session's, when the request's session is already in a transaction: the read then sees
   what the request wrote and has not committed;
-- otherwise a connection of the pool held for the rest of the request. It is handed back to
-  the pool as soon as the session begins a transaction (a request holds one connection at a
-  time) and at the end of the request, as the session's is; a request that only reads these
-  statements never opens a session at all.
+- otherwise a connection of its own (`read_engine`: on PostgreSQL a pool in autocommit,
+  without a ping), held for the rest of the request. It is handed back as soon as the session
+  begins a transaction (a request holds one connection at a time) and at the end of the
+  request, as the session's is; a request that only reads these statements never opens a
+  session at all.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g
+from flask import current_app, g
 
 from lms.extensions import db
 
@@ -72,35 +74,15 @@ class DriverSelect:
     def rows(self, **params: Any) -> list[tuple]:
         """Every row of the statement with these parameters, each value as its column's type gives it."""
         engine = db.engine
-        dispatch = engine.dispatch
-        # Announced as SQLAlchemy announces every statement, so whatever counts or logs
-        # statements (the tests' query counts, a tracer) sees these too, with a Connection.
-        announce = bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
-        connection, dbapi_connection, own = _connection(engine, announce)
         compiled = self._for(engine.dialect)
         values = {**compiled.fixed, **params} if compiled.fixed else params
         parameters: Any = values if compiled.names is None else tuple(values[name] for name in compiled.names)
-        cursor = dbapi_connection.cursor()
         try:
-            if announce:
-                dispatch.before_cursor_execute(connection, cursor, compiled.sql, parameters, None, False)
-            try:
-                cursor.execute(compiled.sql, parameters)
-                found = cursor.fetchall()
-            except engine.dialect.loaded_dbapi.Error as error:
-                gone = engine.dialect.is_disconnect(error, dbapi_connection, cursor)
-                if own:
-                    # The pool resets the connection (a failed statement leaves PostgreSQL's
-                    # transaction unusable) or drops it when the database has gone; the
-                    # request's next read takes another.
-                    _release(invalidate=gone)
-                raise sa.exc.DBAPIError.instance(compiled.sql, parameters, error, engine.dialect.loaded_dbapi.Error,
-                                                 connection_invalidated=gone and own,
-                                                 dialect=engine.dialect) from error
-            if announce:
-                dispatch.after_cursor_execute(connection, cursor, compiled.sql, parameters, None, False)
-        finally:
-            cursor.close()
+            found = _execute(engine, compiled.sql, parameters)
+        except _StaleConnectionError:
+            # A connection the server ended while it waited in the pool (reads take theirs
+            # without a ping): a SELECT is safely sent again, once, on a new connection.
+            found = _execute(engine, compiled.sql, parameters)
         processors = compiled.processors
         if not any(processors):
             return found
@@ -108,31 +90,105 @@ class DriverSelect:
                       for convert, value in zip(processors, row, strict=True)) for row in found]
 
 
-def _connection(engine: sa.Engine, announce: bool) -> tuple[sa.Connection | None, Any, bool]:
+class _StaleConnectionError(Exception):
+    """The request's own read connection was found closed by the server before its first read."""
+
+
+def _execute(engine: sa.Engine, sql: str, parameters: Any) -> list[tuple]:
+    dispatch = engine.dispatch
+    # Announced as SQLAlchemy announces every statement, so whatever counts or logs
+    # statements (the tests' query counts, a tracer) sees these too, with a Connection.
+    announce = bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
+    connection, dbapi_connection, own, fresh = _connection(engine, announce)
+    cursor = dbapi_connection.cursor()
+    try:
+        if announce:
+            dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
+        try:
+            cursor.execute(sql, parameters)
+            found = cursor.fetchall()
+        except engine.dialect.loaded_dbapi.Error as error:
+            gone = engine.dialect.is_disconnect(error, dbapi_connection, cursor)
+            if own:
+                # The pool resets the connection (a failed statement leaves PostgreSQL's
+                # transaction unusable) or drops it when the database has gone; the
+                # request's next read takes another.
+                _release(invalidate=gone)
+                if gone and fresh:
+                    raise _StaleConnectionError() from error
+            raise sa.exc.DBAPIError.instance(sql, parameters, error, engine.dialect.loaded_dbapi.Error,
+                                             connection_invalidated=gone and own, dialect=engine.dialect) from error
+        if announce:
+            dispatch.after_cursor_execute(connection, cursor, sql, parameters, None, False)
+        return found
+    finally:
+        cursor.close()
+
+
+# Where the request's own read connections come from, on a database server (PostgreSQL): a
+# pool of their own, in autocommit and without a ping before each checkout. Each read is then
+# one round trip; through the session's pool it took four more (the ping's BEGIN and SELECT 1,
+# and a ROLLBACK when handed back). A connection the server ended meanwhile is found by the
+# read itself, which is sent again on a new one. One such engine per database address in a
+# process (the tests' apps share it), made on first use, so none exists before a fork.
+_READ_ENGINES: dict[str, sa.Engine] = {}
+_FOR_ENGINE: weakref.WeakKeyDictionary[sa.Engine, sa.Engine] = weakref.WeakKeyDictionary()
+
+
+def read_engine(engine: sa.Engine) -> sa.Engine:
+    """The engine the request's own read connections come from, for the app's engine (on
+    SQLite the app's engine itself: a file has no server to lose, and no ping is sent)."""
+    found = _FOR_ENGINE.get(engine)
+    if found is None:
+        if engine.dialect.name == "sqlite":
+            found = engine
+        else:
+            address = engine.url.render_as_string(hide_password=False)
+            found = _READ_ENGINES.get(address)
+            if found is None:
+                options = {name: value for name, value in (current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).items()
+                           if name != "pool_pre_ping"}
+                found = _READ_ENGINES[address] = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT",
+                                                                  pool_pre_ping=False, **options)
+        _FOR_ENGINE[engine] = found
+    return found
+
+
+def forget_connections() -> None:
+    """After a fork: the read engines' connections belong to the parent (kept open for it)."""
+    for engine in _READ_ENGINES.values():
+        engine.dispose(close=False)
+
+
+def _connection(engine: sa.Engine, announce: bool) -> tuple[sa.Connection | None, Any, bool, bool]:
     """The connection to read on: SQLAlchemy's Connection (None when there is none), the
-    driver's connection, and whether it is the request's own (not the session's).
+    driver's connection, whether it is the request's own (not the session's), and whether it
+    was just taken from the pool (nothing read on it yet in this request).
 
     The session's, when the session is in a transaction. Otherwise the request's own from the
-    pool: taken as the driver's connection alone, and given a SQLAlchemy Connection (which
-    then owns it) only when statements are announced to listeners, which expect one."""
+    read engine's pool: taken as the driver's connection alone, and given a SQLAlchemy
+    Connection (which then owns it) only when statements are announced to listeners, which
+    expect one."""
     registry = db.session.registry
     if registry.has() and registry().in_transaction():
         connection = registry().connection()
-        return connection, connection.connection.dbapi_connection, False
+        return connection, connection.connection.dbapi_connection, False, False
     held = g.get(_HELD)
+    fresh = held is None
+    reader = read_engine(engine)
     if held is None:
         try:
-            held = engine.raw_connection()
-        except engine.dialect.loaded_dbapi.Error as error:  # the database is out of reach
-            raise sa.exc.DBAPIError.instance(None, None, error, engine.dialect.loaded_dbapi.Error,
-                                             dialect=engine.dialect) from error
+            held = reader.raw_connection()
+        except reader.dialect.loaded_dbapi.Error as error:  # the database is out of reach
+            raise sa.exc.DBAPIError.instance(None, None, error, reader.dialect.loaded_dbapi.Error,
+                                             dialect=reader.dialect) from error
         setattr(g, _HELD, held)
     if announce and not isinstance(held, sa.Connection):
-        held = sa.Connection(engine, connection=held)
+        held = sa.Connection(reader, connection=held)
         setattr(g, _HELD, held)
     if isinstance(held, sa.Connection):
-        return held, held.connection.dbapi_connection, True
-    return None, held.dbapi_connection, True
+        return held, held.connection.dbapi_connection, True, fresh
+    return None, held.dbapi_connection, True, fresh
 
 
 def _release(invalidate: bool = False) -> None:

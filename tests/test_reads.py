@@ -6,6 +6,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
+from lms import reads
 from lms.auth import account
 from lms.extensions import db
 from lms.learning.course_access import course_page
@@ -33,7 +34,7 @@ def test_officer_pages_open_no_session_and_give_their_connection_back(app, clien
             begun.append(transaction)
 
     with app.app_context():
-        pool = db.engine.pool
+        pools = {db.engine.pool, reads.read_engine(db.engine).pool}
     pages = {"/about": "Айгүл Сейтқали", f"/courses/{COURSE}/modules/{M1}": "Айгүл Сейтқали",
              f"/courses/{COURSE}/modules/{M1}/quiz": "Айгүл Сейтқали",
              f"/courses/{COURSE}/modules/{ROLE_PLAY}/scenario": "Айгүл Сейтқали",
@@ -47,7 +48,7 @@ def test_officer_pages_open_no_session_and_give_their_connection_back(app, clien
             sa.event.remove(sa.orm.Session, "after_transaction_create", session_begins)
         assert response.status_code == 200 and shown in response.get_data(as_text=True), path
         assert begun == [], path
-        assert pool.checkedout() == 0, path
+        assert [pool.checkedout() for pool in pools] == [0] * len(pools), path
 
 
 def test_the_lesson_page_shows_progress_read_without_the_session(client, ctx):
@@ -79,14 +80,17 @@ def test_a_session_beginning_takes_the_read_connection_back(app, ctx):
     db.session.commit()
     user_id, version = user.id, user.session_version
     with app.app_context():
-        pool = db.engine.pool
+        session_pool, read_pool = db.engine.pool, reads.read_engine(db.engine).pool
+        out = session_pool.checkedout if session_pool is read_pool else (
+            lambda: session_pool.checkedout() + read_pool.checkedout())
         assert account.load(user_id, version) is not None
-        assert pool.checkedout() == 1  # held for the request's next reads
+        assert read_pool.checkedout() == 1 and out() == 1  # held for the request's next reads
         db.session.execute(sa.select(sa.literal(1)))
-        assert pool.checkedout() == 1  # the session's, and only it
+        assert session_pool.checkedout() == 1 and out() == 1  # the session's, and only it
         assert account.load(user_id, version) is not None  # on the session's connection
+        assert out() == 1
         db.session.commit()
-    assert pool.checkedout() == 0
+    assert out() == 0
 
 
 def test_values_come_as_their_columns_types_give_them(ctx):
@@ -129,12 +133,31 @@ def test_listeners_are_given_a_connection_as_sqlalchemy_gives_them(app, ctx):
 
     with app.app_context():
         engine = db.engine
+        pool = reads.read_engine(engine).pool
         assert account.load(user_id, version) is not None  # its connection taken with no listener
         sa.event.listen(engine, "before_cursor_execute", listener)
         try:
             assert account.load(user_id, version) is not None
         finally:
             sa.event.remove(engine, "before_cursor_execute", listener)
-        assert engine.pool.checkedout() == 1  # still the one connection
-    assert engine.pool.checkedout() == 0
+        assert pool.checkedout() == 1  # still the one connection
+    assert pool.checkedout() == 0
     assert seen == [(True, "SELECT")]
+
+
+def test_reads_take_their_own_connections_in_autocommit_without_a_ping_where_a_server_can_restart(app):
+    """On PostgreSQL a read is one round trip: its own pool in autocommit, no ping (a connection
+    the server ended is found by the read, which is sent again: tests/test_shared_state.py).
+    On SQLite the app's own engine: no server, no ping, no transaction for a SELECT."""
+    with app.app_context():
+        engine = db.engine
+        reader = reads.read_engine(engine)
+        if engine.dialect.name == "sqlite":
+            assert reader is engine and engine.pool._pre_ping is False
+            return
+        assert reader is not engine and reader.url == engine.url and reads.read_engine(engine) is reader
+        assert reader.pool._pre_ping is False and engine.pool._pre_ping is True
+        _connection, dbapi_connection, own, fresh = reads._connection(engine, False)
+        assert own and fresh and dbapi_connection.autocommit is True
+        # The session's connections are not in autocommit: its writes stay one transaction.
+        assert db.session.connection().connection.dbapi_connection.autocommit is False
