@@ -78,11 +78,11 @@ class DriverSelect:
         values = {**compiled.fixed, **params} if compiled.fixed else params
         parameters: Any = values if compiled.names is None else tuple(values[name] for name in compiled.names)
         try:
-            found = _execute(engine, compiled.sql, parameters)
+            found = _execute(engine, compiled.sql, parameters, may_retry=True)
         except _StaleConnectionError:
             # A connection the server ended while it waited in the pool (reads take theirs
             # without a ping): a SELECT is safely sent again, once, on a new connection.
-            found = _execute(engine, compiled.sql, parameters)
+            found = _execute(engine, compiled.sql, parameters, may_retry=False)
         processors = compiled.processors
         if not any(processors):
             return found
@@ -94,7 +94,7 @@ class _StaleConnectionError(Exception):
     """The request's own read connection was found closed by the server before its first read."""
 
 
-def _execute(engine: sa.Engine, sql: str, parameters: Any) -> list[tuple]:
+def _execute(engine: sa.Engine, sql: str, parameters: Any, may_retry: bool) -> list[tuple]:
     dispatch = engine.dispatch
     # Announced as SQLAlchemy announces every statement, so whatever counts or logs
     # statements (the tests' query counts, a tracer) sees these too, with a Connection.
@@ -114,8 +114,14 @@ def _execute(engine: sa.Engine, sql: str, parameters: Any) -> list[tuple]:
                 # transaction unusable) or drops it when the database has gone; the
                 # request's next read takes another.
                 _release(invalidate=gone)
-                if gone and fresh:
-                    raise _StaleConnectionError() from error
+                if gone:
+                    # The server went away (a restart): every connection in the pool is as
+                    # dead as this one, so the read pool starts afresh (the session's pool
+                    # finds its own with its ping).
+                    if (reader := read_engine(engine)) is not engine:
+                        reader.dispose()
+                    if fresh and may_retry:
+                        raise _StaleConnectionError() from error
             raise sa.exc.DBAPIError.instance(sql, parameters, error, engine.dialect.loaded_dbapi.Error,
                                              connection_invalidated=gone and own, dialect=engine.dialect) from error
         if announce:

@@ -228,3 +228,39 @@ def test_a_page_read_without_the_session_survives_the_server_ending_its_connecti
         assert len(ended) == 2 and ended[0] != ended[1]
     finally:
         admin.dispose()
+
+
+def test_after_the_database_server_ends_every_connection_pages_read_on_new_ones(request, make_app, ctx):
+    """As after a PostgreSQL restart: every connection waiting in the read pool is dead, and
+    the first read that finds one starts the pool afresh (lms.reads), so no page fails."""
+    if request.config.getoption("--db") != "postgres":
+        pytest.skip("a PostgreSQL server ending its sessions is what this checks: runs with --db=postgres")
+    import sqlalchemy as sa
+
+    from lms import reads
+    from lms.extensions import db
+    from tests.factories import login, make_user
+
+    make_user(number="DB-3").name_native = "Дильноза Каримова"
+    db.session.commit()
+    served = make_app()
+    client = served.test_client()
+    login(client, "DB-3")
+    assert client.get("/about").status_code == 200
+    with served.app_context():
+        reader = reads.read_engine(db.engine)
+    waiting = [reader.raw_connection() for _ in range(3)]  # several connections in the pool
+    for connection in waiting:
+        connection.close()
+    admin = sa.create_engine(served.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            ended = conn.execute(sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+                " AND datname = current_database() AND backend_type = 'client backend'")).scalar()
+        assert ended >= 3
+        for _ in range(2):
+            response = client.get("/about")
+            assert response.status_code == 200 and "Дильноза Каримова" in response.get_data(as_text=True)
+    finally:
+        admin.dispose()
