@@ -21,6 +21,7 @@ Which connection a read uses:
 
 from __future__ import annotations
 
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -139,6 +140,7 @@ def _execute(engine: sa.Engine, sql: str, parameters: Any, may_retry: bool) -> l
 # process (the tests' apps share it), made on first use, so none exists before a fork.
 _READ_ENGINES: dict[str, sa.Engine] = {}
 _FOR_ENGINE: weakref.WeakKeyDictionary[sa.Engine, sa.Engine] = weakref.WeakKeyDictionary()
+_MAKING = threading.Lock()
 
 
 def read_engine(engine: sa.Engine) -> sa.Engine:
@@ -150,12 +152,14 @@ def read_engine(engine: sa.Engine) -> sa.Engine:
             found = engine
         else:
             address = engine.url.render_as_string(hide_password=False)
-            found = _READ_ENGINES.get(address)
-            if found is None:
-                options = {name: value for name, value in (current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).items()
-                           if name != "pool_pre_ping"}
-                found = _READ_ENGINES[address] = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT",
-                                                                  pool_pre_ping=False, **options)
+            with _MAKING:  # one engine, even when two threads of a worker ask at once
+                found = _READ_ENGINES.get(address)
+                if found is None:
+                    options = {name: value for name, value in
+                               (current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).items()
+                               if name != "pool_pre_ping"}
+                    found = _READ_ENGINES[address] = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT",
+                                                                      pool_pre_ping=False, **options)
         _FOR_ENGINE[engine] = found
     return found
 
